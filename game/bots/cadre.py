@@ -1,0 +1,127 @@
+"""Ethan's cadre and Ethan himself, as bot policies.
+
+Cadre members roam towards painted ground with few dreamers on it (their trail spreads
+nightmare there), distort dreamers who come close, and flee when dreamers of both realms
+close in or when they find themselves on mosaic. Ethan seeks the most painted ground,
+hijacks it when his power is ready, and keeps away from groups of both realms.
+
+Imports game.sim and the bots' observation and navigation.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+
+from game.bots.nav import NavGrid
+from game.bots.observation import Observation
+from game.sim.grid import CHUNK, Cell
+from game.sim.intent import Intent
+from game.sim.level import Realm
+
+__all__ = ["CadrePolicy", "EthanPolicy"]
+
+_REPLAN = 15
+
+
+class CadrePolicy:
+    """One cadre member's mind."""
+
+    def __init__(self, entity: int, nav: NavGrid, seed: int) -> None:
+        self.entity = entity
+        self.nav = nav
+        self.rng = random.Random(seed)
+        self.goal: tuple[float, float] | None = None
+        self._phase = entity % _REPLAN
+
+    def decide(self, obs: Observation) -> Intent:
+        view, me = obs.view, obs.me
+        pos = (me.x, me.y)
+        threat = _threat(obs, radius=view.tuning.awaken_radius + 56.0)
+        cx, cy = obs.cell_of(me.x, me.y)
+        on_mosaic = view.state[cy, cx] == Cell.MOSAIC
+        if threat is not None or on_mosaic:
+            self.goal = _flee_point(obs, threat)
+        elif self.goal is None or (view.tick + self._phase) % _REPLAN == 0 \
+                or _d2(pos, self.goal) < 24.0**2:
+            self.goal = self._pick_goal(obs)
+        move = self.nav.direction(pos, self.goal)
+        near = any(not d.asleep and _d2((d.x, d.y), pos) < (view.tuning.distort_radius * 0.85)**2
+                   for d in view.dreamers)
+        return Intent(move=move, ability=me.ability_ready and near)
+
+    def _pick_goal(self, obs: Observation) -> tuple[float, float]:
+        """Painted ground (plain dream: mosaic holds against the trail) with few dreamers."""
+        view, me = obs.view, obs.me
+        span = CHUNK * view.cell_size
+        score = view.chunk_dream.astype(np.float64)
+        for d in view.dreamers:
+            if d.asleep:
+                continue
+            r, c = int(d.y // span), int(d.x // span)
+            score[max(r - 1, 0): r + 2, max(c - 1, 0): c + 2] -= 90.0
+        rows, cols = np.indices(score.shape)
+        dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
+        score -= dist * 0.12
+        score += np.asarray([self.rng.random() for _ in range(score.size)]).reshape(
+            score.shape) * 25.0
+        r, c = np.unravel_index(int(np.argmax(score)), score.shape)
+        return (float(c) + self.rng.uniform(0.2, 0.8)) * span, \
+            (float(r) + self.rng.uniform(0.2, 0.8)) * span
+
+
+class EthanPolicy:
+    """Ethan Lynx: hijacks the most painted ground and avoids being surrounded."""
+
+    def __init__(self, entity: int, nav: NavGrid, seed: int) -> None:
+        self.entity = entity
+        self.nav = nav
+        self.rng = random.Random(seed)
+        self.goal: tuple[float, float] | None = None
+
+    def decide(self, obs: Observation) -> Intent:
+        view, me = obs.view, obs.me
+        pos = (me.x, me.y)
+        threat = _threat(obs, radius=view.tuning.ethan_drive_radius + 64.0)
+        if threat is not None:
+            self.goal = _flee_point(obs, threat)
+        elif self.goal is None or view.tick % 45 == 0 or _d2(pos, self.goal) < 24.0**2:
+            span = CHUNK * view.cell_size
+            paint = view.chunk_dream + (view.state.reshape(
+                view.chunk_dream.shape[0], CHUNK, view.chunk_dream.shape[1], CHUNK)
+                == Cell.MOSAIC).sum(axis=(1, 3))
+            rows, cols = np.indices(paint.shape)
+            dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
+            r, c = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
+            self.goal = ((float(c) + 0.5) * span, (float(r) + 0.5) * span)
+        move = self.nav.direction(pos, self.goal)
+        cx, cy = obs.cell_of(me.x, me.y)
+        r = view.tuning.hijack_radius
+        win = view.state[max(cy - r, 0): cy + r + 1, max(cx - r, 0): cx + r + 1]
+        painted = int(np.count_nonzero(win == Cell.DREAM))
+        return Intent(move=move, ability=me.ability_ready and painted > 60)
+
+
+def _threat(obs: Observation, radius: float) -> tuple[float, float] | None:
+    """The centre of the awake dreamers near me when both realms are among them."""
+    me = obs.me
+    near = [d for d in obs.view.dreamers
+            if not d.asleep and _d2((d.x, d.y), (me.x, me.y)) < radius * radius]
+    if {d.realm for d in near} != {Realm.SANCTUARY, Realm.REST}:
+        return None
+    return sum(d.x for d in near) / len(near), sum(d.y for d in near) / len(near)
+
+
+def _flee_point(obs: Observation, threat: tuple[float, float] | None) -> tuple[float, float]:
+    me = obs.me
+    if threat is None:
+        ang = obs.me.id * 2.39996  # a fixed direction per member, off the mosaic
+    else:
+        ang = math.atan2(me.y - threat[1], me.x - threat[0])
+    return me.x + 160.0 * math.cos(ang), me.y + 160.0 * math.sin(ang)
+
+
+def _d2(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2

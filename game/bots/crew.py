@@ -1,0 +1,67 @@
+"""The bot crew of one world: every ally bot, cadre member and Ethan, each with its policy.
+
+`BotCrew.decide(world, events)` looks at the world once (a `WorldView`), asks every
+bot-controlled entity's policy for its intent, and returns them for `World.step()`. Cadre
+members get a policy when they appear and lose it when they leave; ally bots are named
+with `add_ally()` (the server does so for empty seats and dropped players).
+
+Imports game.sim and the bots package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from game.bots.ally import AllyPolicy
+from game.bots.cadre import CadrePolicy, EthanPolicy
+from game.bots.nav import NavGrid
+from game.bots.observation import Observation, PingSeen, WorldView, pings_from
+from game.sim.events import Event
+from game.sim.intent import Intent
+from game.sim.world import World
+
+__all__ = ["BotCrew", "Policy"]
+
+
+class Policy(Protocol):
+    def decide(self, obs: Observation) -> Intent: ...
+
+
+class BotCrew:
+    """Policies for one world's bot-controlled entities. Deterministic for a given seed."""
+
+    def __init__(self, world: World, seed: int) -> None:
+        self.nav = NavGrid(world.level)
+        self.seed = seed
+        self.allies: dict[int, Policy] = {}
+        self.cadre: dict[int, Policy] = {}
+        self.pings: list[PingSeen] = []
+
+    def _seed_for(self, entity: int) -> int:
+        return (self.seed * 1_000_003 + entity * 7919) & 0xFFFFFFFF
+
+    def add_ally(self, dreamer: int) -> None:
+        """Let a bot play this dreamer (until `remove_ally`)."""
+        self.allies[dreamer] = AllyPolicy(dreamer, self.nav, self._seed_for(dreamer))
+
+    def remove_ally(self, dreamer: int) -> None:
+        self.allies.pop(dreamer, None)
+
+    def decide(self, world: World, events: Iterable[Event] = ()) -> dict[int, Intent]:
+        """Intents for every bot-controlled entity, given the events of the last tick."""
+        self.pings = [*self.pings, *pings_from(events, world.tick)][-16:]
+        for cid, c in world.cadre.items():
+            if cid not in self.cadre:
+                kind = EthanPolicy if c.is_ethan else CadrePolicy
+                self.cadre[cid] = kind(cid, self.nav, self._seed_for(cid))
+        for cid in [c for c in self.cadre if c not in world.cadre]:
+            del self.cadre[cid]
+        view = WorldView.capture(world, self.pings)
+        out: dict[int, Intent] = {}
+        for did, policy in self.allies.items():
+            if did in world.dreamers:
+                out[did] = policy.decide(view.observe(did))
+        for cid, policy in self.cadre.items():
+            out[cid] = policy.decide(view.observe(cid))
+        return out

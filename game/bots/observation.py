@@ -1,0 +1,193 @@
+"""What a bot may know: the public picture of a world, and one entity's own view of it.
+
+A `WorldView` is taken once per tick and holds only what every player sees on screen
+(positions, the painted dreamscape, the meters, the rifts, pings) plus the observer's own
+cooldowns. Never the world's RNG, the director's plans, or another entity's hidden
+counters (awakening progress, strikes, cooldowns). Policies get an `Observation` and
+nothing else, so a bot cannot cheat, and the same policy could run on a network client.
+
+Imports game.sim only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from game.sim.events import Event, EventKind
+from game.sim.grid import CHUNK, Cell
+from game.sim.level import Realm
+from game.sim.roles import Role
+from game.sim.tuning import TICK_RATE, Tuning
+from game.sim.world import World
+
+__all__ = ["CadreSeen", "DreamerSeen", "Observation", "PingSeen", "RiftSeen", "WorldView"]
+
+_PING_MEMORY = 10 * TICK_RATE
+
+
+@dataclass(frozen=True, slots=True)
+class DreamerSeen:
+    id: int
+    x: float
+    y: float
+    realm: Realm
+    role: Role
+    asleep: bool
+    distorted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CadreSeen:
+    id: int
+    x: float
+    y: float
+    is_ethan: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RiftSeen:
+    index: int
+    x: float
+    y: float
+    cx: int
+    cy: int
+    sealed: bool
+    open: bool
+    core_radius: int
+    seal_radius: int
+
+
+@dataclass(frozen=True, slots=True)
+class PingSeen:
+    by: int
+    x: float
+    y: float
+    kind: int
+    tick: int
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconSeen:
+    owner: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """The observer's own state, which its player sees on the HUD."""
+
+    id: int
+    x: float
+    y: float
+    vx: float
+    vy: float
+    inspiration: float
+    ability_ready: bool
+    shove_ready: bool
+    realm: Realm | None
+    role: Role | None
+    asleep: bool
+    distorted: bool
+    is_ethan: bool
+
+
+@dataclass(frozen=True)
+class WorldView:
+    """The public picture of a world at one tick (shared by every bot that tick)."""
+
+    tick: int
+    night_ticks: int
+    cell_size: int
+    tuning: Tuning
+    state: npt.NDArray[np.uint8]
+    """the paint grid's state layer (read-only view)"""
+    realm: npt.NDArray[np.uint8]
+    chunk_nightmare: npt.NDArray[np.int64]
+    """nightmare cells per chunk (rows, columns)"""
+    chunk_dream: npt.NDArray[np.int64]
+    """plain dream cells (either realm) per chunk"""
+    dreamers: tuple[DreamerSeen, ...]
+    cadre: tuple[CadreSeen, ...]
+    rifts: tuple[RiftSeen, ...]
+    beacons: tuple[BeaconSeen, ...]
+    pings: tuple[PingSeen, ...]
+    meters: dict[Realm, float]
+    _world: World
+
+    @classmethod
+    def capture(cls, world: World, pings: Iterable[PingSeen] = ()) -> WorldView:
+        g = world.grid
+        state = g.state.view()
+        state.flags.writeable = False
+        realm = g.realm.view()
+        realm.flags.writeable = False
+        blocks = state.reshape(g.chunks_y, CHUNK, g.chunks_x, CHUNK)
+        tick = world.tick
+        return cls(
+            tick=tick,
+            night_ticks=world.night_ticks,
+            cell_size=g.cell_size,
+            tuning=world.tuning,
+            state=state,
+            realm=realm,
+            chunk_nightmare=(blocks == Cell.NIGHTMARE).sum(axis=(1, 3)),
+            chunk_dream=(blocks == Cell.DREAM).sum(axis=(1, 3)),
+            dreamers=tuple(
+                DreamerSeen(d.id, *d.position, d.realm, d.role, d.asleep, d.distorted(tick))
+                for d in world.dreamers.values()
+            ),
+            cadre=tuple(CadreSeen(c.id, *c.position, c.is_ethan) for c in world.cadre.values()),
+            rifts=tuple(
+                RiftSeen(r.index, r.x, r.y, r.cx, r.cy, r.sealed, r.open(tick), r.core_radius,
+                         r.seal_radius)
+                for r in world.rifts
+            ),
+            beacons=tuple(BeaconSeen(b.owner, b.x, b.y) for b in world.beacons),
+            pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
+            meters={r: m.value for r, m in world.meters.items()},
+            _world=world,
+        )
+
+    def observe(self, entity: int) -> Observation:
+        """The view from one dreamer or cadre member (KeyError if it is not in the world)."""
+        w, tick = self._world, self.tick
+        d = w.dreamers.get(entity)
+        if d is not None:
+            x, y = d.position
+            vx, vy = d.velocity
+            me = Me(d.id, x, y, vx, vy, d.inspiration, tick >= d.ability_ready,
+                    tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick), False)
+        else:
+            c = w.cadre[entity]
+            x, y = c.position
+            vx, vy = c.velocity
+            me = Me(c.id, x, y, vx, vy, 0.0, tick >= c.ability_ready, False, None, None,
+                    False, False, c.is_ethan)
+        return Observation(self, me)
+
+
+def pings_from(events: Iterable[Event], tick: int) -> list[PingSeen]:
+    """The pings among a tick's events."""
+    return [PingSeen(e.entity, e.x, e.y, int(e.value), tick)
+            for e in events if e.kind is EventKind.PING]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one entity knows this tick: the public view and itself."""
+
+    view: WorldView
+    me: Me
+
+    def cell_of(self, x: float, y: float) -> tuple[int, int]:
+        cs = self.view.cell_size
+        h, w = self.view.state.shape
+        return min(max(int(x // cs), 0), w - 1), min(max(int(y // cs), 0), h - 1)
+
+
+__all__ += ["BeaconSeen", "Me", "pings_from"]

@@ -1,0 +1,83 @@
+"""The director: paces Ethan's cadre through the night.
+
+The night has three phases after the cadre's arrival: a build-up (the count ramps up), a
+peak (the full cadre), and a calm before dawn (fewer of them). The full count and the
+nightmare's spread rate grow with the number of dreamers and with the hazard level (1-5)
+the host chose. The director decides; `World` carries out.
+
+Imports the tuning table only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+
+from game.sim.tuning import Tuning
+
+__all__ = ["Director", "Phase"]
+
+HAZARD_MIN, HAZARD_MAX = 1, 5
+
+
+class Phase(IntEnum):
+    QUIET = 0
+    """before the cadre arrive"""
+    BUILD_UP = 1
+    PEAK = 2
+    CALM = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Director:
+    """Pacing for one match: `night_ticks` long, cadre first arriving at `arrival_tick`."""
+
+    tuning: Tuning
+    hazard: int
+    night_ticks: int
+    arrival_tick: int
+
+    def __post_init__(self) -> None:
+        if not HAZARD_MIN <= self.hazard <= HAZARD_MAX:
+            raise ValueError(f"hazard must be {HAZARD_MIN}..{HAZARD_MAX}, got {self.hazard}")
+
+    def phase(self, tick: int) -> Phase:
+        if tick < self.arrival_tick:
+            return Phase.QUIET
+        rest = max(self.night_ticks - self.arrival_tick, 1)
+        f = (tick - self.arrival_tick) / rest
+        if f < 0.25:
+            return Phase.BUILD_UP
+        if f < 0.75:
+            return Phase.PEAK
+        return Phase.CALM
+
+    def full_cadre(self, dreamers: int) -> int:
+        """The cadre's full strength for this many dreamers at this hazard."""
+        t = self.tuning
+        per = t.cadre_per_dreamer + t.cadre_per_dreamer_hazard * (self.hazard - 1)
+        return max(1, round(max(dreamers, 1) * per))
+
+    def target(self, tick: int, dreamers: int) -> int:
+        """How many cadre members should be in the dream at `tick`."""
+        phase = self.phase(tick)
+        full = self.full_cadre(dreamers)
+        if phase is Phase.QUIET:
+            return 0
+        if phase is Phase.BUILD_UP:
+            rest = max(self.night_ticks - self.arrival_tick, 1)
+            f = (tick - self.arrival_tick) / (0.25 * rest)
+            return max(1, math.ceil(full * f))
+        if phase is Phase.PEAK:
+            return full
+        return max(1, round(full * self.tuning.calm_share))
+
+    def spawn_gap(self) -> int:
+        """Ticks between two arrivals: shorter at higher hazard."""
+        return max(1, round(self.tuning.cadre_spawn_gap / (1 + 0.25 * (self.hazard - 1))))
+
+    def spread_factor(self, dreamers: int) -> float:
+        """Multiplier of the nightmare's spread chances."""
+        t = self.tuning
+        return (1 + t.spread_hazard_step * (self.hazard - 1)) * (0.85 + 0.05 * max(dreamers, 1))

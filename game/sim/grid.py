@@ -1,0 +1,378 @@
+"""The paint grid: what every cell of the dreamscape is, and the vectorised rules that change it.
+
+A cell is UNFORMED, DREAM (carrying the painter's realm), MOSAIC (dream paint of both
+realms touching), NIGHTMARE, or WALL. Everything here works on whole numpy arrays or on
+small windows of them; there is no Python loop over cells.
+
+The arrays are padded with walls up to a whole number of chunks (`CHUNK` cells square), so
+that per-chunk reductions are plain reshapes. `dirty` marks the chunks changed since the
+last `take_dirty()`: renderers redraw only those and the server sends only those.
+
+Imports numpy and the level only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from game.sim.level import DistrictKind, Level, Realm
+
+__all__ = ["CHUNK", "MOSAIC_REALM", "Cell", "Census", "PaintGrid", "PaintResult", "disc", "ring"]
+
+CHUNK = 16
+"""Cells per side of a chunk, the unit of dirty tracking and of paint deltas on the wire."""
+
+MOSAIC_REALM = 3
+"""The realm-layer value of a mosaic cell: both realms at once."""
+
+U8 = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.bool_]
+
+
+class Cell(IntEnum):
+    """The state layer's values."""
+
+    UNFORMED = 0
+    DREAM = 1
+    MOSAIC = 2
+    NIGHTMARE = 3
+    WALL = 4
+
+
+# Plain ints for the hot paths: an Enum member lookup costs far more than a global.
+UNFORMED, DREAM, MOSAIC, NIGHTMARE, WALL = (int(c) for c in Cell)
+
+
+@cache
+def disc(radius: int) -> Mask:
+    """The cells within `radius` of a centre cell: a (2r+1)-square boolean stencil.
+
+    A cell belongs when its centre is within radius + 0.5 of the centre cell's centre,
+    which gives the round, symmetric brushes a player expects (radius 0 is one cell).
+    """
+    if radius < 0:
+        raise ValueError(f"radius must be >= 0, got {radius}")
+    span = np.arange(-radius, radius + 1)
+    d2 = span[:, None] ** 2 + span[None, :] ** 2
+    out: Mask = d2 <= (radius + 0.5) ** 2
+    out.flags.writeable = False
+    return out
+
+
+@cache
+def ring(inner: int, outer: int) -> Mask:
+    """The cells of `disc(outer)` that are not in `disc(inner)`, on a (2*outer+1) square."""
+    if not 0 <= inner < outer:
+        raise ValueError(f"need 0 <= inner < outer, got {inner}, {outer}")
+    out = disc(outer).copy()
+    pad = outer - inner
+    out[pad:-pad, pad:-pad] &= ~disc(inner)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PaintResult:
+    """What one paint operation did: cells changed, and nightmare cells cleansed per
+    `DistrictKind` (index 1..3; index 0 is unused)."""
+
+    changed: int
+    cleansed: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Census:
+    """Cell counts per district and state: `counts[district, Cell]` (walls counted in 0)."""
+
+    counts: npt.NDArray[np.int64]
+    by_kind: npt.NDArray[np.int64]
+    """counts summed per DistrictKind: shape (4, 5), row 0 unused"""
+
+    def floor(self, kind: DistrictKind | None = None) -> int:
+        """Floor cells (everything but walls), over one district kind or the whole map."""
+        rows = self.by_kind[1:] if kind is None else self.by_kind[kind : kind + 1]
+        return int(rows[:, : WALL].sum())
+
+    def count(self, state: Cell, kind: DistrictKind | None = None) -> int:
+        rows = self.by_kind[1:] if kind is None else self.by_kind[kind : kind + 1]
+        return int(rows[:, state].sum())
+
+    def share(self, state: Cell, kind: DistrictKind | None = None) -> float:
+        """Fraction of floor cells in `state`, 0.0 for an empty selection."""
+        floor = self.floor(kind)
+        return self.count(state, kind) / floor if floor else 0.0
+
+
+class PaintGrid:
+    """The paint layers of one world. Coordinates are (column x, row y) in cells."""
+
+    def __init__(self, level: Level) -> None:
+        self.width = level.width
+        self.height = level.height
+        self.cell_size = level.cell_size
+        self.chunks_x = -(-level.width // CHUNK)
+        self.chunks_y = -(-level.height // CHUNK)
+        shape = (self.chunks_y * CHUNK, self.chunks_x * CHUNK)
+        walls = np.ones(shape, dtype=bool)
+        walls[: level.height, : level.width] = level.walls
+        self.state: U8 = np.where(walls, np.uint8(WALL), np.uint8(UNFORMED)).astype(
+            np.uint8
+        )
+        self.realm: U8 = np.zeros(shape, dtype=np.uint8)
+        self.district, self.district_kind = _label_districts(level, walls)
+        self._census_key = self.district.astype(np.int32) * 5
+        self._kind_onehot = np.zeros((len(self.district_kind), 4), dtype=np.int64)
+        self._kind_onehot[np.arange(len(self.district_kind)), self.district_kind] = 1
+        self.dirty: Mask = np.ones((self.chunks_y, self.chunks_x), dtype=bool)
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def district_count(self) -> int:
+        """Districts on the map (ids 1..district_count; id 0 is walls and padding)."""
+        return len(self.district_kind) - 1
+
+    def cell_of(self, x: float, y: float) -> tuple[int, int]:
+        """The cell under a pixel position, clamped to the map."""
+        cx = min(max(int(x // self.cell_size), 0), self.width - 1)
+        cy = min(max(int(y // self.cell_size), 0), self.height - 1)
+        return cx, cy
+
+    def at(self, cx: int, cy: int) -> Cell:
+        return Cell(int(self.state[cy, cx]))
+
+    def census(self) -> Census:
+        """Count every cell by district and state (one bincount over the grid)."""
+        key = self._census_key + self.state
+        flat = np.bincount(key.ravel(), minlength=len(self.district_kind) * 5)
+        counts = flat.reshape(len(self.district_kind), 5)
+        by_kind = self._kind_onehot.T @ counts
+        by_kind[0] = 0
+        return Census(counts=counts, by_kind=by_kind)
+
+    def fraction_in(self, cx: int, cy: int, stencil: Mask, mosaic_only: bool = False) -> float:
+        """Fraction of the floor cells under `stencil` (centred on a cell) that are dream or
+        mosaic (only mosaic with `mosaic_only`)."""
+        win, st = self._window(cx, cy, stencil)
+        cells = self.state[win][st]
+        floor = int(np.count_nonzero(cells != WALL))
+        if not floor:
+            return 0.0
+        good = cells == MOSAIC if mosaic_only else (cells == DREAM) | (cells == MOSAIC)
+        return int(np.count_nonzero(good)) / floor
+
+    def take_dirty(self) -> list[tuple[int, int]]:
+        """The chunks (cx, cy) changed since the last call, in row-major order; clears them."""
+        ys, xs = np.nonzero(self.dirty)
+        self.dirty[:] = False
+        return [(int(x), int(y)) for y, x in zip(ys, xs, strict=True)]
+
+    def chunk(self, cx: int, cy: int) -> tuple[U8, U8]:
+        """Copies of one chunk's state and realm layers (CHUNK x CHUNK, rows first)."""
+        sl = np.s_[cy * CHUNK : (cy + 1) * CHUNK, cx * CHUNK : (cx + 1) * CHUNK]
+        return self.state[sl].copy(), self.realm[sl].copy()
+
+    # ----------------------------------------------------------------- changes
+    def paint(self, cx: int, cy: int, stencil: Mask, realm: Realm) -> PaintResult:
+        """Paint `realm`'s dream under `stencil` centred on (cx, cy).
+
+        Unformed and nightmare cells become `realm`'s dream; the other realm's dream becomes
+        mosaic; mosaic and walls stay. Afterwards, dream of one realm touching the other's
+        (4-neighbours) turns to mosaic along the seam.
+        """
+        win, st = self._window(cx, cy, stencil)
+        state = self.state[win]
+        realms = self.realm[win]
+        to_dream = st & ((state == UNFORMED) | (state == NIGHTMARE))
+        to_mosaic = st & (state == DREAM) & (realms != realm)
+        cleansed_mask = to_dream & (state == NIGHTMARE)
+        cleansed = (0, 0, 0, 0)
+        if cleansed_mask.any():
+            kinds = self.district_kind[self.district[win][cleansed_mask]]
+            b = np.bincount(kinds, minlength=4)
+            cleansed = (0, int(b[1]), int(b[2]), int(b[3]))
+        changed = int(np.count_nonzero(to_dream)) + int(np.count_nonzero(to_mosaic))
+        if changed:
+            state[to_dream] = DREAM
+            realms[to_dream] = realm
+            state[to_mosaic] = MOSAIC
+            realms[to_mosaic] = MOSAIC_REALM
+            changed += self._form_mosaic(win)
+            self._mark(win)
+        return PaintResult(changed, cleansed)
+
+    def corrupt(self, cx: int, cy: int, stencil: Mask) -> int:
+        """Turn unformed and dream cells under the stencil to nightmare (mosaic holds).
+
+        Returns how many cells turned.
+        """
+        win, st = self._window(cx, cy, stencil)
+        state = self.state[win]
+        hit = st & ((state == UNFORMED) | (state == DREAM))
+        n = int(np.count_nonzero(hit))
+        if n:
+            state[hit] = NIGHTMARE
+            self.realm[win][hit] = 0
+            self._mark(win)
+        return n
+
+    def seal(self, cx: int, cy: int, stencil: Mask) -> int:
+        """Turn every floor cell under the stencil to mosaic (a sealed rift's scar)."""
+        win, st = self._window(cx, cy, stencil)
+        state = self.state[win]
+        hit = st & (state != WALL) & (state != MOSAIC)
+        n = int(np.count_nonzero(hit))
+        if n:
+            state[hit] = MOSAIC
+            self.realm[win][hit] = MOSAIC_REALM
+            self._mark(win)
+        return n
+
+    def spread(self, rng: np.random.Generator, p_unformed: float, p_dream: float) -> int:
+        """One pass of nightmare creeping into neighbouring cells.
+
+        Each unformed (dream) cell turns with chance `p_unformed` (`p_dream`) for each of its
+        4-neighbours that is nightmare, capped at 1. Mosaic and walls never turn. Only the
+        chunk-aligned box around the nightmare is touched, so the random draws depend on
+        where the nightmare is, which is part of the deterministic state. Returns cells turned.
+        """
+        nm = self.state == NIGHTMARE
+        rows = np.flatnonzero(nm.any(axis=1))
+        if not len(rows):
+            return 0
+        cols = np.flatnonzero(nm.any(axis=0))
+        y0 = max(int(rows[0]) - 1, 0) // CHUNK * CHUNK
+        y1 = -(-(int(rows[-1]) + 2) // CHUNK) * CHUNK
+        x0 = max(int(cols[0]) - 1, 0) // CHUNK * CHUNK
+        x1 = -(-(int(cols[-1]) + 2) // CHUNK) * CHUNK
+        y1 = min(y1, self.state.shape[0])
+        x1 = min(x1, self.state.shape[1])
+        win = np.s_[y0:y1, x0:x1]
+        state = self.state[win]
+        n = nm[win].view(np.uint8)
+        nb = np.zeros_like(n)
+        nb[1:, :] += n[:-1, :]
+        nb[:-1, :] += n[1:, :]
+        nb[:, 1:] += n[:, :-1]
+        nb[:, :-1] += n[:, 1:]
+        flat_nb = nb.ravel()
+        flat_state = state.ravel()
+        cand = np.flatnonzero(flat_nb & (flat_state <= DREAM))  # unformed or dream, touched
+        if not len(cand):
+            return 0
+        per = np.where(flat_state[cand] == UNFORMED,
+                       np.uint32(min(int(p_unformed * 65536), 65536)),
+                       np.uint32(min(int(p_dream * 65536), 65536)))
+        chance = per * flat_nb[cand]
+        roll = rng.integers(0, 65536, size=len(cand), dtype=np.uint32)
+        hits = cand[roll < chance]
+        count = len(hits)
+        if count:
+            turned = np.zeros(state.size, dtype=bool)
+            turned[hits] = True
+            turned = turned.reshape(state.shape)
+            state[turned] = NIGHTMARE
+            self.realm[win][turned] = 0
+            h, w = state.shape
+            chunks = turned.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).any(axis=(1, 3))
+            self.dirty[y0 // CHUNK : y1 // CHUNK, x0 // CHUNK : x1 // CHUNK] |= chunks
+        return count
+
+    # ----------------------------------------------------------------- internals
+    def _window(
+        self, cx: int, cy: int, stencil: Mask
+    ) -> tuple[tuple[slice, slice], Mask]:
+        """The grid slice under a stencil centred on (cx, cy), and the stencil clipped to it."""
+        r = stencil.shape[0] // 2
+        gy0, gx0 = cy - r, cx - r
+        y0, x0 = max(gy0, 0), max(gx0, 0)
+        y1 = min(cy + r + 1, self.height)
+        x1 = min(cx + r + 1, self.width)
+        y1, x1 = max(y1, y0), max(x1, x0)
+        st = stencil[y0 - gy0 : y1 - gy0, x0 - gx0 : x1 - gx0]
+        return (slice(y0, y1), slice(x0, x1)), st
+
+    def _mark(self, win: tuple[slice, slice]) -> None:
+        ys, xs = win
+        if ys.stop > ys.start and xs.stop > xs.start:
+            self.dirty[
+                ys.start // CHUNK : (ys.stop - 1) // CHUNK + 1,
+                xs.start // CHUNK : (xs.stop - 1) // CHUNK + 1,
+            ] = True
+
+    def _form_mosaic(self, win: tuple[slice, slice]) -> int:
+        """Turn dream cells in `win` (grown by one cell) that touch the other realm's dream
+        into mosaic. Returns cells turned."""
+        ys, xs = win
+        y0, y1 = max(ys.start - 1, 0), min(ys.stop + 1, self.height)
+        x0, x1 = max(xs.start - 1, 0), min(xs.stop + 1, self.width)
+        # one more cell of context on each side, for the neighbour test
+        cy0, cy1 = max(y0 - 1, 0), min(y1 + 1, self.height)
+        cx0, cx1 = max(x0 - 1, 0), min(x1 + 1, self.width)
+        state = self.state[cy0:cy1, cx0:cx1]
+        realms = self.realm[cy0:cy1, cx0:cx1]
+        dream = state == DREAM
+        a = dream & (realms == Realm.SANCTUARY)
+        b = dream & (realms == Realm.REST)
+        if not (a.any() and b.any()):
+            return 0
+        turn = (a & _touches(b)) | (b & _touches(a))
+        # only cells inside the grown window may turn
+        inner = np.zeros_like(turn)
+        inner[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = True
+        turn &= inner
+        n = int(np.count_nonzero(turn))
+        if n:
+            state[turn] = MOSAIC
+            realms[turn] = MOSAIC_REALM
+            self._mark((slice(y0, y1), slice(x0, x1)))
+        return n
+
+
+def _touches(mask: Mask) -> Mask:
+    """Cells with a 4-neighbour in `mask`."""
+    out = np.zeros_like(mask)
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
+
+
+def _label_districts(level: Level, walls: Mask) -> tuple[npt.NDArray[np.int16], U8]:
+    """Give each 4-connected region of one district kind (walls excluded) its own id.
+
+    Runs once per world at construction (a flood fill in Python is fine there).
+    Returns the id grid (padded shape, 0 for walls) and the kind of each id (index 0 unused).
+    """
+    h, w = level.height, level.width
+    ids = np.zeros(walls.shape, dtype=np.int16)
+    kinds: list[int] = [0]
+    src = level.districts
+    floor = ~walls[:h, :w]
+    for y0 in range(h):
+        for x0 in range(w):
+            if not floor[y0, x0] or ids[y0, x0]:
+                continue
+            kind = int(src[y0, x0])
+            kinds.append(kind)
+            label = len(kinds) - 1
+            ids[y0, x0] = label
+            stack = [(y0, x0)]
+            while stack:
+                y, x = stack.pop()
+                for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                    if (
+                        0 <= ny < h
+                        and 0 <= nx < w
+                        and floor[ny, nx]
+                        and not ids[ny, nx]
+                        and src[ny, nx] == kind
+                    ):
+                        ids[ny, nx] = label
+                        stack.append((ny, nx))
+    return ids, np.array(kinds, dtype=np.uint8)

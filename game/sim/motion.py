@@ -1,0 +1,191 @@
+"""How a dreamer moves: steering from an intent, walls as pymunk shapes, and a one-body
+`SoloMotion` that a client runs to predict its own dreamer with the server's own code.
+
+The server's `World` and a predicting client share `steer()`, `quantise()` and
+`add_walls()`, so for a dreamer alone in a corridor both compute the same positions bit for
+bit (the state is quantised each tick, as it is on the wire). Contacts with other dreamers
+are what the server alone knows; reconciliation takes care of them.
+
+Imports pymunk and the level only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pymunk
+
+from game.sim.level import Level
+
+__all__ = [
+    "POSITION_SCALE",
+    "VELOCITY_SCALE",
+    "SoloMotion",
+    "add_walls",
+    "quantise",
+    "scramble",
+    "steer",
+    "wall_boxes",
+]
+
+POSITION_SCALE = 8
+"""Positions are kept in 1/8 pixel steps: the wire carries them as integers."""
+VELOCITY_SCALE = 4
+"""Velocities in 1/4 pixel per second steps."""
+
+Vec = tuple[float, float]
+
+
+def clamp_unit(x: float, y: float) -> Vec:
+    """Scale (x, y) down to length 1 if longer; NaN and infinities become 0."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return 0.0, 0.0
+    n = math.hypot(x, y)
+    return (x / n, y / n) if n > 1.0 else (x, y)
+
+
+def scramble(x: float, y: float, degrees: float) -> Vec:
+    """Rotate a move vector: what a distorted dreamer's controls do."""
+    a = math.radians(degrees)
+    c, s = math.cos(a), math.sin(a)
+    return x * c - y * s, x * s + y * c
+
+
+def steer(vel: Vec, move: Vec, speed: float, accel: float, dt: float) -> Vec:
+    """The velocity after one tick of steering towards `move * speed`.
+
+    `move` is clamped to the unit disc; the change of velocity is limited to `accel * dt`,
+    which gives quick but not instant starts and stops.
+    """
+    mx, my = clamp_unit(*move)
+    tx, ty = mx * speed, my * speed
+    dx, dy = tx - vel[0], ty - vel[1]
+    d = math.hypot(dx, dy)
+    lim = accel * dt
+    if d > lim:
+        dx, dy = dx * lim / d, dy * lim / d
+    return vel[0] + dx, vel[1] + dy
+
+
+def quantise(pos: Vec, vel: Vec) -> tuple[Vec, Vec]:
+    """Round a position and velocity to the steps the wire carries."""
+    P, V = POSITION_SCALE, VELOCITY_SCALE  # noqa: N806
+    return (
+        (round(pos[0] * P) / P, round(pos[1] * P) / P),
+        (round(vel[0] * V) / V, round(vel[1] * V) / V),
+    )
+
+
+def wall_boxes(level: Level) -> list[tuple[int, int, int, int]]:
+    """The level's wall cells merged into few rectangles (x, y, w, h in cells).
+
+    Runs of wall cells along each row are merged, then runs with the same span on
+    consecutive rows are stacked: far fewer shapes than cells, so physics stays cheap.
+    """
+    walls = level.walls
+    h, w = walls.shape
+    open_runs: dict[tuple[int, int], tuple[int, int]] = {}  # (x0, x1) -> (y0, height)
+    boxes: list[tuple[int, int, int, int]] = []
+    for y in range(h + 1):
+        runs: set[tuple[int, int]] = set()
+        if y < h:
+            row = walls[y]
+            x = 0
+            while x < w:
+                if row[x]:
+                    x0 = x
+                    while x < w and row[x]:
+                        x += 1
+                    runs.add((x0, x))
+                else:
+                    x += 1
+        for span in list(open_runs):
+            if span not in runs:
+                y0, hh = open_runs.pop(span)
+                boxes.append((span[0], y0, span[1] - span[0], hh))
+        for span in sorted(runs):
+            if span in open_runs:
+                y0, hh = open_runs[span]
+                open_runs[span] = (y0, hh + 1)
+            else:
+                open_runs[span] = (y, 1)
+    boxes.sort(key=lambda b: (b[1], b[0]))
+    return boxes
+
+
+def add_walls(space: pymunk.Space, level: Level) -> None:
+    """Add the level's walls, and a fence around the map, as static shapes of `space`."""
+    cs = level.cell_size
+    shapes: list[pymunk.Shape] = []
+    for x, y, w, h in wall_boxes(level):
+        x0, y0, x1, y1 = x * cs, y * cs, (x + w) * cs, (y + h) * cs
+        shapes.append(pymunk.Poly(space.static_body, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
+    pw, ph = level.pixel_width, level.pixel_height
+    corners = [(0, 0), (pw, 0), (pw, ph), (0, ph)]
+    for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
+        shapes.append(pymunk.Segment(space.static_body, a, b, 2.0))
+    for s in shapes:
+        s.friction = 0.0
+        s.elasticity = 0.0
+    space.add(*shapes)
+
+
+def new_space() -> pymunk.Space:
+    """A top-down space: no gravity, no damping, the iteration count fixed."""
+    space = pymunk.Space()
+    space.gravity = (0.0, 0.0)
+    space.iterations = 10
+    return space
+
+
+def make_body(space: pymunk.Space, pos: Vec, radius: float, mass: float = 1.0) -> pymunk.Body:
+    """A round dynamic body that never rotates, added to `space` at `pos`."""
+    body = pymunk.Body(mass, float("inf"))
+    body.position = pos
+    shape = pymunk.Circle(body, radius)
+    shape.friction = 0.0
+    shape.elasticity = 0.0
+    space.add(body, shape)
+    return body
+
+
+class SoloMotion:
+    """One dreamer alone with the walls: the client's predictor.
+
+    `step()` applies the same steering, physics step and quantisation as the server's
+    `World.step()` does for that dreamer.
+    """
+
+    def __init__(self, level: Level, pos: Vec, radius: float, speed: float, accel: float,
+                 dt: float) -> None:
+        self.space = new_space()
+        add_walls(self.space, level)
+        self.body = make_body(self.space, pos, radius)
+        self.speed = speed
+        self.accel = accel
+        self.dt = dt
+
+    @property
+    def position(self) -> Vec:
+        p = self.body.position
+        return float(p.x), float(p.y)
+
+    @property
+    def velocity(self) -> Vec:
+        v = self.body.velocity
+        return float(v.x), float(v.y)
+
+    def reset(self, pos: Vec, vel: Vec) -> None:
+        """Put the body where the server says it was (before replaying inputs)."""
+        self.body.position = pos
+        self.body.velocity = vel
+
+    def step(self, move: Vec, speed_factor: float = 1.0) -> Vec:
+        """Advance one tick with a move intent; returns the new position."""
+        self.body.velocity = steer(self.velocity, move, self.speed * speed_factor,
+                                   self.accel, self.dt)
+        self.space.step(self.dt)
+        pos, vel = quantise(self.position, self.velocity)
+        self.body.position = pos
+        self.body.velocity = vel
+        return pos

@@ -1,0 +1,45 @@
+"""The three roles a dreamer can take, from the story: Mira's Architect, Liam's Innovator,
+Jade's Organizer. Each has a brush and an ability; the numbers come from `Tuning`.
+
+Imports the tuning table only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from game.sim.tuning import Tuning
+
+__all__ = ["Role", "RoleSpec", "role_spec"]
+
+
+class Role(IntEnum):
+    ARCHITECT = 1
+    """wide brush; Mosaic Burst paints a large circle at once"""
+    INNOVATOR = 2
+    """narrow brush; places NeuroNook beacons that repaint around them and slow the cadre"""
+    ORGANIZER = 3
+    """normal brush; Rally aura, and Rally frees distorted allies and lifts both meters"""
+
+    @property
+    def ability_name(self) -> str:
+        return {1: "Mosaic Burst", 2: "NeuroNook beacon", 3: "Rally"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSpec:
+    """A role's brush radius (cells), brush cost (inspiration per second) and ability
+    cooldown (ticks)."""
+
+    brush: int
+    cost: float
+    cooldown: int
+
+
+def role_spec(role: Role, tuning: Tuning) -> RoleSpec:
+    if role is Role.ARCHITECT:
+        return RoleSpec(tuning.architect_brush, tuning.architect_cost, tuning.architect_cooldown)
+    if role is Role.INNOVATOR:
+        return RoleSpec(tuning.innovator_brush, tuning.innovator_cost, tuning.innovator_cooldown)
+    return RoleSpec(tuning.organizer_brush, tuning.organizer_cost, tuning.organizer_cooldown)

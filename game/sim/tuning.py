@@ -1,0 +1,146 @@
+"""Every number the rules of the dream layer use, in one frozen table.
+
+The numbers are starting points tuned by playing bot matches (`dreamlayer simulate`);
+tests that assert exact results build worlds with the default `Tuning`, so a change here
+is a change of the game's rules and shows up in those tests.
+
+Imports nothing from the game: it is data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DT", "TICK_RATE", "Tuning"]
+
+TICK_RATE = 30
+"""Simulation ticks per second. The world never reads a clock; a tick is always DT long."""
+
+DT = 1.0 / TICK_RATE
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The rule numbers. Lengths are in pixels (a cell is the level's tile size),
+    times in ticks unless the name says seconds, rates per second."""
+
+    # --- movement (shared with client-side prediction through game.sim.motion)
+    dreamer_radius: float = 9.0
+    dreamer_speed: float = 150.0
+    dreamer_accel: float = 1400.0
+    cadre_radius: float = 9.0
+    cadre_speed: float = 120.0
+    ethan_radius: float = 14.0
+    ethan_speed: float = 105.0
+    ethan_mass: float = 4.0
+
+    # --- inspiration and the brush
+    inspiration_max: float = 100.0
+    inspiration_regen: float = 9.0
+    """per second; doubled while standing on mosaic"""
+    brush_reach: float = 56.0
+    """how far from the dreamer the brush centre may be (the aim is clamped to it)"""
+
+    # --- roles: brush radius (cells), inspiration per second of painting, ability cooldown (ticks)
+    architect_brush: int = 3
+    architect_cost: float = 16.0
+    architect_cooldown: int = 20 * TICK_RATE
+    burst_radius: int = 9
+    innovator_brush: int = 1
+    innovator_cost: float = 6.0
+    innovator_cooldown: int = 6 * TICK_RATE
+    beacon_limit: int = 2
+    beacon_radius: int = 7
+    """cells a beacon eventually repaints around itself"""
+    beacon_period: int = 12
+    """ticks between two beacon repaint pulses"""
+    beacon_slow_radius: float = 72.0
+    beacon_slow: float = 0.55
+    organizer_brush: int = 2
+    organizer_cost: float = 10.0
+    organizer_cooldown: int = 25 * TICK_RATE
+    rally_aura: float = 96.0
+    rally_paint_discount: float = 0.5
+    rally_revive_boost: float = 2.0
+    rally_free_radius: float = 128.0
+    rally_meter_lift: float = 3.0
+
+    # --- shove
+    shove_radius: float = 40.0
+    shove_speed: float = 320.0
+    shove_cooldown: int = 30
+    shove_stagger: int = 10
+    """ticks a shoved body cannot steer"""
+
+    # --- cadre, distortion, sleep, awakening
+    distort_radius: float = 64.0
+    distort_cooldown: int = 4 * TICK_RATE
+    distort_duration: int = 3 * TICK_RATE
+    distort_slow: float = 0.6
+    distort_scramble_degrees: float = 135.0
+    distort_strikes_to_sleep: int = 3
+    distort_strike_window: int = 20 * TICK_RATE
+    revive_ring: int = 4
+    """cells around an asleep dreamer that teammates paint to revive them"""
+    revive_threshold: float = 0.6
+    """fraction of that ring that must be dream or mosaic for revival to progress"""
+    revive_ticks: int = 2 * TICK_RATE
+    awaken_radius: float = 72.0
+    awaken_ticks: int = 3 * TICK_RATE
+    trail_radius: int = 1
+
+    # --- Ethan
+    hijack_cooldown: int = 28 * TICK_RATE
+    hijack_radius: int = 12
+    hijack_ticks: int = 3 * TICK_RATE
+    hijack_calls: int = 2
+    ethan_drive_radius: float = 96.0
+    ethan_drive_ticks: int = 4 * TICK_RATE
+    ethan_mosaic_ring: tuple[int, int] = (4, 7)
+    ethan_mosaic_threshold: float = 0.6
+
+    # --- nightmare and rifts
+    spread_interval: int = 3
+    """ticks between two spread passes"""
+    spread_unformed: float = 0.025
+    """chance per nightmare neighbour per pass that an unformed cell turns, at hazard 1"""
+    spread_dream: float = 0.008
+    """the same for a dream cell; mosaic never turns by spreading"""
+    spread_hazard_step: float = 0.22
+    """spread chances grow by this fraction per hazard level above 1"""
+    rift_seal_fraction: float = 0.85
+    rift_seal_ticks: int = 30 * TICK_RATE
+    """ticks the ring must hold (times the rift's strength) to seal it"""
+    rift_seal_decay: int = 3
+    rift_seal_band: int = 3
+    """width in cells of the seal ring just outside a rift's core"""
+    rift_hazard_step: float = 0.3
+    """each hazard level above 1 makes rifts take this fraction longer to seal, and surge
+    this fraction more often"""
+    """progress lost per tick while the ring is broken"""
+    rift_surge_period: int = 4 * TICK_RATE
+    """ticks between two surges of a strength-1 rift: its whole seal ring turns to nightmare,
+    except mosaic. Only a ring of mosaic, both realms' paint, holds through surges."""
+
+    # --- unity meters
+    meter_max: float = 100.0
+    meter_start: float = 80.0
+    meter_drain: float = 5.0
+    """per second at full nightmare over a realm's districts"""
+    meter_commons_weight: float = 0.5
+    meter_repaint: float = 0.006
+    """per nightmare cell of a realm's districts turned back into dream"""
+    meter_mosaic_refill: float = 2.5
+    """per second at a fully mosaic dreamscape"""
+    meter_awaken_lift: float = 4.0
+    meter_seal_lift: float = 8.0
+    meter_drive_out_lift: float = 12.0
+    meter_warnings: tuple[float, ...] = (30.0, 15.0)
+
+    # --- the director
+    cadre_per_dreamer: float = 0.4
+    cadre_per_dreamer_hazard: float = 0.3
+    cadre_spawn_gap: int = 2 * TICK_RATE
+    calm_share: float = 0.5
+    arrival_hazard_step: float = 0.15
+    """each hazard level above 1 brings the cadre's arrival this fraction earlier"""

@@ -1,0 +1,605 @@
+"""The dream layer: one match's whole simulation.
+
+`World(level, seed)` holds everything of one Nocturnal Retreat: the paint grid, the
+dreamers, Ethan's cadre, beacons, rifts, both unity meters and the director. `step()`
+advances one fixed tick (`DT`) with the intents of whoever acts and returns the events of
+that tick. The same level, seed, hazard and intents give the same `state_hash()`.
+
+Nothing here reads a clock, a file or a socket, and nothing is global: a server holds many
+worlds, each test builds a fresh one.
+
+Imports numpy, pymunk and the rest of game.sim only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pymunk
+
+from game.sim import motion
+from game.sim.director import Director, Phase
+from game.sim.entities import Beacon, Cadre, Dreamer, Hijack, Rift
+from game.sim.events import Event, EventKind, Outcome, PingKind
+from game.sim.grid import MOSAIC, Cell, PaintGrid, disc, ring
+from game.sim.intent import IDLE, Intent
+from game.sim.level import DistrictKind, Level, Realm
+from game.sim.meters import UnityMeter
+from game.sim.roles import Role, role_spec
+from game.sim.tuning import DT, TICK_RATE, Tuning
+
+__all__ = ["MatchSummary", "World"]
+
+_REVIVE_RANGE = 128.0
+"""an awake teammate must be this close for a sleeper's revival to progress"""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSummary:
+    """The numbers that end a match (or describe it so far)."""
+
+    outcome: Outcome
+    ticks: int
+    coverage: dict[str, float]
+    """share of floor cells: dream per realm, mosaic, nightmare, unformed"""
+    meters: dict[str, float]
+    rifts_sealed: int
+    rifts: int
+    cadre_awakened: int
+    score: int
+    state_hash: str
+
+
+class World:
+    """One match of the dream layer.
+
+    Build it with a level and a seed, add dreamers with `add_dreamer()`, then call `step()`
+    once per tick with the intents of the dreamers and cadre members that act (anyone
+    missing stands idle). Cadre members are spawned by the director; their intents come
+    from outside (game.bots), like a player's.
+    """
+
+    def __init__(
+        self,
+        level: Level,
+        seed: int,
+        hazard: int = 1,
+        tuning: Tuning | None = None,
+        night_seconds: int | None = None,
+    ) -> None:
+        """Raises ValueError for a hazard outside 1..5 or a night shorter than one second."""
+        self.level = level
+        self.seed = seed
+        self.tuning = t = tuning or Tuning()
+        self.hazard = hazard
+        seconds = level.night_seconds if night_seconds is None else night_seconds
+        if seconds < 1:
+            raise ValueError(f"night_seconds must be >= 1, got {seconds}")
+        self.night_ticks = seconds * TICK_RATE
+        arrival = level.cadre_arrival * max(0.0, 1 - t.arrival_hazard_step * (hazard - 1))
+        self.director = Director(t, hazard, self.night_ticks, round(arrival * self.night_ticks))
+        self.ethan_tick = round(level.ethan_arrival * self.night_ticks)
+        self.rng = np.random.Generator(np.random.PCG64(seed))
+        self.grid = PaintGrid(level)
+        self.space = motion.new_space()
+        motion.add_walls(self.space, level)
+        self.tick = 0
+        self.outcome = Outcome.RUNNING
+        self.meters = {
+            r: UnityMeter(r, t.meter_start, t.meter_max, t.meter_warnings) for r in Realm
+        }
+        self.dreamers: dict[int, Dreamer] = {}
+        self.cadre: dict[int, Cadre] = {}
+        self.beacons: list[Beacon] = []
+        self.ethan_done = False
+        self.cadre_awakened = 0
+        self._next_id = 1
+        self._last_spawn = -(10**9)
+        self._spawn_turn = 0
+        cs = level.cell_size
+        core_r = [max(1, int(1.0 + m.strength + 0.5)) for m in level.rifts]
+        band = t.rift_seal_band
+        harder = 1 + t.rift_hazard_step * (hazard - 1)
+        self.rifts = [
+            Rift(
+                index=i,
+                x=m.x,
+                y=m.y,
+                cx=int(m.x // cs),
+                cy=int(m.y // cs),
+                core_radius=r,
+                seal_radius=r + band,
+                core=disc(r),
+                seal_ring=ring(r, r + band),
+                surge=disc(r + band),
+                surge_period=max(1, round(t.rift_surge_period / (m.strength * harder))),
+                seal_ticks=round(t.rift_seal_ticks * m.strength * harder),
+                opens_tick=round(m.opens * self.night_ticks),
+            )
+            for i, (m, r) in enumerate(zip(level.rifts, core_r, strict=True))
+        ]
+        for rift in self.rifts:
+            if rift.opens_tick == 0:
+                self.grid.corrupt(rift.cx, rift.cy, rift.surge)
+        self.census = self.grid.census()
+
+    # ------------------------------------------------------------------ setup
+    def add_dreamer(self, realm: Realm, role: Role, name: str = "") -> int:
+        """Bring a dreamer into the dream at one of its realm's spawn points; returns its id."""
+        t = self.tuning
+        spawns = self.level.spawns_for(realm)
+        same = sum(1 for d in self.dreamers.values() if d.realm is realm)
+        m = spawns[same % len(spawns)]
+        offset = (same // len(spawns)) * 2.0 * t.dreamer_radius
+        body = motion.make_body(self.space, (m.x + offset, m.y), t.dreamer_radius)
+        did = self._new_id()
+        self.dreamers[did] = Dreamer(
+            id=did,
+            name=name or f"{realm.title} dreamer {did}",
+            realm=realm,
+            role=role,
+            spec=role_spec(role, t),
+            body=body,
+            inspiration=t.inspiration_max,
+        )
+        self.dreamers[did].sync()
+        return did
+
+    def remove_dreamer(self, did: int) -> None:
+        """Take a dreamer out of the dream (its paint stays). Unknown ids are ignored."""
+        d = self.dreamers.pop(did, None)
+        if d is not None:
+            self.space.remove(d.body, *d.body.shapes)
+            self.beacons = [b for b in self.beacons if b.owner != did]
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def running(self) -> bool:
+        return self.outcome is Outcome.RUNNING
+
+    @property
+    def phase(self) -> Phase:
+        return self.director.phase(self.tick)
+
+    @property
+    def ethan(self) -> Cadre | None:
+        for c in self.cadre.values():
+            if c.is_ethan:
+                return c
+        return None
+
+    @property
+    def seconds_to_dawn(self) -> float:
+        return max(self.night_ticks - self.tick, 0) / TICK_RATE
+
+    def summary(self) -> MatchSummary:
+        c = self.census
+        cov = {
+            "sanctuary_dream": self._dream_share(Realm.SANCTUARY),
+            "rest_dream": self._dream_share(Realm.REST),
+            "mosaic": c.share(Cell.MOSAIC),
+            "nightmare": c.share(Cell.NIGHTMARE),
+            "unformed": c.share(Cell.UNFORMED),
+        }
+        meters = {r.name.lower(): round(m.value, 3) for r, m in self.meters.items()}
+        sealed = sum(1 for r in self.rifts if r.sealed)
+        score = 0
+        if self.outcome.won:
+            score = round(1000 * cov["mosaic"] + 5 * sum(meters.values()) + 100 * sealed)
+        return MatchSummary(
+            outcome=self.outcome,
+            ticks=self.tick,
+            coverage={k: round(v, 4) for k, v in cov.items()},
+            meters=meters,
+            rifts_sealed=sealed,
+            rifts=len(self.rifts),
+            cadre_awakened=self.cadre_awakened,
+            score=score,
+            state_hash=self.state_hash(),
+        )
+
+    def state_hash(self) -> str:
+        """A digest of the whole simulation state (grid, bodies, meters, counters, RNG)."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(struct.pack("<qqB", self.tick, self._next_id, self.outcome))
+        h.update(self.grid.state.tobytes())
+        h.update(self.grid.realm.tobytes())
+        for m in self.meters.values():
+            h.update(struct.pack("<d", m.value))
+        for d in self.dreamers.values():
+            h.update(struct.pack("<q4dd5q?q", d.id, *d.position, *d.velocity, d.inspiration,
+                                 d.ability_ready, d.shove_ready, d.distorted_until,
+                                 d.stagger_until, len(d.strikes), d.asleep, d.revive))
+        for c in self.cadre.values():
+            h.update(struct.pack("<q4d3q?", c.id, *c.position, *c.velocity, c.awaken,
+                                 c.ability_ready, c.stagger_until, c.is_ethan))
+        for b in self.beacons:
+            h.update(struct.pack("<4q", b.id, b.owner, b.cx, b.cy))
+        for r in self.rifts:
+            h.update(struct.pack("<?q", r.sealed, r.progress))
+        h.update(repr(self.rng.bit_generator.state).encode())
+        return h.hexdigest()
+
+    # ------------------------------------------------------------------ the tick
+    def step(self, intents: Mapping[int, Intent] | None = None) -> list[Event]:
+        """Advance one tick. `intents` maps entity ids to what they do; ids that are not in
+        the world are ignored, missing ones idle. Returns the tick's events; after the
+        match has ended it changes nothing and returns []."""
+        if not self.running:
+            return []
+        intents = intents or {}
+        events: list[Event] = []
+        self.tick += 1
+        tick = self.tick
+        cleansed = [0.0, 0.0, 0.0, 0.0]
+
+        self._direct(events)
+        organizers = [d for d in self.dreamers.values()
+                      if d.role is Role.ORGANIZER and not d.asleep]
+        for d in self.dreamers.values():
+            self._act_dreamer(d, intents.get(d.id, IDLE).sanitised(), organizers, cleansed,
+                              events)
+        for c in list(self.cadre.values()):  # a hijack calls more cadre in
+            self._act_cadre(c, intents.get(c.id, IDLE).sanitised(), events)
+
+        self.space.step(DT)
+        movers: list[Dreamer | Cadre] = [*self.dreamers.values(), *self.cadre.values()]
+        for m in movers:
+            m.sync()
+
+        self._trails_and_hijacks()
+        self._pulse_beacons(cleansed)
+        self._tend_rifts(events)
+        if tick % self.tuning.spread_interval == 0:
+            f = self.director.spread_factor(len(self.dreamers))
+            self.grid.spread(self.rng, self.tuning.spread_unformed * f,
+                             self.tuning.spread_dream * f)
+        self._awaken(events)
+        self._revive(organizers, events)
+        if tick % self.tuning.spread_interval == 1 % self.tuning.spread_interval:
+            # counted on other ticks than the spread, to keep every tick short
+            self.census = self.grid.census()
+        self._update_meters(cleansed, events)
+        self._decide(events)
+        return events
+
+    # ------------------------------------------------------------------ internals
+    def _new_id(self) -> int:
+        i = self._next_id
+        self._next_id += 1
+        return i
+
+    def _dream_share(self, realm: Realm) -> float:
+        floor = self.census.floor()
+        if not floor:
+            return 0.0
+        st, rl = self.grid.state, self.grid.realm
+        return int(np.count_nonzero((st == Cell.DREAM) & (rl == realm))) / floor
+
+    def _direct(self, events: list[Event]) -> None:
+        """Let the director bring in cadre and, on his night, Ethan."""
+        t, tick = self.tuning, self.tick
+        if (self.level.ethan_entry is not None and not self.ethan_done
+                and tick >= max(self.ethan_tick, 1) and self.ethan is None):
+            e = self.level.ethan_entry
+            body = motion.make_body(self.space, (e.x, e.y), t.ethan_radius, t.ethan_mass)
+            cid = self._new_id()
+            self.cadre[cid] = Cadre(cid, body, is_ethan=True,
+                                    ability_ready=tick + t.hijack_cooldown // 3)
+            self.cadre[cid].sync()
+            self.ethan_done = True
+            events.append(Event(EventKind.ETHAN_ARRIVED, cid, e.x, e.y))
+        members = sum(1 for c in self.cadre.values() if not c.is_ethan)
+        target = self.director.target(tick, len(self.dreamers))
+        entries = self.level.cadre_entries
+        if (entries and members < target
+                and tick - self._last_spawn >= self.director.spawn_gap()):
+            m = entries[int(self.rng.integers(0, len(entries)))]
+            self._spawn_cadre(m.x, m.y, events)
+            self._last_spawn = tick
+
+    def _spawn_cadre(self, x: float, y: float, events: list[Event]) -> None:
+        t = self.tuning
+        body = motion.make_body(self.space, (x, y), t.cadre_radius)
+        cid = self._new_id()
+        self.cadre[cid] = Cadre(cid, body, ability_ready=self.tick + t.distort_cooldown // 2)
+        self.cadre[cid].sync()
+        events.append(Event(EventKind.CADRE_ARRIVED, cid, x, y))
+
+    def _act_dreamer(self, d: Dreamer, it: Intent, organizers: list[Dreamer],
+                     cleansed: list[float], events: list[Event]) -> None:
+        t, tick = self.tuning, self.tick
+        px, py = d.position
+        if d.asleep:
+            d.body.velocity = (0.0, 0.0)
+            return
+        if it.ping:
+            events.append(Event(EventKind.PING, d.id, px + it.aim[0], py + it.aim[1],
+                                float(it.ping)))
+        if it.shove and tick >= d.shove_ready:
+            d.shove_ready = tick + t.shove_cooldown
+            events.append(Event(EventKind.SHOVE, d.id, px, py, self._shove(d)))
+        bx, by = self._brush_centre(d, it.aim)
+        if it.ability and tick >= d.ability_ready:
+            self._ability(d, bx, by, events)
+        if it.paint:
+            rallied = any(_near(o.position, (px, py), t.rally_aura) for o in organizers)
+            cost = d.spec.cost * DT * (t.rally_paint_discount if rallied else 1.0)
+            if d.inspiration >= cost:
+                cx, cy = self.grid.cell_of(bx, by)
+                res = self.grid.paint(cx, cy, disc(d.spec.brush), d.realm)
+                if res.changed:
+                    d.inspiration -= cost
+                    d.painted += res.changed
+                    d.cleansed += sum(res.cleansed)
+                    _add_cleansed(cleansed, res.cleansed)
+                    events.append(Event(EventKind.PAINTED, d.id, bx, by, float(res.changed)))
+        # movement last: a brush stroke lands where the dreamer stood at the tick's start
+        if tick < d.stagger_until:
+            return
+        move, speed = it.move, t.dreamer_speed
+        if d.distorted(tick):
+            move = motion.scramble(*move, t.distort_scramble_degrees)
+            speed *= t.distort_slow
+        d.body.velocity = motion.steer(d.velocity, move, speed, t.dreamer_accel, DT)
+        regen = t.inspiration_regen * DT
+        cx, cy = self.grid.cell_of(px, py)
+        if self.grid.state[cy, cx] == MOSAIC:
+            regen *= 2.0
+        d.inspiration = min(d.inspiration + regen, t.inspiration_max)
+
+    def _brush_centre(self, d: Dreamer, aim: tuple[float, float]) -> tuple[float, float]:
+        reach = self.tuning.brush_reach
+        n = math.hypot(*aim)
+        ax, ay = (aim[0] * reach / n, aim[1] * reach / n) if n > reach else aim
+        px, py = d.position
+        return px + ax, py + ay
+
+    def _ability(self, d: Dreamer, bx: float, by: float, events: list[Event]) -> None:
+        t, tick = self.tuning, self.tick
+        d.ability_ready = tick + d.spec.cooldown
+        px, py = d.position
+        if d.role is Role.ARCHITECT:
+            cx, cy = self.grid.cell_of(bx, by)
+            res = self.grid.paint(cx, cy, disc(t.burst_radius), d.realm)
+            d.painted += res.changed
+            events.append(Event(EventKind.BURST, d.id, bx, by, float(res.changed)))
+        elif d.role is Role.INNOVATOR:
+            own = [b for b in self.beacons if b.owner == d.id]
+            if len(own) >= t.beacon_limit:
+                self.beacons.remove(own[0])
+            cx, cy = self.grid.cell_of(px, py)
+            self.beacons.append(Beacon(self._new_id(), d.id, d.realm, cx, cy, px, py, tick))
+            events.append(Event(EventKind.BEACON, d.id, px, py))
+        else:
+            freed = 0
+            for o in self.dreamers.values():
+                if o.distorted(tick) and _near(o.position, (px, py), t.rally_free_radius):
+                    o.distorted_until = tick
+                    freed += 1
+            for m in self.meters.values():
+                m.change(t.rally_meter_lift)
+            events.append(Event(EventKind.RALLY, d.id, px, py, float(freed)))
+
+    def _shove(self, d: Dreamer) -> float:
+        """Push every other body near `d` away from it; returns how many were hit."""
+        t, tick = self.tuning, self.tick
+        px, py = d.position
+        hit = 0
+        targets: list[tuple[pymunk.Body, float, Dreamer | Cadre]] = []
+        for o in self.dreamers.values():
+            if o is not d:
+                targets.append((o.body, t.dreamer_radius, o))
+        for c in self.cadre.values():
+            targets.append((c.body, t.ethan_radius if c.is_ethan else t.cadre_radius, c))
+        for body, radius, who in targets:
+            ox, oy = who.pos
+            dx, dy = ox - px, oy - py
+            dist = math.hypot(dx, dy)
+            if dist > t.shove_radius + radius:
+                continue
+            if dist < 1e-6:
+                dx, dy, dist = 1.0, 0.0, 1.0
+            kick = t.shove_speed / body.mass
+            v = body.velocity
+            body.velocity = (v.x + dx / dist * kick, v.y + dy / dist * kick)
+            who.stagger_until = tick + t.shove_stagger
+            hit += 1
+        return float(hit)
+
+    def _act_cadre(self, c: Cadre, it: Intent, events: list[Event]) -> None:
+        t, tick = self.tuning, self.tick
+        px, py = c.position
+        c.slowed = any(_near((b.x, b.y), (px, py), t.beacon_slow_radius) for b in self.beacons)
+        if it.ability and tick >= c.ability_ready:
+            if c.is_ethan:
+                if c.hijack is None:
+                    c.ability_ready = tick + t.hijack_cooldown
+                    cx, cy = self.grid.cell_of(px, py)
+                    c.hijack = Hijack(cx, cy, tick)
+                    events.append(Event(EventKind.HIJACK, c.id, px, py))
+                    for k in range(t.hijack_calls):
+                        a = 2 * math.pi * k / max(t.hijack_calls, 1)
+                        self._spawn_cadre(px + 28 * math.cos(a), py + 28 * math.sin(a), events)
+            else:
+                c.ability_ready = tick + t.distort_cooldown
+                self._distort(c, events)
+        if tick < c.stagger_until:
+            return
+        speed = t.ethan_speed if c.is_ethan else t.cadre_speed
+        if c.slowed:
+            speed *= t.beacon_slow
+        c.body.velocity = motion.steer(c.velocity, it.move, speed, t.dreamer_accel, DT)
+
+    def _distort(self, c: Cadre, events: list[Event]) -> None:
+        t, tick = self.tuning, self.tick
+        for d in self.dreamers.values():
+            if d.asleep or not _near(d.position, c.position, t.distort_radius):
+                continue
+            d.distorted_until = tick + t.distort_duration
+            d.strikes = [s for s in d.strikes if tick - s < t.distort_strike_window] + [tick]
+            x, y = d.position
+            events.append(Event(EventKind.DISTORTED, d.id, x, y, other=c.id))
+            if len(d.strikes) >= t.distort_strikes_to_sleep:
+                d.asleep = True
+                d.strikes = []
+                d.revive = 0
+                d.body.velocity = (0.0, 0.0)
+                cx, cy = self.grid.cell_of(x, y)
+                self.grid.corrupt(cx, cy, disc(t.revive_ring))
+                events.append(Event(EventKind.ASLEEP, d.id, x, y, other=c.id))
+
+    def _trails_and_hijacks(self) -> None:
+        t, tick = self.tuning, self.tick
+        trail = disc(t.trail_radius)
+        for c in self.cadre.values():
+            cx, cy = self.grid.cell_of(*c.position)
+            if not c.is_ethan:
+                self.grid.corrupt(cx, cy, trail)
+            if c.hijack is not None:
+                age = tick - c.hijack.started
+                r = 1 + (t.hijack_radius - 1) * min(age, t.hijack_ticks) // t.hijack_ticks
+                self.grid.corrupt(c.hijack.cx, c.hijack.cy, disc(r))
+                if age >= t.hijack_ticks:
+                    c.hijack = None
+
+    def _pulse_beacons(self, cleansed: list[float]) -> None:
+        t, tick = self.tuning, self.tick
+        for b in self.beacons:
+            age = tick - b.placed
+            if age % t.beacon_period:
+                continue
+            r = min(1 + age // t.beacon_period, t.beacon_radius)
+            res = self.grid.paint(b.cx, b.cy, disc(r), b.realm)
+            _add_cleansed(cleansed, res.cleansed)
+            owner = self.dreamers.get(b.owner)
+            if owner is not None:
+                owner.painted += res.changed
+
+    def _tend_rifts(self, events: list[Event]) -> None:
+        t = self.tuning
+        for r in self.rifts:
+            if not r.open(self.tick):
+                continue
+            if self.tick == r.opens_tick:
+                events.append(Event(EventKind.RIFT_OPENED, -1, r.x, r.y, float(r.index)))
+            self.grid.corrupt(r.cx, r.cy, r.core)
+            if (self.tick - r.opens_tick) % r.surge_period == 0:
+                self.grid.corrupt(r.cx, r.cy, r.surge)
+            r.ring_share = self.grid.fraction_in(r.cx, r.cy, r.seal_ring)
+            if r.ring_share >= t.rift_seal_fraction:
+                r.progress += 1
+            else:
+                r.progress = max(r.progress - t.rift_seal_decay, 0)
+            if r.progress >= r.seal_ticks:
+                r.sealed = True
+                self.grid.seal(r.cx, r.cy, r.core)
+                for m in self.meters.values():
+                    m.change(t.meter_seal_lift)
+                events.append(Event(EventKind.RIFT_SEALED, -1, r.x, r.y, float(r.index)))
+
+    def _awaken(self, events: list[Event]) -> None:
+        """Cadre caught on mosaic or between both realms wake up and leave; so does Ethan
+        when dreamers of both realms hold him, or a ring of mosaic closes around him."""
+        t = self.tuning
+        gone: list[Cadre] = []
+        awake = [d for d in self.dreamers.values() if not d.asleep]
+        for c in self.cadre.values():
+            pos = c.position
+            radius = t.ethan_drive_radius if c.is_ethan else t.awaken_radius
+            near = [d for d in awake if _near(d.position, pos, radius)]
+            both = {d.realm for d in near} == {Realm.SANCTUARY, Realm.REST}
+            cx, cy = self.grid.cell_of(*pos)
+            if c.is_ethan:
+                inner, outer = t.ethan_mosaic_ring
+                held = both or self.grid.fraction_in(
+                    cx, cy, ring(inner, outer), mosaic_only=True) >= t.ethan_mosaic_threshold
+                limit = t.ethan_drive_ticks
+                on_mosaic = False
+            else:
+                on_mosaic = bool(self.grid.state[cy, cx] == MOSAIC)
+                held = both or on_mosaic
+                limit = t.awaken_ticks
+            c.awaken = c.awaken + 1 if held else max(c.awaken - 1, 0)
+            if c.awaken >= limit:
+                gone.append(c)
+                for d in near:
+                    d.awakenings += 1
+                lift = t.meter_drive_out_lift if c.is_ethan else t.meter_awaken_lift
+                for m in self.meters.values():
+                    m.change(lift)
+                kind = EventKind.ETHAN_DRIVEN_OUT if c.is_ethan else EventKind.AWAKENED
+                events.append(Event(kind, c.id, pos[0], pos[1], float(on_mosaic)))
+        for c in gone:
+            del self.cadre[c.id]
+            self.space.remove(c.body, *c.body.shapes)
+            if not c.is_ethan:
+                self.cadre_awakened += 1
+
+    def _revive(self, organizers: list[Dreamer], events: list[Event]) -> None:
+        t = self.tuning
+        sleepers = [d for d in self.dreamers.values() if d.asleep]
+        if not sleepers:
+            return
+        band = ring(1, t.revive_ring)
+        for d in sleepers:
+            pos = d.position
+            helpers = [o for o in self.dreamers.values()
+                       if not o.asleep and _near(o.position, pos, _REVIVE_RANGE)]
+            cx, cy = self.grid.cell_of(*pos)
+            share = self.grid.fraction_in(cx, cy, band)
+            if not helpers or share < t.revive_threshold:
+                continue
+            boost = any(_near(o.position, pos, t.rally_aura) for o in organizers)
+            d.revive += 2 if boost else 1
+            if d.revive >= t.revive_ticks:
+                d.asleep = False
+                d.revive = 0
+                d.distorted_until = self.tick
+                nearest = min(helpers, key=lambda o: _dist2(o.position, pos))
+                nearest.revived_others += 1
+                events.append(Event(EventKind.REVIVED, d.id, pos[0], pos[1], other=nearest.id))
+
+    def _update_meters(self, cleansed: list[float], events: list[Event]) -> None:
+        t, c = self.tuning, self.census
+        commons_nm = c.share(Cell.NIGHTMARE, DistrictKind.COMMONS)
+        mosaic = c.share(Cell.MOSAIC)
+        w = t.meter_commons_weight
+        for realm, meter in self.meters.items():
+            kind = DistrictKind(realm.value)
+            nm = (c.share(Cell.NIGHTMARE, kind) + w * commons_nm) / (1 + w)
+            delta = (-t.meter_drain * nm + t.meter_mosaic_refill * mosaic) * DT
+            delta += t.meter_repaint * (cleansed[kind] + w * cleansed[DistrictKind.COMMONS])
+            for level in meter.change(delta):
+                events.append(Event(EventKind.METER_WARNING, value=level, other=realm.value))
+
+    def _decide(self, events: list[Event]) -> None:
+        for realm, meter in self.meters.items():
+            if meter.collapsed:
+                self.outcome = Outcome.FRACTURE
+                events.append(Event(EventKind.FRACTURE, other=realm.value))
+                return
+        if self.rifts and all(r.sealed for r in self.rifts):
+            self.outcome = Outcome.SEALED
+            events.append(Event(EventKind.VICTORY, value=float(Outcome.SEALED)))
+        elif self.tick >= self.night_ticks:
+            self.outcome = Outcome.DAWN
+            events.append(Event(EventKind.VICTORY, value=float(Outcome.DAWN)))
+
+
+def _near(a: tuple[float, float], b: tuple[float, float], r: float) -> bool:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 <= r * r
+
+
+def _dist2(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2
+
+
+def _add_cleansed(acc: list[float], cleansed: tuple[int, int, int, int]) -> None:
+    for i in range(1, 4):
+        acc[i] += cleansed[i]
