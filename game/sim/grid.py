@@ -13,7 +13,7 @@ Imports numpy and the level only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache
 
@@ -85,24 +85,31 @@ class PaintResult:
     cleansed: tuple[int, int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Census:
     """Cell counts per district and state: `counts[district, Cell]` (walls counted in 0)."""
 
     counts: npt.NDArray[np.int64]
     by_kind: npt.NDArray[np.int64]
     """counts summed per DistrictKind: shape (4, 5), row 0 unused"""
+    _table: list[list[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # plain Python numbers: the meters read a few of them every tick
+        table = self.by_kind.tolist()
+        table[0] = [sum(row[i] for row in table[1:]) for i in range(5)]  # row 0: all kinds
+        object.__setattr__(self, "_table", table)
 
     def floor(self, kind: DistrictKind | None = None) -> int:
         """Floor cells (everything but walls), over one district kind or the whole map."""
-        rows = self.by_kind[1:] if kind is None else self.by_kind[kind : kind + 1]
-        return int(rows[:, : WALL].sum())
+        row: list[int] = self._table[kind or 0]
+        return row[0] + row[1] + row[2] + row[3]
 
-    def count(self, state: Cell, kind: DistrictKind | None = None) -> int:
-        rows = self.by_kind[1:] if kind is None else self.by_kind[kind : kind + 1]
-        return int(rows[:, state].sum())
+    def count(self, state: Cell | int, kind: DistrictKind | None = None) -> int:
+        """Cells in `state`, over one district kind or the whole map."""
+        return int(self._table[kind or 0][state])
 
-    def share(self, state: Cell, kind: DistrictKind | None = None) -> float:
+    def share(self, state: Cell | int, kind: DistrictKind | None = None) -> float:
         """Fraction of floor cells in `state`, 0.0 for an empty selection."""
         floor = self.floor(kind)
         return self.count(state, kind) / floor if floor else 0.0
@@ -147,12 +154,25 @@ class PaintGrid:
 
     def census(self) -> Census:
         """Count every cell by district and state (one bincount over the grid)."""
-        key = self._census_key + self.state
+        return self.census_of(self.count_rows(0, self.state.shape[0]))
+
+    def count_rows(self, y0: int, y1: int) -> npt.NDArray[np.int64]:
+        """Cell counts per (district, state) over rows y0..y1 only."""
+        key = self._census_key[y0:y1] + self.state[y0:y1]
         flat = np.bincount(key.ravel(), minlength=len(self.district_kind) * 5)
-        counts = flat.reshape(len(self.district_kind), 5)
+        return flat.reshape(len(self.district_kind), 5)
+
+    def census_of(self, counts: npt.NDArray[np.int64]) -> Census:
+        """A Census from per-(district, state) counts."""
         by_kind = self._kind_onehot.T @ counts
         by_kind[0] = 0
         return Census(counts=counts, by_kind=by_kind)
+
+    def bands(self, n: int) -> list[tuple[int, int]]:
+        """The grid's rows split into n chunk-aligned bands (some may be empty)."""
+        per = -(-self.chunks_y // n)
+        return [(min(k * per, self.chunks_y) * CHUNK, min((k + 1) * per, self.chunks_y) * CHUNK)
+                for k in range(n)]
 
     def fraction_in(self, cx: int, cy: int, stencil: Mask, mosaic_only: bool = False) -> float:
         """Fraction of the floor cells under `stencil` (centred on a cell) that are dream or
@@ -187,22 +207,24 @@ class PaintGrid:
         win, st = self._window(cx, cy, stencil)
         state = self.state[win]
         realms = self.realm[win]
-        to_dream = st & ((state == UNFORMED) | (state == NIGHTMARE))
-        to_mosaic = st & (state == DREAM) & (realms != realm)
-        cleansed_mask = to_dream & (state == NIGHTMARE)
+        # one code per cell (state * 4 + realm) and a lookup table per painter: a handful of
+        # numpy calls instead of a mask per rule, which matters on these small windows
+        code = state * 4 + realms
+        new = np.where(st, _PAINT_LUT[realm][code], code)
+        hit = new != code
+        changed = int(np.count_nonzero(hit))
+        if not changed:
+            return PaintResult(0, (0, 0, 0, 0))
         cleansed = (0, 0, 0, 0)
-        if cleansed_mask.any():
-            kinds = self.district_kind[self.district[win][cleansed_mask]]
+        was_nightmare = hit & (state == NIGHTMARE)
+        if was_nightmare.any():
+            kinds = self.district_kind[self.district[win][was_nightmare]]
             b = np.bincount(kinds, minlength=4)
             cleansed = (0, int(b[1]), int(b[2]), int(b[3]))
-        changed = int(np.count_nonzero(to_dream)) + int(np.count_nonzero(to_mosaic))
-        if changed:
-            state[to_dream] = DREAM
-            realms[to_dream] = realm
-            state[to_mosaic] = MOSAIC
-            realms[to_mosaic] = MOSAIC_REALM
-            changed += self._form_mosaic(win)
-            self._mark(win)
+        state[...] = new >> 2
+        realms[...] = new & 3
+        changed += self._form_mosaic(win)
+        self._mark(win)
         return PaintResult(changed, cleansed)
 
     def corrupt(self, cx: int, cy: int, stencil: Mask) -> int:
@@ -220,6 +242,28 @@ class PaintGrid:
             self._mark(win)
         return n
 
+    def corrupt_many(self, centres: list[tuple[int, int]], stencil: Mask) -> int:
+        """`corrupt()` under the same stencil at many centres at once (the cadre's trails).
+
+        Centres are cells inside the map. Returns how many cells turned.
+        """
+        r = stencil.shape[0] // 2
+        oy, ox = np.nonzero(stencil)
+        c = np.asarray(centres, dtype=np.int64)
+        ys = (c[:, 1:2] + (oy - r)).ravel()
+        xs = (c[:, 0:1] + (ox - r)).ravel()
+        keep = (ys >= 0) & (ys < self.height) & (xs >= 0) & (xs < self.width)
+        ys, xs = ys[keep], xs[keep]
+        cells = self.state[ys, xs]
+        hit = cells <= DREAM  # unformed or dream
+        if not hit.any():
+            return 0
+        ys, xs = ys[hit], xs[hit]
+        self.state[ys, xs] = NIGHTMARE
+        self.realm[ys, xs] = 0
+        self.dirty[ys // CHUNK, xs // CHUNK] = True
+        return int(np.count_nonzero(hit))
+
     def seal(self, cx: int, cy: int, stencil: Mask) -> int:
         """Turn every floor cell under the stencil to mosaic (a sealed rift's scar)."""
         win, st = self._window(cx, cy, stencil)
@@ -232,33 +276,29 @@ class PaintGrid:
             self._mark(win)
         return n
 
-    def spread(self, rng: np.random.Generator, p_unformed: float, p_dream: float) -> int:
-        """One pass of nightmare creeping into neighbouring cells.
+    def spread(self, rng: np.random.Generator, p_unformed: float, p_dream: float,
+               band: tuple[int, int] | None = None) -> int:
+        """One pass of nightmare creeping into neighbouring cells, over a band of rows
+        (chunk-aligned, from `bands()`; the whole grid by default).
 
         Each unformed (dream) cell turns with chance `p_unformed` (`p_dream`) for each of its
-        4-neighbours that is nightmare, capped at 1. Mosaic and walls never turn. Only the
-        chunk-aligned box around the nightmare is touched, so the random draws depend on
-        where the nightmare is, which is part of the deterministic state. Returns cells turned.
+        4-neighbours that is nightmare, capped at 1. Mosaic and walls never turn. One random
+        draw per cell that could turn, in row-major order. Returns cells turned.
         """
-        nm = self.state == NIGHTMARE
-        rows = np.flatnonzero(nm.any(axis=1))
-        if not len(rows):
+        y0, y1 = band if band is not None else (0, self.state.shape[0])
+        if y1 <= y0:
             return 0
-        cols = np.flatnonzero(nm.any(axis=0))
-        y0 = max(int(rows[0]) - 1, 0) // CHUNK * CHUNK
-        y1 = -(-(int(rows[-1]) + 2) // CHUNK) * CHUNK
-        x0 = max(int(cols[0]) - 1, 0) // CHUNK * CHUNK
-        x1 = -(-(int(cols[-1]) + 2) // CHUNK) * CHUNK
-        y1 = min(y1, self.state.shape[0])
-        x1 = min(x1, self.state.shape[1])
-        win = np.s_[y0:y1, x0:x1]
-        state = self.state[win]
-        n = nm[win].view(np.uint8)
-        nb = np.zeros_like(n)
-        nb[1:, :] += n[:-1, :]
-        nb[:-1, :] += n[1:, :]
-        nb[:, 1:] += n[:, :-1]
-        nb[:, :-1] += n[:, 1:]
+        c0, c1 = max(y0 - 1, 0), min(y1 + 1, self.state.shape[0])
+        nm = (self.state[c0:c1] == NIGHTMARE).view(np.uint8)
+        if not nm.any():
+            return 0
+        around = np.zeros_like(nm)
+        around[1:, :] += nm[:-1, :]
+        around[:-1, :] += nm[1:, :]
+        around[:, 1:] += nm[:, :-1]
+        around[:, :-1] += nm[:, 1:]
+        nb = around[y0 - c0 : y0 - c0 + (y1 - y0)]
+        state = self.state[y0:y1]
         flat_nb = nb.ravel()
         flat_state = state.ravel()
         cand = np.flatnonzero(flat_nb & (flat_state <= DREAM))  # unformed or dream, touched
@@ -272,14 +312,10 @@ class PaintGrid:
         hits = cand[roll < chance]
         count = len(hits)
         if count:
-            turned = np.zeros(state.size, dtype=bool)
-            turned[hits] = True
-            turned = turned.reshape(state.shape)
-            state[turned] = NIGHTMARE
-            self.realm[win][turned] = 0
-            h, w = state.shape
-            chunks = turned.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).any(axis=(1, 3))
-            self.dirty[y0 // CHUNK : y1 // CHUNK, x0 // CHUNK : x1 // CHUNK] |= chunks
+            flat_state[hits] = NIGHTMARE  # the band is whole rows: its ravel is a view
+            self.realm[y0:y1].ravel()[hits] = 0
+            w = state.shape[1]
+            self.dirty[(hits // w + y0) // CHUNK, (hits % w) // CHUNK] = True
         return count
 
     # ----------------------------------------------------------------- internals
@@ -313,24 +349,38 @@ class PaintGrid:
         # one more cell of context on each side, for the neighbour test
         cy0, cy1 = max(y0 - 1, 0), min(y1 + 1, self.height)
         cx0, cx1 = max(x0 - 1, 0), min(x1 + 1, self.width)
-        state = self.state[cy0:cy1, cx0:cx1]
-        realms = self.realm[cy0:cy1, cx0:cx1]
-        dream = state == DREAM
-        a = dream & (realms == Realm.SANCTUARY)
-        b = dream & (realms == Realm.REST)
-        if not (a.any() and b.any()):
+        code = self.state[cy0:cy1, cx0:cx1] * 4 + self.realm[cy0:cy1, cx0:cx1]
+        a = code == _SANCTUARY_DREAM
+        if not a.any():
             return 0
-        turn = (a & _touches(b)) | (b & _touches(a))
+        b = code == _REST_DREAM
+        if not b.any():
+            return 0
         # only cells inside the grown window may turn
-        inner = np.zeros_like(turn)
-        inner[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = True
-        turn &= inner
+        turn = ((a & _touches(b)) | (b & _touches(a)))[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
         n = int(np.count_nonzero(turn))
         if n:
-            state[turn] = MOSAIC
-            realms[turn] = MOSAIC_REALM
+            self.state[y0:y1, x0:x1][turn] = MOSAIC
+            self.realm[y0:y1, x0:x1][turn] = MOSAIC_REALM
             self._mark((slice(y0, y1), slice(x0, x1)))
         return n
+
+
+def _paint_table(realm: int) -> U8:
+    """code (state * 4 + realm) -> code after `realm` paints the cell."""
+    lut = np.arange(20, dtype=np.uint8)
+    mine = DREAM * 4 + realm
+    lut[UNFORMED * 4] = mine
+    lut[NIGHTMARE * 4] = mine
+    for other in (Realm.SANCTUARY, Realm.REST):
+        if other != realm:
+            lut[DREAM * 4 + other] = MOSAIC * 4 + MOSAIC_REALM
+    return lut
+
+
+_PAINT_LUT = {int(r): _paint_table(int(r)) for r in Realm}
+_SANCTUARY_DREAM = DREAM * 4 + int(Realm.SANCTUARY)
+_REST_DREAM = DREAM * 4 + int(Realm.REST)
 
 
 def _touches(mask: Mask) -> Mask:

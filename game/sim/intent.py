@@ -1,7 +1,7 @@
 """What a dreamer (or a cadre member) wants to do this tick: the only input of the world.
 
-Intents say what a player presses, never where they are. `Intent.sanitised()` clamps
-everything into range, so a hostile or buggy controller can at worst stand still.
+Intents say what a player presses, never where they are. An `Intent` clamps every field
+into range when it is made, so a hostile or buggy controller can at worst stand still.
 
 Imports the events module (for PingKind) only.
 """
@@ -43,36 +43,36 @@ class Intent:
     paint: bool = False
     ability: bool = False
     shove: bool = False
-    ping: int = PingKind.NONE
+    ping: int = 0
+    """a PingKind value"""
 
-    def sanitised(self) -> Intent:
-        """This intent with every field in range (non-finite numbers become 0).
-
-        Returns the intent itself when it is already in range (the common case).
-        """
+    def __post_init__(self) -> None:
+        """Bring every field into range: an Intent cannot exist out of range, whoever built
+        it (a bot, a decoded network message, a test). Non-finite numbers become 0."""
         (mx, my), (ax, ay) = self.move, self.aim
         if (
             type(mx) is float and type(my) is float and type(ax) is float and type(ay) is float
             and mx * mx + my * my <= 1.0
             and -AIM_LIMIT <= ax <= AIM_LIMIT and -AIM_LIMIT <= ay <= AIM_LIMIT
             and type(self.paint) is bool and type(self.ability) is bool
-            and type(self.shove) is bool and 0 <= self.ping <= _PING_MAX
+            and type(self.shove) is bool and type(self.ping) is int
+            and 0 <= self.ping <= _PING_MAX
         ):
-            return self  # NaN fails every comparison above, so it never gets here
-        mx, my = _finite(float(self.move[0]), 1.0), _finite(float(self.move[1]), 1.0)
+            return  # the common case; NaN fails the comparisons above and is mended below
+        mx, my = _finite(float(mx), 1e9), _finite(float(my), 1e9)
         n = math.hypot(mx, my)
         if n > 1.0:
             mx, my = mx / n, my / n
-        ping = int(self.ping) if int(self.ping) in PingKind._value2member_map_ else 0
-        return Intent(
-            move=(mx, my),
-            aim=(_finite(float(self.aim[0]), AIM_LIMIT), _finite(float(self.aim[1]), AIM_LIMIT)),
-            paint=bool(self.paint),
-            ability=bool(self.ability),
-            shove=bool(self.shove),
-            ping=ping,
-        )
+        ping = int(self.ping) if 0 <= int(self.ping) <= _PING_MAX else 0
+        put = object.__setattr__
+        put(self, "move", (mx, my))
+        put(self, "aim", (_finite(float(ax), AIM_LIMIT), _finite(float(ay), AIM_LIMIT)))
+        put(self, "paint", bool(self.paint))
+        put(self, "ability", bool(self.ability))
+        put(self, "shove", bool(self.shove))
+        put(self, "ping", ping)
 
 
+_PING_MAX = int(max(PingKind))
 IDLE = Intent()
-_PING_MAX = max(PingKind)
+

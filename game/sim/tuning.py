@@ -100,11 +100,11 @@ class Tuning:
     ethan_mosaic_threshold: float = 0.6
 
     # --- nightmare and rifts
-    spread_interval: int = 3
+    spread_interval: int = 6
     """ticks between two spread passes"""
-    spread_unformed: float = 0.025
+    spread_unformed: float = 0.05
     """chance per nightmare neighbour per pass that an unformed cell turns, at hazard 1"""
-    spread_dream: float = 0.008
+    spread_dream: float = 0.016
     """the same for a dream cell; mosaic never turns by spreading"""
     spread_hazard_step: float = 0.22
     """spread chances grow by this fraction per hazard level above 1"""

@@ -26,7 +26,7 @@ from game.sim import motion
 from game.sim.director import Director, Phase
 from game.sim.entities import Beacon, Cadre, Dreamer, Hijack, Rift
 from game.sim.events import Event, EventKind, Outcome, PingKind
-from game.sim.grid import MOSAIC, Cell, PaintGrid, disc, ring
+from game.sim.grid import MOSAIC, NIGHTMARE, Cell, PaintGrid, disc, ring
 from game.sim.intent import IDLE, Intent
 from game.sim.level import DistrictKind, Level, Realm
 from game.sim.meters import UnityMeter
@@ -126,6 +126,8 @@ class World:
         for rift in self.rifts:
             if rift.opens_tick == 0:
                 self.grid.corrupt(rift.cx, rift.cy, rift.surge)
+        self._bands = self.grid.bands(t.spread_interval)
+        self._band_counts = [self.grid.count_rows(*b) for b in self._bands]
         self.census = self.grid.census()
 
     # ------------------------------------------------------------------ setup
@@ -149,6 +151,20 @@ class World:
         )
         self.dreamers[did].sync()
         return did
+
+    def spawn_cadre(self, x: float, y: float, ethan: bool = False) -> int:
+        """Bring a cadre member (or Ethan) in at a pixel position now; returns its id.
+
+        The director does this on its own during a match; this is for scripted scenes,
+        tests and benchmarks. There is at most one Ethan: asking for a second raises
+        ValueError.
+        """
+        events: list[Event] = []
+        if ethan:
+            if self.ethan is not None:
+                raise ValueError("Ethan is already in the dream")
+            return self._spawn_ethan(x, y, events)
+        return self._spawn_cadre(x, y, events)
 
     def remove_dreamer(self, did: int) -> None:
         """Take a dreamer out of the dream (its paint stays). Unknown ids are ignored."""
@@ -242,10 +258,10 @@ class World:
         organizers = [d for d in self.dreamers.values()
                       if d.role is Role.ORGANIZER and not d.asleep]
         for d in self.dreamers.values():
-            self._act_dreamer(d, intents.get(d.id, IDLE).sanitised(), organizers, cleansed,
+            self._act_dreamer(d, intents.get(d.id, IDLE), organizers, cleansed,
                               events)
         for c in list(self.cadre.values()):  # a hijack calls more cadre in
-            self._act_cadre(c, intents.get(c.id, IDLE).sanitised(), events)
+            self._act_cadre(c, intents.get(c.id, IDLE), events)
 
         self.space.step(DT)
         movers: list[Dreamer | Cadre] = [*self.dreamers.values(), *self.cadre.values()]
@@ -255,15 +271,16 @@ class World:
         self._trails_and_hijacks()
         self._pulse_beacons(cleansed)
         self._tend_rifts(events)
-        if tick % self.tuning.spread_interval == 0:
-            f = self.director.spread_factor(len(self.dreamers))
-            self.grid.spread(self.rng, self.tuning.spread_unformed * f,
-                             self.tuning.spread_dream * f)
+        # the spread and the census each take one band of rows per tick, so that every
+        # row is spread once per spread_interval and no tick carries the whole grid
+        band = tick % self.tuning.spread_interval
+        f = self.director.spread_factor(len(self.dreamers))
+        self.grid.spread(self.rng, self.tuning.spread_unformed * f, self.tuning.spread_dream * f,
+                         self._bands[band])
         self._awaken(events)
         self._revive(organizers, events)
-        if tick % self.tuning.spread_interval == 1 % self.tuning.spread_interval:
-            # counted on other ticks than the spread, to keep every tick short
-            self.census = self.grid.census()
+        self._band_counts[band] = self.grid.count_rows(*self._bands[band])
+        self.census = self.grid.census_of(sum(self._band_counts[1:], self._band_counts[0]))
         self._update_meters(cleansed, events)
         self._decide(events)
         return events
@@ -287,13 +304,7 @@ class World:
         if (self.level.ethan_entry is not None and not self.ethan_done
                 and tick >= max(self.ethan_tick, 1) and self.ethan is None):
             e = self.level.ethan_entry
-            body = motion.make_body(self.space, (e.x, e.y), t.ethan_radius, t.ethan_mass)
-            cid = self._new_id()
-            self.cadre[cid] = Cadre(cid, body, is_ethan=True,
-                                    ability_ready=tick + t.hijack_cooldown // 3)
-            self.cadre[cid].sync()
-            self.ethan_done = True
-            events.append(Event(EventKind.ETHAN_ARRIVED, cid, e.x, e.y))
+            self._spawn_ethan(e.x, e.y, events)
         members = sum(1 for c in self.cadre.values() if not c.is_ethan)
         target = self.director.target(tick, len(self.dreamers))
         entries = self.level.cadre_entries
@@ -303,13 +314,25 @@ class World:
             self._spawn_cadre(m.x, m.y, events)
             self._last_spawn = tick
 
-    def _spawn_cadre(self, x: float, y: float, events: list[Event]) -> None:
+    def _spawn_cadre(self, x: float, y: float, events: list[Event]) -> int:
         t = self.tuning
         body = motion.make_body(self.space, (x, y), t.cadre_radius)
         cid = self._new_id()
         self.cadre[cid] = Cadre(cid, body, ability_ready=self.tick + t.distort_cooldown // 2)
         self.cadre[cid].sync()
         events.append(Event(EventKind.CADRE_ARRIVED, cid, x, y))
+        return cid
+
+    def _spawn_ethan(self, x: float, y: float, events: list[Event]) -> int:
+        t = self.tuning
+        body = motion.make_body(self.space, (x, y), t.ethan_radius, t.ethan_mass)
+        cid = self._new_id()
+        self.cadre[cid] = Cadre(cid, body, is_ethan=True,
+                                ability_ready=self.tick + t.hijack_cooldown // 3)
+        self.cadre[cid].sync()
+        self.ethan_done = True
+        events.append(Event(EventKind.ETHAN_ARRIVED, cid, x, y))
+        return cid
 
     def _act_dreamer(self, d: Dreamer, it: Intent, organizers: list[Dreamer],
                      cleansed: list[float], events: list[Event]) -> None:
@@ -415,7 +438,8 @@ class World:
     def _act_cadre(self, c: Cadre, it: Intent, events: list[Event]) -> None:
         t, tick = self.tuning, self.tick
         px, py = c.position
-        c.slowed = any(_near((b.x, b.y), (px, py), t.beacon_slow_radius) for b in self.beacons)
+        c.slowed = bool(self.beacons) and any(
+            _near((b.x, b.y), (px, py), t.beacon_slow_radius) for b in self.beacons)
         if it.ability and tick >= c.ability_ready:
             if c.is_ethan:
                 if c.hijack is None:
@@ -456,11 +480,12 @@ class World:
 
     def _trails_and_hijacks(self) -> None:
         t, tick = self.tuning, self.tick
-        trail = disc(t.trail_radius)
+        cs = self.level.cell_size
+        trail = [(int(c.pos[0] // cs), int(c.pos[1] // cs))
+                 for c in self.cadre.values() if not c.is_ethan]
+        if trail:
+            self.grid.corrupt_many(trail, disc(t.trail_radius))
         for c in self.cadre.values():
-            cx, cy = self.grid.cell_of(*c.position)
-            if not c.is_ethan:
-                self.grid.corrupt(cx, cy, trail)
             if c.hijack is not None:
                 age = tick - c.hijack.started
                 r = 1 + (t.hijack_radius - 1) * min(age, t.hijack_ticks) // t.hijack_ticks
@@ -488,7 +513,8 @@ class World:
                 continue
             if self.tick == r.opens_tick:
                 events.append(Event(EventKind.RIFT_OPENED, -1, r.x, r.y, float(r.index)))
-            self.grid.corrupt(r.cx, r.cy, r.core)
+            if self.tick % self.tuning.spread_interval == 0:
+                self.grid.corrupt(r.cx, r.cy, r.core)
             if (self.tick - r.opens_tick) % r.surge_period == 0:
                 self.grid.corrupt(r.cx, r.cy, r.surge)
             r.ring_share = self.grid.fraction_in(r.cx, r.cy, r.seal_ring)
@@ -508,12 +534,15 @@ class World:
         when dreamers of both realms hold him, or a ring of mosaic closes around him."""
         t = self.tuning
         gone: list[Cadre] = []
-        awake = [d for d in self.dreamers.values() if not d.asleep]
+        awake = [(d, d.pos[0], d.pos[1]) for d in self.dreamers.values() if not d.asleep]
         for c in self.cadre.values():
-            pos = c.position
+            pos = c.pos
+            px, py = pos
             radius = t.ethan_drive_radius if c.is_ethan else t.awaken_radius
-            near = [d for d in awake if _near(d.position, pos, radius)]
-            both = {d.realm for d in near} == {Realm.SANCTUARY, Realm.REST}
+            r2 = radius * radius
+            near = [d for d, x, y in awake if (x - px) ** 2 + (y - py) ** 2 <= r2]
+            realms = {d.realm for d in near}
+            both = len(realms) == 2
             cx, cy = self.grid.cell_of(*pos)
             if c.is_ethan:
                 inner, outer = t.ethan_mosaic_ring
@@ -567,14 +596,15 @@ class World:
 
     def _update_meters(self, cleansed: list[float], events: list[Event]) -> None:
         t, c = self.tuning, self.census
-        commons_nm = c.share(Cell.NIGHTMARE, DistrictKind.COMMONS)
-        mosaic = c.share(Cell.MOSAIC)
+        commons = DistrictKind.COMMONS
+        commons_nm = c.share(NIGHTMARE, commons)
+        mosaic = c.share(MOSAIC)
         w = t.meter_commons_weight
         for realm, meter in self.meters.items():
-            kind = DistrictKind(realm.value)
-            nm = (c.share(Cell.NIGHTMARE, kind) + w * commons_nm) / (1 + w)
+            kind = _KIND_OF[realm]
+            nm = (c.share(NIGHTMARE, kind) + w * commons_nm) / (1 + w)
             delta = (-t.meter_drain * nm + t.meter_mosaic_refill * mosaic) * DT
-            delta += t.meter_repaint * (cleansed[kind] + w * cleansed[DistrictKind.COMMONS])
+            delta += t.meter_repaint * (cleansed[kind] + w * cleansed[commons])
             for level in meter.change(delta):
                 events.append(Event(EventKind.METER_WARNING, value=level, other=realm.value))
 
@@ -590,6 +620,9 @@ class World:
         elif self.tick >= self.night_ticks:
             self.outcome = Outcome.DAWN
             events.append(Event(EventKind.VICTORY, value=float(Outcome.DAWN)))
+
+
+_KIND_OF = {Realm.SANCTUARY: DistrictKind.SANCTUARY, Realm.REST: DistrictKind.REST}
 
 
 def _near(a: tuple[float, float], b: tuple[float, float], r: float) -> bool:

@@ -1,0 +1,94 @@
+"""Benchmarks for `dreamlayer bench`: they print numbers and never fail a test run.
+
+`bench_sim` measures `World.step()` on every level with 8 ally bots and the full cadre
+(the director's peak strength for 8 dreamers at hazard 5, topped up every tick as the
+bots awaken them), plus Ethan (on every level, so the numbers compare). The bots' own decision time is reported apart: it is not part of
+the tick the server's budget speaks of.
+
+Imports game.sim, game.bots, game.match, game.retreats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from game.bots.crew import BotCrew
+from game.match import lineup
+from game.retreats import campaign
+from game.sim.events import Event
+from game.sim.level import Level
+from game.sim.world import World
+
+__all__ = ["bench_sim", "percentile"]
+
+_WARMUP = 150
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The nearest-rank percentile (p in 0..100) of an ascending list."""
+    if not sorted_values:
+        return 0.0
+    k = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]
+
+
+def busy_world(level: Level, seed: int = 7) -> tuple[World, BotCrew]:
+    """A long night at hazard 5 with 8 ally bots; see `top_up` for the cadre."""
+    lv = dataclasses.replace(level, night_seconds=max(level.night_seconds, 3600))
+    world = World(lv, seed, hazard=5)
+    crew = BotCrew(world, seed)
+    for realm, role in lineup(8):
+        crew.add_ally(world.add_dreamer(realm, role))
+    return world, crew
+
+
+def top_up(world: World, turn: int) -> None:
+    """Bring the cadre back to full strength at the level's entries, and Ethan if gone."""
+    entries = world.level.cadre_entries
+    full = world.director.full_cadre(len(world.dreamers))
+    members = sum(1 for c in world.cadre.values() if not c.is_ethan)
+    for k in range(full - members):
+        m = entries[(turn + k) % len(entries)]
+        world.spawn_cadre(m.x, m.y)
+    if world.ethan is None:
+        m = world.level.ethan_entry or entries[turn % len(entries)]
+        world.spawn_cadre(m.x, m.y, ethan=True)
+
+
+def bench_sim(ticks: int = 900) -> list[dict[str, float | int | str]]:
+    rows: list[dict[str, float | int | str]] = []
+    for level in campaign():
+        world, crew = busy_world(level)
+        events: list[Event] = []
+        steps: list[float] = []
+        bots: list[float] = []
+        cadre = 0
+        for i in range(_WARMUP + ticks):
+            top_up(world, i)
+            t0 = time.perf_counter()
+            intents = crew.decide(world, events)
+            t1 = time.perf_counter()
+            events = world.step(intents)
+            t2 = time.perf_counter()
+            if i >= _WARMUP:
+                steps.append(t2 - t1)
+                bots.append(t1 - t0)
+                cadre += len(world.cadre)
+            if not world.running:
+                break
+        steps.sort()
+        bots.sort()
+        n = max(len(steps), 1)
+        rows.append({
+            "level": level.name,
+            "cells": level.width * level.height,
+            "ticks": len(steps),
+            "cadre_mean": round(cadre / n, 2),
+            "tick_p50_ms": round(percentile(steps, 50) * 1000, 4),
+            "tick_p99_ms": round(percentile(steps, 99) * 1000, 4),
+            "tick_max_ms": round((steps[-1] if steps else 0.0) * 1000, 4),
+            "bots_p50_ms": round(percentile(bots, 50) * 1000, 4),
+            "bots_p99_ms": round(percentile(bots, 99) * 1000, 4),
+        })
+    return rows

@@ -1,0 +1,150 @@
+"""The `dreamlayer` command.
+
+Subcommands:
+  simulate   play a whole match headless, ally bots against the cadre, and print the outcome
+  bench      measure (`bench sim`: the simulation's tick time on every level)
+  levels     list the retreats
+
+Every bad argument is named with the reason, exit status 2; a broken level file is named
+with what is wrong. Imports game.sim, game.bots, game.match, game.retreats, game.bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from game.retreats import LevelError, UnknownLevel, campaign, load_retreat
+from game.sim.tuning import TICK_RATE
+
+__all__ = ["main"]
+
+
+def _ranged(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            v = int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be {lo}..{hi}, got {v}")
+        return v
+
+    parse.__name__ = f"number {lo}..{hi}"
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dreamlayer",
+        description="Dreamlayer: repaint the nightmare before the unity meters collapse.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sim = sub.add_parser("simulate", help="play a whole match headless, bots against the cadre")
+    sim.add_argument("--level", required=True, help="a level name (see `dreamlayer levels`) "
+                     "or a path to a .tmx file")
+    sim.add_argument("--dreamers", type=_ranged(1, 8), default=4, help="ally bots, 1..8")
+    sim.add_argument("--seed", type=_ranged(0, 2**63 - 1), default=0)
+    sim.add_argument("--hazard", type=_ranged(1, 5), default=None,
+                     help="1..5 (default: the level's own)")
+    sim.add_argument("--night-seconds", type=_ranged(1, 7200), default=None,
+                     help="a shorter or longer night than the level's")
+    sim.add_argument("--json", action="store_true", help="print one JSON object")
+
+    bench = sub.add_parser("bench", help="measure performance")
+    bench.add_argument("what", choices=["sim"], help="sim: simulation tick time per level")
+    bench.add_argument("--ticks", type=_ranged(30, 100_000), default=900,
+                       help="ticks measured per level (after a warm-up)")
+    bench.add_argument("--json", action="store_true")
+
+    sub.add_parser("levels", help="list the retreats")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "simulate":
+            return _simulate(args)
+        if args.command == "bench":
+            return _bench(args)
+        return _levels()
+    except (UnknownLevel, LevelError) as e:
+        print(f"dreamlayer: {e}", file=sys.stderr)
+        return 2
+
+
+def _levels() -> int:
+    for lv in campaign():
+        ethan = ", Ethan" if lv.has_ethan else ""
+        print(f"{lv.name:18} {lv.title} ({lv.width}x{lv.height} cells, "
+              f"{lv.night_seconds} s night, {len(lv.rifts)} rifts{ethan})")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from game.match import bot_match
+
+    level = load_retreat(args.level)
+    hazard = args.hazard or level.hazard
+    t0 = time.perf_counter()
+    _, s = bot_match(level, args.dreamers, args.seed, hazard, args.night_seconds)
+    wall = time.perf_counter() - t0
+    result = {
+        "level": level.name,
+        "dreamers": args.dreamers,
+        "seed": args.seed,
+        "hazard": hazard,
+        "outcome": s.outcome.name.lower(),
+        "won": s.outcome.won,
+        "ticks": s.ticks,
+        "night_seconds_played": round(s.ticks / TICK_RATE, 2),
+        "coverage": s.coverage,
+        "meters": s.meters,
+        "rifts_sealed": s.rifts_sealed,
+        "rifts": s.rifts,
+        "cadre_awakened": s.cadre_awakened,
+        "score": s.score,
+        "state_hash": s.state_hash,
+        "wall_seconds": round(wall, 3),
+    }
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    verdict = {"sealed": "won: every rift sealed", "dawn": "won: dawn with both meters standing",
+               "fracture": "lost: the dreamscape fractured"}[result["outcome"]]
+    print(f"{level.title} - {args.dreamers} dreamers, hazard {hazard}, seed {args.seed}")
+    print(f"  {verdict} after {s.ticks} ticks ({result['night_seconds_played']} s of night)")
+    print("  coverage: " + ", ".join(f"{k} {v:.1%}" for k, v in s.coverage.items()))
+    print("  meters:   " + ", ".join(f"{k} {v:.1f}" for k, v in s.meters.items()))
+    print(f"  rifts sealed {s.rifts_sealed}/{s.rifts}, cadre awakened {s.cadre_awakened}, "
+          f"score {s.score}")
+    print(f"  state hash {s.state_hash}  ({wall:.1f} s wall time)")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from game.bench import bench_sim
+
+    rows = bench_sim(args.ticks)
+    if args.json:
+        print(json.dumps({"bench": "sim", "levels": rows}))
+        return 0
+    print("simulation tick, 8 ally bots, full cadre (+ Ethan where the level has him), "
+          f"{args.ticks} ticks per level")
+    print(f"{'level':18} {'cells':>7} {'cadre':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+          f"{'bots p50':>8} {'bots p99':>8}")
+    for r in rows:
+        print(f"{r['level']:18} {r['cells']:>7} {r['cadre_mean']:>5.1f} {r['tick_p50_ms']:>7.3f} "
+              f"{r['tick_p99_ms']:>7.3f} {r['tick_max_ms']:>7.3f} {r['bots_p50_ms']:>8.3f} "
+              f"{r['bots_p99_ms']:>8.3f}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
