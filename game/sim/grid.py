@@ -223,7 +223,11 @@ class PaintGrid:
             cleansed = (0, int(b[1]), int(b[2]), int(b[3]))
         state[...] = new >> 2
         realms[...] = new & 3
-        changed += self._form_mosaic(win)
+        seam = self._form_mosaic(win)
+        if seam:
+            # cells painted just now may have turned to mosaic too: count each cell once
+            again = int(np.count_nonzero(hit & (state == MOSAIC) & ((new >> 2) == DREAM)))
+            changed += seam - again
         self._mark(win)
         return PaintResult(changed, cleansed)
 
@@ -262,7 +266,7 @@ class PaintGrid:
         self.state[ys, xs] = NIGHTMARE
         self.realm[ys, xs] = 0
         self.dirty[ys // CHUNK, xs // CHUNK] = True
-        return int(np.count_nonzero(hit))
+        return len(np.unique(ys * self.state.shape[1] + xs))  # stencils may overlap
 
     def seal(self, cx: int, cy: int, stencil: Mask) -> int:
         """Turn every floor cell under the stencil to mosaic (a sealed rift's scar)."""
@@ -301,7 +305,7 @@ class PaintGrid:
         state = self.state[y0:y1]
         flat_nb = nb.ravel()
         flat_state = state.ravel()
-        cand = np.flatnonzero(flat_nb & (flat_state <= DREAM))  # unformed or dream, touched
+        cand = np.flatnonzero((flat_nb > 0) & (flat_state <= DREAM))  # unformed or dream, touched
         if not len(cand):
             return 0
         per = np.where(flat_state[cand] == UNFORMED,

@@ -131,14 +131,18 @@ class World:
         self.census = self.grid.census()
 
     # ------------------------------------------------------------------ setup
-    def add_dreamer(self, realm: Realm, role: Role, name: str = "") -> int:
-        """Bring a dreamer into the dream at one of its realm's spawn points; returns its id."""
+    def add_dreamer(self, realm: Realm, role: Role, name: str = "",
+                    at: tuple[float, float] | None = None) -> int:
+        """Bring a dreamer into the dream at one of its realm's spawn points (or at a pixel
+        position `at`, for scripted scenes and tests); returns its id."""
         t = self.tuning
-        spawns = self.level.spawns_for(realm)
-        same = sum(1 for d in self.dreamers.values() if d.realm is realm)
-        m = spawns[same % len(spawns)]
-        offset = (same // len(spawns)) * 2.0 * t.dreamer_radius
-        body = motion.make_body(self.space, (m.x + offset, m.y), t.dreamer_radius)
+        if at is None:
+            spawns = self.level.spawns_for(realm)
+            same = sum(1 for d in self.dreamers.values() if d.realm is realm)
+            m = spawns[same % len(spawns)]
+            offset = (same // len(spawns)) * 2.0 * t.dreamer_radius
+            at = (m.x + offset, m.y)
+        body = motion.make_body(self.space, at, t.dreamer_radius)
         did = self._new_id()
         self.dreamers[did] = Dreamer(
             id=did,
@@ -263,7 +267,7 @@ class World:
         for c in list(self.cadre.values()):  # a hijack calls more cadre in
             self._act_cadre(c, intents.get(c.id, IDLE), events)
 
-        self.space.step(DT)
+        motion.advance(self.space, DT)
         movers: list[Dreamer | Cadre] = [*self.dreamers.values(), *self.cadre.values()]
         for m in movers:
             m.sync()
