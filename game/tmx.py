@@ -176,7 +176,7 @@ class _Reader:
                 else:
                     out[name] = raw
             except ValueError:
-                raise self.fail(f"property {name} of {where}: {raw!r} is not a {kind}") from None
+                raise self.fail(f"property {name} of {where}: {raw!r} is not of type {kind}") from None
         return out
 
     def _tile_kinds(self, root: ET.Element) -> dict[int, str]:

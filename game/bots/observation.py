@@ -117,7 +117,8 @@ class WorldView:
     beacons: tuple[BeaconSeen, ...]
     pings: tuple[PingSeen, ...]
     meters: dict[Realm, float]
-    _world: World
+    selves: dict[int, Me]
+    """each entity's own state (what its player sees on the HUD), handed out by observe()"""
 
     @classmethod
     def capture(cls, world: World, pings: Iterable[PingSeen] = ()) -> WorldView:
@@ -150,25 +151,25 @@ class WorldView:
             beacons=tuple(BeaconSeen(b.owner, b.x, b.y) for b in world.beacons),
             pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
             meters={r: m.value for r, m in world.meters.items()},
-            _world=world,
+            selves=_selves(world),
         )
 
     def observe(self, entity: int) -> Observation:
         """The view from one dreamer or cadre member (KeyError if it is not in the world)."""
-        w, tick = self._world, self.tick
-        d = w.dreamers.get(entity)
-        if d is not None:
-            x, y = d.position
-            vx, vy = d.velocity
-            me = Me(d.id, x, y, vx, vy, d.inspiration, tick >= d.ability_ready,
-                    tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick), False)
-        else:
-            c = w.cadre[entity]
-            x, y = c.position
-            vx, vy = c.velocity
-            me = Me(c.id, x, y, vx, vy, 0.0, tick >= c.ability_ready, False, None, None,
-                    False, False, c.is_ethan)
-        return Observation(self, me)
+        return Observation(self, self.selves[entity])
+
+
+def _selves(world: World) -> dict[int, Me]:
+    tick = world.tick
+    out: dict[int, Me] = {}
+    for d in world.dreamers.values():
+        out[d.id] = Me(d.id, *d.pos, *d.vel, d.inspiration, tick >= d.ability_ready,
+                       tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick),
+                       False)
+    for c in world.cadre.values():
+        out[c.id] = Me(c.id, *c.pos, *c.vel, 0.0, tick >= c.ability_ready, False, None, None,
+                       False, False, c.is_ethan)
+    return out
 
 
 def pings_from(events: Iterable[Event], tick: int) -> list[PingSeen]:
