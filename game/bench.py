@@ -2,7 +2,8 @@
 
 `bench_sim` measures `World.step()` on every level with 8 ally bots and the full cadre
 (the director's peak strength for 8 dreamers at hazard 5, topped up every tick as the
-bots awaken them), plus Ethan (on every level, so the numbers compare). The bots' own decision time is reported apart: it is not part of
+bots awaken them), plus Ethan (on every level, so the numbers compare). The bots' own
+decision time is reported apart: it is not part of
 the tick the server's budget speaks of.
 
 Imports game.sim, game.bots, game.match, game.retreats.

@@ -176,7 +176,8 @@ class _Reader:
                 else:
                     out[name] = raw
             except ValueError:
-                raise self.fail(f"property {name} of {where}: {raw!r} is not of type {kind}") from None
+                raise self.fail(
+                    f"property {name} of {where}: {raw!r} is not of type {kind}") from None
         return out
 
     def _tile_kinds(self, root: ET.Element) -> dict[int, str]:

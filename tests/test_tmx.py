@@ -23,9 +23,10 @@ TILESET = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 W, H = 12, 10
-MARKERS = """
-  <object id="1" type="spawn" x="20" y="20"><properties><property name="realm" value="sanctuary"/></properties><point/></object>
-  <object id="2" type="spawn" x="76" y="20"><properties><property name="realm" value="rest"/></properties><point/></object>
+REALM = '<properties><property name="realm" value="{}"/></properties>'
+MARKERS = f"""
+  <object id="1" type="spawn" x="20" y="20">{REALM.format("sanctuary")}<point/></object>
+  <object id="2" type="spawn" x="76" y="20">{REALM.format("rest")}<point/></object>
   <object id="3" type="rift" x="44" y="44"><point/></object>
   <object id="4" type="cadre_entry" x="20" y="60"><point/></object>
 """
@@ -126,7 +127,7 @@ def test_broken_maps_are_refused_with_file_and_reason(tmp_path: Path, text: str,
 def test_a_missing_tileset_or_file_is_named(tmp_path: Path) -> None:
     p = tmp_path / "alone.tmx"
     p.write_text(tmx())
-    with pytest.raises(LevelError, match="tileset t.tsx not found"):
+    with pytest.raises(LevelError, match=r"tileset t\.tsx not found"):
         load_level(p)
     with pytest.raises(LevelError, match="no such file"):
         load_level(tmp_path / "nothing.tmx")

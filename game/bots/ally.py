@@ -131,7 +131,8 @@ class AllyPolicy:
         if other:
             o = min(other, key=lambda a: _d2((a.x, a.y), pos))
             return Plan(Task.ROAM, o.x + self.rng.uniform(-40, 40), o.y + self.rng.uniform(-40, 40))
-        return Plan(Task.ROAM, me.x + self.rng.uniform(-120, 120), me.y + self.rng.uniform(-120, 120))
+        return Plan(Task.ROAM, me.x + self.rng.uniform(-120, 120),
+                    me.y + self.rng.uniform(-120, 120))
 
     def _pick_rift(self, obs: Observation, allies: list[DreamerSeen]) -> RiftSeen | None:
         me = obs.me

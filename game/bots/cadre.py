@@ -67,9 +67,9 @@ class CadrePolicy:
         score -= dist * 0.12
         score += np.asarray([self.rng.random() for _ in range(score.size)]).reshape(
             score.shape) * 25.0
-        r, c = np.unravel_index(int(np.argmax(score)), score.shape)
-        return (float(c) + self.rng.uniform(0.2, 0.8)) * span, \
-            (float(r) + self.rng.uniform(0.2, 0.8)) * span
+        best_r, best_c = np.unravel_index(int(np.argmax(score)), score.shape)
+        return (float(best_c) + self.rng.uniform(0.2, 0.8)) * span, \
+            (float(best_r) + self.rng.uniform(0.2, 0.8)) * span
 
 
 class EthanPolicy:
@@ -94,8 +94,8 @@ class EthanPolicy:
                 == Cell.MOSAIC).sum(axis=(1, 3))
             rows, cols = np.indices(paint.shape)
             dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
-            r, c = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
-            self.goal = ((float(c) + 0.5) * span, (float(r) + 0.5) * span)
+            gr, gc = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
+            self.goal = ((float(gc) + 0.5) * span, (float(gr) + 0.5) * span)
         move = self.nav.direction(pos, self.goal)
         cx, cy = obs.cell_of(me.x, me.y)
         r = view.tuning.hijack_radius
@@ -116,10 +116,9 @@ def _threat(obs: Observation, radius: float) -> tuple[float, float] | None:
 
 def _flee_point(obs: Observation, threat: tuple[float, float] | None) -> tuple[float, float]:
     me = obs.me
-    if threat is None:
-        ang = obs.me.id * 2.39996  # a fixed direction per member, off the mosaic
-    else:
-        ang = math.atan2(me.y - threat[1], me.x - threat[0])
+    # with no threat, off the mosaic in a fixed direction per member
+    ang = (obs.me.id * 2.39996 if threat is None
+           else math.atan2(me.y - threat[1], me.x - threat[0]))
     return me.x + 160.0 * math.cos(ang), me.y + 160.0 * math.sin(ang)
 
 

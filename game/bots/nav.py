@@ -45,7 +45,7 @@ class NavGrid:
         self.blocked_cells: npt.NDArray[np.bool_] = blocked
         nh, nw = level.height // NODE, level.width // NODE
         tiles = blocked[: nh * NODE, : nw * NODE].reshape(nh, NODE, nw, NODE)
-        self.open: npt.NDArray[np.bool_] = ~tiles.any(axis=(1, 3))
+        self.open: npt.NDArray[np.bool_] = np.asarray(~tiles.any(axis=(1, 3)), dtype=bool)
         self.rows, self.cols = nh, nw
         self._fields: OrderedDict[tuple[int, int], npt.NDArray[np.int32]] = OrderedDict()
         self._cache_size = cache_size

@@ -70,7 +70,7 @@ def steer(vel: Vec, move: Vec, speed: float, accel: float, dt: float) -> Vec:
 
 def quantise(pos: Vec, vel: Vec) -> tuple[Vec, Vec]:
     """Round a position and velocity to the steps the wire carries."""
-    P, V = POSITION_SCALE, VELOCITY_SCALE  # noqa: N806
+    P, V = POSITION_SCALE, VELOCITY_SCALE
     return (
         (round(pos[0] * P) / P, round(pos[1] * P) / P),
         (round(vel[0] * V) / V, round(vel[1] * V) / V),

@@ -25,7 +25,7 @@ import pymunk
 from game.sim import motion
 from game.sim.director import Director, Phase
 from game.sim.entities import Beacon, Cadre, Dreamer, Hijack, Rift
-from game.sim.events import Event, EventKind, Outcome, PingKind
+from game.sim.events import Event, EventKind, Outcome
 from game.sim.grid import MOSAIC, NIGHTMARE, Cell, PaintGrid, disc, ring
 from game.sim.intent import IDLE, Intent
 from game.sim.level import DistrictKind, Level, Realm
@@ -304,7 +304,7 @@ class World:
 
     def _direct(self, events: list[Event]) -> None:
         """Let the director bring in cadre and, on his night, Ethan."""
-        t, tick = self.tuning, self.tick
+        tick = self.tick
         if (self.level.ethan_entry is not None and not self.ethan_done
                 and tick >= max(self.ethan_tick, 1) and self.ethan is None):
             e = self.level.ethan_entry

@@ -229,7 +229,7 @@ def test_a_lone_realm_cannot_awaken_anyone(quiet_world: World) -> None:
 
 def test_mosaic_underfoot_awakens_a_cadre_member(quiet_world: World) -> None:
     w = quiet_world
-    c = w.spawn_cadre(*CENTRE)
+    w.spawn_cadre(*CENTRE)
     w.grid.seal(25, 25, disc(3))
     events = run(w, T.awaken_ticks)
     awakened = kinds(events, EventKind.AWAKENED)
