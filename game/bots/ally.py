@@ -21,6 +21,7 @@ from game.bots.observation import DreamerSeen, Observation, RiftSeen
 from game.sim.events import PingKind
 from game.sim.grid import CHUNK, Cell
 from game.sim.intent import IDLE, Intent
+from game.sim.level import DistrictKind, Realm
 from game.sim.roles import Role
 
 __all__ = ["AllyPolicy"]
@@ -114,15 +115,23 @@ class AllyPolicy:
         ethan = next((c for c in view.cadre if c.is_ethan), None)
         if ethan is not None and _d2((ethan.x, ethan.y), pos) < 420.0**2:
             return Plan(Task.PINCH, ethan.x, ethan.y)
-        # 3. answer a fresh ping from someone else
+        # 3. a meter in danger: the nightmare over that realm's districts comes first
+        low = min(view.meters, key=lambda r: view.meters[r])
+        if view.meters[low] < 55.0 and (low is me.realm or view.meters[low] < 35.0):
+            spot = self._nightmare_spot(obs, DistrictKind(low.value))
+            if spot is not None:
+                return Plan(Task.CLEANSE, *spot)
+        # 4. answer a call for help, or a ping far from here
         for p in reversed(view.pings):
-            if p.by != me.id and _d2((p.x, p.y), pos) < 900.0**2 and self.rng.random() < 0.6:
+            if p.by == me.id or _d2((p.x, p.y), pos) > 900.0**2:
+                continue
+            if p.kind == PingKind.HELP or _d2((p.x, p.y), pos) > 250.0**2:
                 return Plan(Task.PING, p.x, p.y)
-        # 4. an open rift: go where the other realm is too, and the ring needs paint
+        # 5. an open rift: go where the other realm is too, and the ring needs paint
         rift = self._pick_rift(obs, allies)
         if rift is not None:
             return Plan(Task.RIFT, rift.x, rift.y, rift.index)
-        # 5. the biggest nightmare nearby
+        # 6. the biggest nightmare nearby
         spot = self._nightmare_spot(obs)
         if spot is not None:
             return Plan(Task.CLEANSE, *spot)
@@ -138,10 +147,16 @@ class AllyPolicy:
         me = obs.me
         pos = (me.x, me.y)
         best: tuple[float, RiftSeen] | None = None
+        mine = _d2(pos, (0.0, 0.0))
         for r in obs.view.rifts:
             if not r.open:
                 continue
-            score = math.sqrt(_d2(pos, (r.x, r.y)))
+            mine = _d2(pos, (r.x, r.y))
+            closer = [a for a in allies if not a.asleep and _d2((a.x, a.y), (r.x, r.y)) < mine
+                      and _d2((a.x, a.y), (r.x, r.y)) < 240.0**2]
+            if len(closer) >= 2 and {a.realm for a in closer} == {Realm.SANCTUARY, Realm.REST}:
+                continue  # a pair of both realms holds it already: be useful elsewhere
+            score = math.sqrt(mine)
             for a in allies:
                 if a.asleep or _d2((a.x, a.y), (r.x, r.y)) > 220.0**2:
                     continue
@@ -152,9 +167,11 @@ class AllyPolicy:
                 best = (score, r)
         return best[1] if best else None
 
-    def _nightmare_spot(self, obs: Observation) -> tuple[float, float] | None:
+    def _nightmare_spot(self, obs: Observation,
+                        kind: DistrictKind | None = None) -> tuple[float, float] | None:
+        """The centre of a chunk with much nightmare and not far (in `kind`'s districts)."""
         view, me = obs.view, obs.me
-        nm = view.chunk_nightmare
+        nm = view.chunk_nightmare if kind is None else view.chunk_nightmare_in(kind)
         if not nm.any():
             return None
         span = CHUNK * view.cell_size

@@ -12,14 +12,14 @@ Imports game.sim only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from game.sim.events import Event, EventKind
 from game.sim.grid import CHUNK, Cell
-from game.sim.level import Realm
+from game.sim.level import DistrictKind, Realm
 from game.sim.roles import Role
 from game.sim.tuning import TICK_RATE, Tuning
 from game.sim.world import World
@@ -119,6 +119,19 @@ class WorldView:
     meters: dict[Realm, float]
     selves: dict[int, Me]
     """each entity's own state (what its player sees on the HUD), handed out by observe()"""
+    kind_map: npt.NDArray[np.uint8]
+    """the DistrictKind of every cell: the map, which every player sees"""
+    _cache: dict[int, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
+
+    def chunk_nightmare_in(self, kind: DistrictKind) -> npt.NDArray[np.int64]:
+        """Nightmare cells per chunk within districts of one kind (computed once a tick)."""
+        hit = self._cache.get(kind)
+        if hit is None:
+            h, w = self.chunk_nightmare.shape
+            mask = (self.state == Cell.NIGHTMARE) & (self.kind_map == kind)
+            hit = mask.reshape(h, CHUNK, w, CHUNK).sum(axis=(1, 3))
+            self._cache[kind] = hit
+        return hit
 
     @classmethod
     def capture(cls, world: World, pings: Iterable[PingSeen] = ()) -> WorldView:
@@ -152,6 +165,7 @@ class WorldView:
             pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
             meters={r: m.value for r, m in world.meters.items()},
             selves=_selves(world),
+            kind_map=g.kind_map,
         )
 
     def observe(self, entity: int) -> Observation:

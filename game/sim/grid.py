@@ -132,6 +132,9 @@ class PaintGrid:
         )
         self.realm: U8 = np.zeros(shape, dtype=np.uint8)
         self.district, self.district_kind = _label_districts(level, walls)
+        self.kind_map: U8 = self.district_kind[self.district]
+        """the DistrictKind of every cell (0 for walls and padding); read-only"""
+        self.kind_map.flags.writeable = False
         self._census_key = self.district.astype(np.int32) * 5
         self._kind_onehot = np.zeros((len(self.district_kind), 4), dtype=np.int64)
         self._kind_onehot[np.arange(len(self.district_kind)), self.district_kind] = 1
