@@ -234,18 +234,36 @@ class PaintGrid:
         self._mark(win)
         return PaintResult(changed, cleansed)
 
-    def corrupt(self, cx: int, cy: int, stencil: Mask) -> int:
-        """Turn unformed and dream cells under the stencil to nightmare (mosaic holds).
+    def corrupt(self, cx: int, cy: int, stencil: Mask, mosaic_too: bool = False) -> int:
+        """Turn unformed and dream cells under the stencil to nightmare. Mosaic holds,
+        unless `mosaic_too` (Ethan's hijack is the one power that breaks it).
 
         Returns how many cells turned.
         """
         win, st = self._window(cx, cy, stencil)
         state = self.state[win]
-        hit = st & ((state == UNFORMED) | (state == DREAM))
+        hit = st & ((state <= MOSAIC) if mosaic_too else (state <= DREAM))
         n = int(np.count_nonzero(hit))
         if n:
             state[hit] = NIGHTMARE
             self.realm[win][hit] = 0
+            self._mark(win)
+        return n
+
+    def divide(self, cx: int, cy: int, stencil: Mask) -> int:
+        """Split the mosaic under the stencil back into the two realms' plain dream, in a
+        patchwork of 3-cell blocks: a distortion's illusion of division. Returns cells split.
+        """
+        win, st = self._window(cx, cy, stencil)
+        state = self.state[win]
+        hit = st & (state == MOSAIC)
+        n = int(np.count_nonzero(hit))
+        if n:
+            ys, xs = win
+            yy, xx = np.ogrid[ys.start : ys.stop, xs.start : xs.stop]
+            patch = (1 + ((yy // 3 + xx // 3) % 2)).astype(np.uint8)
+            state[hit] = DREAM
+            self.realm[win][hit] = np.broadcast_to(patch, hit.shape)[hit]
             self._mark(win)
         return n
 

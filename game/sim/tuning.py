@@ -87,6 +87,8 @@ class Tuning:
     revive_ticks: int = 2 * TICK_RATE
     awaken_radius: float = 72.0
     awaken_ticks: int = 3 * TICK_RATE
+    awaken_hazard_step: float = 0.25
+    """each hazard level above 1 makes the cadre hold out this fraction longer"""
     trail_radius: int = 1
 
     # --- Ethan
@@ -130,10 +132,10 @@ class Tuning:
     meter_commons_weight: float = 0.5
     meter_repaint: float = 0.006
     """per nightmare cell of a realm's districts turned back into dream"""
-    meter_mosaic_refill: float = 2.5
+    meter_mosaic_refill: float = 0.6
     """per second at a fully mosaic dreamscape"""
-    meter_awaken_lift: float = 4.0
-    meter_seal_lift: float = 8.0
+    meter_awaken_lift: float = 2.0
+    meter_seal_lift: float = 6.0
     meter_drive_out_lift: float = 12.0
     meter_warnings: tuple[float, ...] = (30.0, 15.0)
 

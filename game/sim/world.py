@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pymunk
+import pymunk.batch
 
 from game.sim import motion
 from game.sim.director import Director, Phase
@@ -84,6 +85,7 @@ class World:
         arrival = level.cadre_arrival * max(0.0, 1 - t.arrival_hazard_step * (hazard - 1))
         self.director = Director(t, hazard, self.night_ticks, round(arrival * self.night_ticks))
         self.ethan_tick = round(level.ethan_arrival * self.night_ticks)
+        self._awaken_ticks = round(t.awaken_ticks * (1 + t.awaken_hazard_step * (hazard - 1)))
         self.rng = np.random.Generator(np.random.PCG64(seed))
         self.grid = PaintGrid(level)
         self.space = motion.new_space()
@@ -94,6 +96,8 @@ class World:
             r: UnityMeter(r, t.meter_start, t.meter_max, t.meter_warnings) for r in Realm
         }
         self.dreamers: dict[int, Dreamer] = {}
+        self._by_body: dict[int, Dreamer | Cadre] = {}
+        self._batch = pymunk.batch.Buffer()
         self.cadre: dict[int, Cadre] = {}
         self.beacons: list[Beacon] = []
         self.ethan_done = False
@@ -154,6 +158,7 @@ class World:
             inspiration=t.inspiration_max,
         )
         self.dreamers[did].sync()
+        self._by_body[body.id] = self.dreamers[did]
         return did
 
     def spawn_cadre(self, x: float, y: float, ethan: bool = False) -> int:
@@ -175,6 +180,7 @@ class World:
         d = self.dreamers.pop(did, None)
         if d is not None:
             self.space.remove(d.body, *d.body.shapes)
+            del self._by_body[d.body.id]
             self.beacons = [b for b in self.beacons if b.owner != did]
 
     # ------------------------------------------------------------------ queries
@@ -268,9 +274,7 @@ class World:
             self._act_cadre(c, intents.get(c.id, IDLE), events)
 
         motion.advance(self.space, DT)
-        movers: list[Dreamer | Cadre] = [*self.dreamers.values(), *self.cadre.values()]
-        for m in movers:
-            m.sync()
+        self._sync_bodies()
 
         self._trails_and_hijacks()
         self._pulse_beacons(cleansed)
@@ -290,6 +294,29 @@ class World:
         return events
 
     # ------------------------------------------------------------------ internals
+    def _sync_bodies(self) -> None:
+        """Quantise every body's position and velocity to the wire's steps and cache them on
+        their entities: one batched read and write through pymunk.batch instead of four
+        attribute accesses per body."""
+        fields = pymunk.batch.BodyFields
+        buf = self._batch
+        buf.clear()
+        pymunk.batch.get_space_bodies(self.space, fields.BODY_ID | fields.POSITION
+                                      | fields.VELOCITY, buf)
+        ids = np.frombuffer(buf.int_buf(), dtype=np.int64).tolist()
+        raw = np.frombuffer(buf.float_buf(), dtype=np.float64).reshape(-1, 4)
+        q = np.round(raw * _SCALES) / _SCALES
+        out = pymunk.batch.Buffer()
+        out.set_float_buf(q.ravel())
+        pymunk.batch.set_space_bodies(self.space, fields.POSITION | fields.VELOCITY, out)
+        by_body = self._by_body
+        for bid, (px, py, vx, vy) in zip(ids, q.tolist(), strict=True):
+            m = by_body.get(bid)
+            if m is None:
+                continue  # the walls' static body comes along; it stays at the origin
+            m.pos = (px, py)
+            m.vel = (vx, vy)
+
     def _new_id(self) -> int:
         i = self._next_id
         self._next_id += 1
@@ -314,7 +341,12 @@ class World:
         entries = self.level.cadre_entries
         if (entries and members < target
                 and tick - self._last_spawn >= self.director.spawn_gap()):
-            m = entries[int(self.rng.integers(0, len(entries)))]
+            # they slip in where the dream is weakest: never onto mosaic while there is
+            # an entry without it
+            cs = self.level.cell_size
+            free = [m for m in entries
+                    if self.grid.state[int(m.y // cs), int(m.x // cs)] != MOSAIC] or list(entries)
+            m = free[int(self.rng.integers(0, len(free)))]
             self._spawn_cadre(m.x, m.y, events)
             self._last_spawn = tick
 
@@ -324,6 +356,7 @@ class World:
         cid = self._new_id()
         self.cadre[cid] = Cadre(cid, body, ability_ready=self.tick + t.distort_cooldown // 2)
         self.cadre[cid].sync()
+        self._by_body[body.id] = self.cadre[cid]
         events.append(Event(EventKind.CADRE_ARRIVED, cid, x, y))
         return cid
 
@@ -334,6 +367,7 @@ class World:
         self.cadre[cid] = Cadre(cid, body, is_ethan=True,
                                 ability_ready=self.tick + t.hijack_cooldown // 3)
         self.cadre[cid].sync()
+        self._by_body[body.id] = self.cadre[cid]
         self.ethan_done = True
         events.append(Event(EventKind.ETHAN_ARRIVED, cid, x, y))
         return cid
@@ -466,6 +500,8 @@ class World:
 
     def _distort(self, c: Cadre, events: list[Event]) -> None:
         t, tick = self.tuning, self.tick
+        cx, cy = self.grid.cell_of(*c.pos)
+        self.grid.divide(cx, cy, disc(int(t.distort_radius // self.level.cell_size)))
         for d in self.dreamers.values():
             if d.asleep or not _near(d.position, c.position, t.distort_radius):
                 continue
@@ -493,7 +529,7 @@ class World:
             if c.hijack is not None:
                 age = tick - c.hijack.started
                 r = 1 + (t.hijack_radius - 1) * min(age, t.hijack_ticks) // t.hijack_ticks
-                self.grid.corrupt(c.hijack.cx, c.hijack.cy, disc(r))
+                self.grid.corrupt(c.hijack.cx, c.hijack.cy, disc(r), mosaic_too=True)
                 if age >= t.hijack_ticks:
                     c.hijack = None
 
@@ -557,7 +593,7 @@ class World:
             else:
                 on_mosaic = bool(self.grid.state[cy, cx] == MOSAIC)
                 held = both or on_mosaic
-                limit = t.awaken_ticks
+                limit = self._awaken_ticks
             c.awaken = c.awaken + 1 if held else max(c.awaken - 1, 0)
             if c.awaken >= limit:
                 gone.append(c)
@@ -571,6 +607,7 @@ class World:
         for c in gone:
             del self.cadre[c.id]
             self.space.remove(c.body, *c.body.shapes)
+            del self._by_body[c.body.id]
             if not c.is_ethan:
                 self.cadre_awakened += 1
 
@@ -626,6 +663,8 @@ class World:
             events.append(Event(EventKind.VICTORY, value=float(Outcome.DAWN)))
 
 
+_SCALES = np.array([motion.POSITION_SCALE, motion.POSITION_SCALE, motion.VELOCITY_SCALE,
+                    motion.VELOCITY_SCALE], dtype=np.float64)
 _KIND_OF = {Realm.SANCTUARY: DistrictKind.SANCTUARY, Realm.REST: DistrictKind.REST}
 
 

@@ -85,6 +85,17 @@ def test_corruption_spares_mosaic_and_walls() -> None:
     assert g.corrupt(1, 1, disc(1)) == 4  # (1..2, 1..2): the rest is the border wall
 
 
+def test_division_splits_mosaic_into_both_realms_plain_paint() -> None:
+    g = blank()
+    g.seal(20, 20, disc(4))
+    assert g.divide(20, 20, disc(2)) == 21
+    split = g.state[18:23, 18:23][disc(2)]
+    assert (split == Cell.DREAM).all()
+    realms = set(g.realm[18:23, 18:23][disc(2)].tolist())
+    assert realms == {Realm.SANCTUARY, Realm.REST}
+    assert g.at(20, 24) is Cell.MOSAIC  # outside the stencil the mosaic holds
+
+
 def test_corrupt_many_equals_corrupt_one_by_one() -> None:
     a, b = blank(), blank()
     centres = [(5, 5), (6, 5), (40, 30), (1, 1)]

@@ -248,6 +248,7 @@ def test_the_cadre_leave_a_nightmare_trail(quiet_world: World) -> None:
 # ------------------------------------------------------------------ Ethan
 def test_ethan_hijacks_a_wide_region_and_calls_more_cadre(field: Level) -> None:
     w = World(field, seed=1, tuning=QUIET)
+    w.grid.seal(20, 25, disc(2))  # mosaic does not stop a hijack
     e = w.spawn_cadre(*CENTRE, ethan=True)
     with pytest.raises(ValueError, match="already"):
         w.spawn_cadre(*CENTRE, ethan=True)
