@@ -21,7 +21,7 @@ from game.sim.events import Event
 from game.sim.level import Level
 from game.sim.world import World
 
-__all__ = ["bench_sim", "percentile"]
+__all__ = ["bench_sim", "machine_noise", "percentile"]
 
 _WARMUP = 150
 
@@ -55,6 +55,22 @@ def top_up(world: World, turn: int) -> None:
     if world.ethan is None:
         m = world.level.ethan_entry or entries[turn % len(entries)]
         world.spawn_cadre(m.x, m.y, ethan=True)
+
+
+def machine_noise(samples: int = 600) -> float:
+    """p99 / p50 of a fixed ~1 ms numpy workload: how much this machine alone stretches a
+    p99 (1.0 would be a perfectly quiet machine). Printed next to every benchmark."""
+    import numpy as np
+
+    data = np.arange(100_000, dtype=np.float64)
+    times: list[float] = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            data.sum()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return round(percentile(times, 99) / percentile(times, 50), 3)
 
 
 def bench_sim(ticks: int = 900) -> list[dict[str, float | int | str]]:

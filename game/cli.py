@@ -128,12 +128,14 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from game.bench import bench_sim
+    from game.bench import bench_sim, machine_noise
 
+    noise = machine_noise()
     rows = bench_sim(args.ticks)
     if args.json:
-        print(json.dumps({"bench": "sim", "levels": rows}))
+        print(json.dumps({"bench": "sim", "machine_noise_p99_over_p50": noise, "levels": rows}))
         return 0
+    print(f"machine noise: a fixed workload's p99 is {noise:.2f}x its p50 here")
     print("simulation tick, 8 ally bots, full cadre (+ Ethan where the level has him), "
           f"{args.ticks} ticks per level")
     print(f"{'level':18} {'cells':>7} {'cadre':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "

@@ -3,7 +3,8 @@
 Nodes are 2x2 cells. A node is open when none of its cells is within one cell of a wall,
 so a dreamer-sized body steering to its centre clears the walls. The distance field to a
 target node is a breadth-first search, computed once per target and kept in a small LRU
-cache; bots snap their targets to nodes, so a match needs few distinct fields.
+cache. Fields are kept per anchor (one node per 4x4 block), so a match needs few of them;
+the last stretch to a goal is steered straight.
 
 Imports numpy and game.sim.level only.
 """
@@ -11,7 +12,7 @@ Imports numpy and game.sim.level only.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict, deque
+from collections import OrderedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,8 @@ __all__ = ["NavGrid"]
 
 NODE = 2
 """cells per node side"""
+ANCHOR = 4
+"""nodes per side of the block that shares one distance field"""
 _UNREACHED = np.iinfo(np.int32).max
 _STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 
@@ -70,6 +73,13 @@ class NavGrid:
                 return best[1], best[2]
         return c, r
 
+    def anchor_of(self, x: float, y: float) -> tuple[int, int]:
+        """The node that stands for every goal in the same 4x4-node block: distance fields
+        are kept per anchor, so a match needs few of them. The last stretch to the goal
+        itself is steered straight (see `direction`)."""
+        a = ANCHOR * self.node_px
+        return self.node_of((int(x // a) + 0.5) * a, (int(y // a) + 0.5) * a)
+
     def centre(self, c: int, r: int) -> tuple[float, float]:
         return (c + 0.5) * self.node_px, (r + 0.5) * self.node_px
 
@@ -87,28 +97,36 @@ class NavGrid:
         return f
 
     def _bfs(self, target: tuple[int, int]) -> npt.NDArray[np.int32]:
-        rows, cols, open_ = self.rows, self.cols, self.open
-        dist = np.full((rows, cols), _UNREACHED, dtype=np.int32)
+        """Breadth-first distances over 8 neighbours (no corner cutting), as a wavefront:
+        each step is a few whole-array shifts, not a Python loop over nodes."""
+        open_ = self.open
+        dist = np.full(open_.shape, _UNREACHED, dtype=np.int32)
         tc, tr = target
         if not open_[tr, tc]:
             return dist
+        frontier = np.zeros_like(open_)
+        frontier[tr, tc] = True
+        reached = frontier.copy()
         dist[tr, tc] = 0
-        grid = dist.tolist()  # plain lists: much faster than numpy item access in a loop
-        ok = open_.tolist()
-        queue = deque([(tr, tc)])
-        while queue:
-            r, c = queue.popleft()
-            nd = grid[r][c] + 1
-            for dr, dc in _STEPS:
-                rr, cc = r + dr, c + dc
-                if not (0 <= rr < rows and 0 <= cc < cols) or not ok[rr][cc]:
-                    continue
-                if dr and dc and not (ok[r][cc] and ok[rr][c]):
-                    continue  # no cutting corners
-                if grid[rr][cc] > nd:
-                    grid[rr][cc] = nd
-                    queue.append((rr, cc))
-        return np.array(grid, dtype=np.int32)
+        step = 0
+        while True:
+            step += 1
+            nxt = np.zeros_like(open_)
+            nxt[1:, :] |= frontier[:-1, :]
+            nxt[:-1, :] |= frontier[1:, :]
+            nxt[:, 1:] |= frontier[:, :-1]
+            nxt[:, :-1] |= frontier[:, 1:]
+            # diagonal steps only where both orthogonal cells are open
+            nxt[1:, 1:] |= frontier[:-1, :-1] & open_[:-1, 1:] & open_[1:, :-1]
+            nxt[1:, :-1] |= frontier[:-1, 1:] & open_[:-1, :-1] & open_[1:, 1:]
+            nxt[:-1, 1:] |= frontier[1:, :-1] & open_[1:, 1:] & open_[:-1, :-1]
+            nxt[:-1, :-1] |= frontier[1:, 1:] & open_[1:, :-1] & open_[:-1, 1:]
+            nxt &= open_ & ~reached
+            if not nxt.any():
+                return dist
+            dist[nxt] = step
+            reached |= nxt
+            frontier = nxt
 
     # ------------------------------------------------------------------ steering
     def clear_line(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -134,7 +152,7 @@ class NavGrid:
             return 0.0, 0.0
         if d <= direct_range and self.clear_line(pos, goal):
             return dx / d, dy / d
-        field = self.field(self.node_of(*goal))
+        field = self.field(self.anchor_of(*goal))
         c, r = self.node_of(*pos)
         here = int(field[r, c])
         best = (here, c, r)
@@ -144,11 +162,10 @@ class NavGrid:
                 if dr and dc and not (self.open[r, cc] and self.open[rr, c]):
                     continue
                 best = (int(field[rr, cc]), cc, rr)
-        if best[0] == _UNREACHED:
+        if best[0] == _UNREACHED or best[1:] == (c, r):
+            # at the anchor (or cut off): head for the goal itself
             return dx / d, dy / d
         tx, ty = self.centre(best[1], best[2])
-        if best[1:] == (c, r):
-            tx, ty = goal
         ex, ey = tx - pos[0], ty - pos[1]
         e = math.hypot(ex, ey)
         return (ex / e, ey / e) if e > 1e-6 else (0.0, 0.0)
