@@ -1,0 +1,177 @@
+"""A sans-I/O connection: bytes in, checked messages out; messages in, bytes to send.
+
+Both ends use the same `Session`: the server (one per websocket), the pygame client and the
+headless bots. It knows the connection's phase (h11-style: a table of what each phase
+allows, and the messages that move it on), enforces the schema, and on the server side
+limits the message rate. It never touches a socket: the caller passes the bytes of one
+websocket message to `receive()` and sends whatever `send()` returns.
+
+    phase      the client may send                          moved on by
+    HELLO      HELLO                                        WELCOME -> LOBBY
+    LOBBY      LIST_ROOMS CREATE_ROOM JOIN_ROOM PING        JOINED -> ROOM
+    ROOM       CHOOSE READY START CHAT EMOTE KICK LEAVE     MATCH_START -> PLAYING,
+               PING LIST_ROOMS                              LEAVE -> LOBBY
+    PLAYING    INPUT CHAT EMOTE KICK LEAVE PING             MATCH_END -> ROOM, LEAVE -> LOBBY
+
+Imports game.net.schema only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from game.net.schema import (
+    PROTOCOL_VERSION,
+    CloseCode,
+    Kind,
+    Message,
+    ProtocolError,
+    decode,
+    encode,
+)
+
+__all__ = ["Phase", "Session", "Side", "TokenBucket"]
+
+
+class Side(Enum):
+    CLIENT = "client"
+    SERVER = "server"
+
+
+class Phase(Enum):
+    HELLO = "hello"
+    LOBBY = "lobby"
+    ROOM = "room"
+    PLAYING = "playing"
+    CLOSED = "closed"
+
+
+_CLIENT_MAY_SEND: dict[Phase, frozenset[Kind]] = {
+    Phase.HELLO: frozenset({Kind.HELLO}),
+    Phase.LOBBY: frozenset({Kind.LIST_ROOMS, Kind.CREATE_ROOM, Kind.JOIN_ROOM, Kind.PING}),
+    Phase.ROOM: frozenset({Kind.CHOOSE, Kind.READY, Kind.START, Kind.CHAT, Kind.EMOTE,
+                           Kind.KICK, Kind.LEAVE, Kind.PING, Kind.LIST_ROOMS}),
+    Phase.PLAYING: frozenset({Kind.INPUT, Kind.CHAT, Kind.EMOTE, Kind.KICK, Kind.LEAVE,
+                              Kind.PING}),
+    Phase.CLOSED: frozenset(),
+}
+_ALWAYS_FROM_SERVER = frozenset({Kind.ERROR, Kind.PONG, Kind.ROOM_LIST})
+_SERVER_MAY_SEND: dict[Phase, frozenset[Kind]] = {
+    Phase.HELLO: frozenset({Kind.WELCOME}) | _ALWAYS_FROM_SERVER,
+    Phase.LOBBY: frozenset({Kind.JOINED}) | _ALWAYS_FROM_SERVER,
+    Phase.ROOM: frozenset({Kind.LOBBY, Kind.MATCH_START, Kind.CHAT_MSG, Kind.EMOTE_MSG})
+    | _ALWAYS_FROM_SERVER,
+    Phase.PLAYING: frozenset({Kind.SNAPSHOT, Kind.MATCH_END, Kind.CHAT_MSG, Kind.EMOTE_MSG,
+                              Kind.LOBBY}) | _ALWAYS_FROM_SERVER,
+    Phase.CLOSED: frozenset(),
+}
+_MOVES: dict[Kind, dict[Phase, Phase]] = {
+    Kind.WELCOME: {Phase.HELLO: Phase.LOBBY},
+    Kind.JOINED: {Phase.LOBBY: Phase.ROOM},
+    Kind.MATCH_START: {Phase.ROOM: Phase.PLAYING},
+    Kind.MATCH_END: {Phase.PLAYING: Phase.ROOM},
+    Kind.LEAVE: {Phase.ROOM: Phase.LOBBY, Phase.PLAYING: Phase.LOBBY},
+}
+
+
+@dataclass(slots=True)
+class TokenBucket:
+    """Allows `rate` events per second on average and `burst` at once. Time is passed in."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    last: float = 0.0
+
+    def take(self, now: float, cost: float = 1.0) -> bool:
+        if self.tokens < 0:
+            self.tokens, self.last = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < cost:
+            return False
+        self.tokens -= cost
+        return True
+
+
+class Session:
+    """One end of one connection.
+
+    After `receive()` returns, the message has been checked against the schema and the
+    phase, and the phase has moved on if the message moves it. `send()` does the same for
+    outgoing messages and returns the bytes to put on the wire; sending a message the
+    phase does not allow is a bug and raises ValueError.
+    """
+
+    def __init__(self, side: Side, *, rate: float = 60.0, burst: float = 120.0,
+                 max_size: int = 1 << 21) -> None:
+        self.side = side
+        self.phase = Phase.HELLO
+        self.max_size = max_size
+        self.bucket = TokenBucket(rate, burst)
+        self.bytes_in = 0
+        self.bytes_out = 0
+
+    # ------------------------------------------------------------------ in
+    def receive(self, data: bytes | str, now: float = 0.0) -> Message:
+        """Check one incoming websocket message. Raises ProtocolError with the close code
+        to answer with; the session is then CLOSED."""
+        try:
+            return self._receive(data, now)
+        except ProtocolError:
+            self.phase = Phase.CLOSED
+            raise
+
+    def _receive(self, data: bytes | str, now: float) -> Message:
+        if isinstance(data, str):
+            raise ProtocolError(CloseCode.MALFORMED, "text frames are not part of the protocol")
+        self.bytes_in += len(data)
+        if self.side is Side.SERVER and not self.bucket.take(now):
+            raise ProtocolError(CloseCode.FLOOD, "too many messages")
+        msg = decode(data, self.max_size)
+        if msg.kind.from_client != (self.side is Side.SERVER):
+            raise ProtocolError(CloseCode.WRONG_PHASE, f"{msg.kind.name} is not for this side")
+        allowed = (_CLIENT_MAY_SEND if self.side is Side.SERVER else _SERVER_MAY_SEND)
+        if msg.kind not in allowed[self.phase]:
+            raise ProtocolError(CloseCode.WRONG_PHASE,
+                                f"{msg.kind.name} is not allowed in phase {self.phase.value}")
+        if msg.kind is Kind.HELLO and msg["version"] != PROTOCOL_VERSION:
+            raise ProtocolError(CloseCode.VERSION_MISMATCH,
+                                f"client speaks protocol {msg['version']}, "
+                                f"this server speaks {PROTOCOL_VERSION}")
+        if msg.kind is Kind.WELCOME and msg["version"] != PROTOCOL_VERSION:
+            raise ProtocolError(CloseCode.VERSION_MISMATCH,
+                                f"server speaks protocol {msg['version']}, "
+                                f"this client speaks {PROTOCOL_VERSION}")
+        self._move(msg.kind)
+        return msg
+
+    # ------------------------------------------------------------------ out
+    def send(self, kind: Kind, values: Mapping[str, Any] | None = None) -> bytes:
+        """The bytes of one outgoing message; moves the phase on if the message does."""
+        if kind.from_client != (self.side is Side.CLIENT):
+            raise ValueError(f"a {self.side.value} does not send {kind.name}")
+        allowed = (_CLIENT_MAY_SEND if self.side is Side.CLIENT else _SERVER_MAY_SEND)
+        if kind not in allowed[self.phase]:
+            raise ValueError(f"{kind.name} is not allowed in phase {self.phase.value}")
+        data = encode(kind, values)
+        self.bytes_out += len(data)
+        self._move(kind)
+        return data
+
+    def close(self) -> None:
+        self.phase = Phase.CLOSED
+
+    def _move(self, kind: Kind) -> None:
+        self.phase = _MOVES.get(kind, {}).get(self.phase, self.phase)
+
+
+def hello(name: str) -> dict[str, Any]:
+    """The values of a HELLO for this build."""
+    return {"version": PROTOCOL_VERSION, "name": name}
+
+
+__all__ += ["hello"]

@@ -1,0 +1,360 @@
+"""Snapshots: what each client is told of the world, as deltas against what it already has.
+
+The server keeps, per client, an `Observer`: the entities, meters, rifts and paint that
+client has been sent. A snapshot is the difference between the world now and that
+knowledge, so a client that falls behind simply gets one larger snapshot that covers
+everything it missed: nothing queues up, nothing is lost. The client keeps a `Mirror` that
+applies the same differences and so rebuilds the server's state exactly.
+
+Encodings (all integers little-endian):
+- positions are 1/8 px (the simulation's own quantum, see game.sim.motion), as u16;
+- `entities` is a byte string of records `flags:u8 id:u16 [kind:u8 realm:u8 role:u8]
+  [x:u16 y:u16] [dx:i8 dy:i8] [status:u8]`, present according to flags NEW=1, ABS=2,
+  DELTA=4, STATUS=8. A moving entity costs 5 bytes;
+- paint travels per chunk (16x16 cells). A cell's code is `state * 4 + realm`. For every
+  chunk that changed, the XOR of its new codes with the codes the client has is appended;
+  the concatenation is compressed with raw deflate. Unchanged cells XOR to zero, so small
+  changes compress to a few bytes and a burst of paint still costs one compressed block;
+- the full state on joining is a deflated msgpack array: `[tick, chunks_x, chunks_y,
+  codes, entities, meters, rifts]`, with `codes` the whole padded grid, row-major.
+
+Imports numpy, msgpack, zlib and game.sim.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+import msgpack
+import numpy as np
+import numpy.typing as npt
+
+from game.net.schema import CloseCode, ProtocolError
+from game.sim.events import Event, EventKind
+from game.sim.grid import CHUNK
+from game.sim.motion import POSITION_SCALE, VELOCITY_SCALE
+from game.sim.world import World
+
+__all__ = [
+    "BROADCAST_EVENTS",
+    "ChunkClock",
+    "EntityKind",
+    "EntityState",
+    "Mirror",
+    "Observer",
+]
+
+NEW, ABS, DELTA, STATUS = 1, 2, 4, 8
+_CELLS = CHUNK * CHUNK
+
+BROADCAST_EVENTS = frozenset(EventKind) - {EventKind.PAINTED}
+"""events that reach the clients (a brush stroke's own event would only repeat the paint)"""
+
+
+class EntityKind(IntEnum):
+    DREAMER = 1
+    CADRE = 2
+    ETHAN = 3
+    BEACON = 4
+
+
+@dataclass(slots=True)
+class EntityState:
+    """An entity as a client knows it: quantised position and status bits."""
+
+    kind: int
+    realm: int
+    role: int
+    x: int
+    y: int
+    status: int = 0
+
+    @property
+    def px(self) -> float:
+        return self.x / POSITION_SCALE
+
+    @property
+    def py(self) -> float:
+        return self.y / POSITION_SCALE
+
+
+def _q(v: float) -> int:
+    return min(max(round(v * POSITION_SCALE), 0), 65535)
+
+
+def world_entities(world: World) -> dict[int, EntityState]:
+    """Every entity of the world as the wire sees it."""
+    tick = world.tick
+    out: dict[int, EntityState] = {}
+    for d in world.dreamers.values():
+        status = (1 if d.asleep else 0) | (2 if d.distorted(tick) else 0) | (
+            4 if tick < d.stagger_until else 0)
+        out[d.id] = EntityState(EntityKind.DREAMER, d.realm, d.role, _q(d.pos[0]), _q(d.pos[1]),
+                                status)
+    for c in world.cadre.values():
+        status = (1 if c.hijack is not None else 0) | (2 if c.slowed else 0) | (
+            4 if c.awaken > 0 else 0)
+        kind = EntityKind.ETHAN if c.is_ethan else EntityKind.CADRE
+        out[c.id] = EntityState(kind, 0, 0, _q(c.pos[0]), _q(c.pos[1]), status)
+    for b in world.beacons:
+        out[b.id] = EntityState(EntityKind.BEACON, b.realm, 0, _q(b.x), _q(b.y))
+    return out
+
+
+def world_rifts(world: World) -> dict[int, tuple[int, int]]:
+    """index -> (flags: 1 open, 2 sealed; seal progress 0..255)."""
+    out = {}
+    for r in world.rifts:
+        flags = (1 if r.open(world.tick) else 0) | (2 if r.sealed else 0)
+        prog = 255 if r.sealed else min(255, round(255 * r.progress / max(r.seal_ticks, 1)))
+        out[r.index] = (flags, prog)
+    return out
+
+
+def world_meters(world: World) -> list[int]:
+    return [round(m.value * 100) for m in world.meters.values()]
+
+
+def me_of(world: World, dreamer: int) -> list[int] | None:
+    """The own dreamer's exact state, for prediction: x, y (1/8 px), vx, vy (1/4 px/s),
+    inspiration (tenths), ticks until ability and shove are ready, status."""
+    d = world.dreamers.get(dreamer)
+    if d is None:
+        return None
+    tick = world.tick
+    status = (1 if d.asleep else 0) | (2 if d.distorted(tick) else 0) | (
+        4 if tick < d.stagger_until else 0)
+    return [round(d.pos[0] * POSITION_SCALE), round(d.pos[1] * POSITION_SCALE),
+            round(d.vel[0] * VELOCITY_SCALE), round(d.vel[1] * VELOCITY_SCALE),
+            round(d.inspiration * 10), max(d.ability_ready - tick, 0),
+            max(d.shove_ready - tick, 0), status]
+
+
+def event_record(e: Event) -> list[Any]:
+    return [int(e.kind), e.entity, round(e.x), round(e.y), float(e.value), e.other]
+
+
+class ChunkClock:
+    """Per room: the paint codes of every cell and the tick each chunk last changed.
+
+    Call `note(world)` once after every `World.step()`; it is the only reader of the
+    grid's dirty flags on the server.
+    """
+
+    def __init__(self, world: World) -> None:
+        g = world.grid
+        self.chunks_x, self.chunks_y = g.chunks_x, g.chunks_y
+        self.codes: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
+        self.version = np.zeros(self.chunks_x * self.chunks_y, dtype=np.int64)
+        g.take_dirty()
+
+    def note(self, world: World) -> None:
+        g = world.grid
+        for cx, cy in g.take_dirty():
+            sl = np.s_[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
+            self.codes[sl] = g.state[sl] * 4 + g.realm[sl]
+            self.version[cy * self.chunks_x + cx] = world.tick
+
+    def chunk(self, index: int) -> npt.NDArray[np.uint8]:
+        cy, cx = divmod(index, self.chunks_x)
+        return self.codes[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
+
+
+@dataclass
+class Observer:
+    """What one client has been told. Server side; one per connection in a match."""
+
+    clock: ChunkClock
+    dreamer: int = 0
+    entities: dict[int, EntityState] = field(default_factory=dict)
+    meters: list[int] = field(default_factory=list)
+    rifts: dict[int, tuple[int, int]] = field(default_factory=dict)
+    seen: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    known: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
+
+    def full_state(self, world: World) -> bytes:
+        """The compressed full state (MATCH_START's `state`); afterwards deltas follow."""
+        clock = self.clock
+        self.known = clock.codes.copy()
+        self.seen = clock.version.copy()
+        self.entities = world_entities(world)
+        self.meters = world_meters(world)
+        self.rifts = world_rifts(world)
+        ents = [[i, e.kind, e.realm, e.role, e.x, e.y, e.status]
+                for i, e in self.entities.items()]
+        rifts = [[k, fl, p] for k, (fl, p) in self.rifts.items()]
+        body = msgpack.packb([world.tick, clock.chunks_x, clock.chunks_y,
+                              self.known.tobytes(), ents, self.meters, rifts],
+                             use_bin_type=True)
+        return _deflate(body)
+
+    def delta(self, world: World, events: list[Event], ack: int) -> dict[str, Any]:
+        """The values of a SNAPSHOT bringing this client up to the world's present."""
+        now = world_entities(world)
+        blob = bytearray()
+        for eid, e in now.items():
+            old = self.entities.get(eid)
+            if old is None:
+                blob += struct.pack("<BHBBBHHB", NEW | ABS | STATUS, eid, e.kind, e.realm,
+                                    e.role, e.x, e.y, e.status)
+                continue
+            flags = 0
+            tail = b""
+            if (e.x, e.y) != (old.x, old.y):
+                dx, dy = e.x - old.x, e.y - old.y
+                if -128 <= dx <= 127 and -128 <= dy <= 127:
+                    flags |= DELTA
+                    tail += struct.pack("<bb", dx, dy)
+                else:
+                    flags |= ABS
+                    tail += struct.pack("<HH", e.x, e.y)
+            if e.status != old.status:
+                flags |= STATUS
+                tail += struct.pack("<B", e.status)
+            if flags:
+                blob += struct.pack("<BH", flags, eid) + tail
+        removed = [eid for eid in self.entities if eid not in now]
+        self.entities = now
+
+        meters = world_meters(world)
+        meters_out = meters if meters != self.meters else None
+        self.meters = meters
+        rifts = world_rifts(world)
+        rifts_out = [[k, fl, p] for k, (fl, p) in rifts.items() if self.rifts.get(k) != (fl, p)]
+        self.rifts = rifts
+
+        changed = np.flatnonzero(self.clock.version != self.seen)
+        paint: bytes | None = None
+        if len(changed):
+            parts = []
+            for k in changed.tolist():
+                cur = self.clock.chunk(k)
+                cy, cx = divmod(k, self.clock.chunks_x)
+                mine = self.known[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
+                parts.append((cur ^ mine).tobytes())
+                mine[...] = cur
+            self.seen[changed] = self.clock.version[changed]
+            paint = _deflate(b"".join(parts))
+        return {
+            "tick": world.tick,
+            "ack": ack,
+            "meters": meters_out,
+            "entities": bytes(blob),
+            "removed": removed,
+            "chunks": changed.tolist(),
+            "paint": paint,
+            "events": [event_record(e) for e in events if e.kind in BROADCAST_EVENTS][-512:],
+            "me": me_of(world, self.dreamer),
+            "rifts": rifts_out,
+        }
+
+
+def _deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    d = zlib.decompressobj(-15)
+    try:
+        out = d.decompress(data, limit)
+    except zlib.error as e:
+        raise ProtocolError(CloseCode.BAD_MESSAGE, f"bad compressed data ({e})") from None
+    if d.unconsumed_tail:
+        raise ProtocolError(CloseCode.BAD_MESSAGE, "compressed data expands too far")
+    return out
+
+
+class Mirror:
+    """The client's copy of the world, rebuilt from the full state and the snapshots.
+
+    Raises ProtocolError for data that does not fit together (a broken or hostile server).
+    """
+
+    def __init__(self, state: bytes) -> None:
+        raw = _inflate(state, 1 << 22)
+        try:
+            tick, cx, cy, codes, ents, meters, rifts = msgpack.unpackb(raw, raw=False)
+        except (ValueError, TypeError, msgpack.UnpackException) as e:
+            raise ProtocolError(CloseCode.BAD_MESSAGE, f"bad full state ({e})") from None
+        if len(codes) != cx * cy * _CELLS:
+            raise ProtocolError(CloseCode.BAD_MESSAGE, "full state: grid of the wrong size")
+        self.tick: int = tick
+        self.chunks_x: int = cx
+        self.chunks_y: int = cy
+        self.codes = np.frombuffer(codes, dtype=np.uint8).reshape(cy * CHUNK, cx * CHUNK).copy()
+        self.entities = {e[0]: EntityState(*e[1:]) for e in ents}
+        self.meters: list[int] = list(meters)
+        self.rifts: dict[int, tuple[int, int]] = {r[0]: (r[1], r[2]) for r in rifts}
+        self.me: list[int] | None = None
+        self.ack = 0
+        self.dirty: set[int] = set(range(cx * cy))
+        """chunks whose paint changed since the renderer last looked (it clears this)"""
+
+    @property
+    def state(self) -> npt.NDArray[np.uint8]:
+        """Cell states (the paint grid's state layer)."""
+        return self.codes >> 2
+
+    @property
+    def realm(self) -> npt.NDArray[np.uint8]:
+        return self.codes & 3
+
+    def apply(self, snap: dict[str, Any] | Any) -> None:
+        """Apply one SNAPSHOT's values (a Message or its values)."""
+        v = snap.values if hasattr(snap, "values") and not isinstance(snap, dict) else snap
+        self.tick, self.ack = v["tick"], v["ack"]
+        if v["meters"] is not None:
+            self.meters = list(v["meters"])
+        for k, fl, p in v["rifts"]:
+            self.rifts[k] = (fl, p)
+        self.me = v["me"]
+        self._apply_entities(v["entities"])
+        for eid in v["removed"]:
+            self.entities.pop(eid, None)
+        chunks = v["chunks"]
+        if chunks:
+            if v["paint"] is None:
+                raise ProtocolError(CloseCode.BAD_MESSAGE, "snapshot: chunks without paint")
+            data = _inflate(v["paint"], len(chunks) * _CELLS)
+            if len(data) != len(chunks) * _CELLS:
+                raise ProtocolError(CloseCode.BAD_MESSAGE, "snapshot: paint of the wrong size")
+            xor = np.frombuffer(data, dtype=np.uint8).reshape(len(chunks), CHUNK, CHUNK)
+            for n, k in enumerate(chunks):
+                cy, cx = divmod(k, self.chunks_x)
+                if cy >= self.chunks_y:
+                    raise ProtocolError(CloseCode.BAD_MESSAGE, f"snapshot: no chunk {k}")
+                self.codes[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK] ^= xor[n]
+                self.dirty.add(k)
+
+    def _apply_entities(self, blob: bytes) -> None:
+        pos = 0
+        try:
+            while pos < len(blob):
+                flags, eid = struct.unpack_from("<BH", blob, pos)
+                pos += 3
+                e = self.entities.get(eid)
+                if flags & NEW:
+                    kind, realm, role = struct.unpack_from("<BBB", blob, pos)
+                    pos += 3
+                    e = EntityState(kind, realm, role, 0, 0)
+                    self.entities[eid] = e
+                if e is None:
+                    raise ProtocolError(CloseCode.BAD_MESSAGE, f"snapshot: unknown entity {eid}")
+                if flags & ABS:
+                    e.x, e.y = struct.unpack_from("<HH", blob, pos)
+                    pos += 4
+                if flags & DELTA:
+                    dx, dy = struct.unpack_from("<bb", blob, pos)
+                    e.x += dx
+                    e.y += dy
+                    pos += 2
+                if flags & STATUS:
+                    (e.status,) = struct.unpack_from("<B", blob, pos)
+                    pos += 1
+        except struct.error:
+            raise ProtocolError(CloseCode.BAD_MESSAGE, "snapshot: truncated entities") from None
