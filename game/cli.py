@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
 
     sub.add_parser("levels", help="list the retreats")
+
+    host = sub.add_parser("host", help="run a dedicated server (also: python -m server)")
+    host.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; "
+                      "0.0.0.0 for every interface)")
+    host.add_argument("--port", type=_ranged(0, 65535), default=None,
+                      help="port (default 8765; 0 picks a free one)")
+    host.add_argument("--config", default=None, help="a TOML file (see server.example.toml)")
+
+    bots = sub.add_parser("bots", help="connect headless bot players to a server")
+    bots.add_argument("--url", required=True, help="ws://HOST:PORT")
+    bots.add_argument("--room", default="", help="join this room code (default: create one)")
+    bots.add_argument("-n", type=_ranged(1, 64), default=4, help="how many players")
+    bots.add_argument("--seconds", type=float, default=30.0, help="how long to play")
+    bots.add_argument("--level", default="", help="level of a room they create")
+    bots.add_argument("--hazard", type=_ranged(1, 5), default=1)
+    bots.add_argument("--json", action="store_true")
     return p
 
 
@@ -72,10 +88,61 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "host":
+            return _host(args)
+        if args.command == "bots":
+            return _bots(args)
         return _levels()
     except (UnknownLevel, LevelError) as e:
         print(f"dreamlayer: {e}", file=sys.stderr)
         return 2
+
+
+def _host(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from server.config import ConfigError, load_config
+    from server.host import run
+
+    try:
+        config = load_config(args.config, host=args.host, port=args.port)
+    except ConfigError as e:
+        print(f"dreamlayer host: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=config.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.log_level != "DEBUG":  # one line per connection is noise for a host
+        logging.getLogger("websockets").setLevel(logging.WARNING)
+    try:
+        asyncio.run(run(config))
+    except OSError as e:
+        print(f"dreamlayer host: cannot listen on {config.host}:{config.port}: {e.strerror}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _bots(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from game.swarm import swarm
+
+    if not args.seconds > 0:
+        print("dreamlayer bots: --seconds must be above 0", file=sys.stderr)
+        return 2
+    stats = asyncio.run(swarm(args.url, args.n, args.seconds, args.room, level=args.level,
+                              hazard=args.hazard))
+    rows = [s.summary() for s in stats]
+    if args.json:
+        print(json.dumps({"url": args.url, "players": rows}))
+    else:
+        for r in rows:
+            print(f"{r['name']:10} room {r['room'] or '-':6} {r['downstream_bytes_per_s']:8.0f} B/s"
+                  f" {r['snapshots_per_s']:5.1f} snapshots/s  input->ack p50 "
+                  f"{r['ack_ms_p50']} ms p99 {r['ack_ms_p99']} ms  {r['ended']}")
+    failed = [r for r in rows if r["ended"] != "still connected"]
+    return 1 if failed and len(failed) == len(rows) else 0
 
 
 def _levels() -> int:

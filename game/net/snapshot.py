@@ -298,11 +298,13 @@ class Mirror:
     @property
     def state(self) -> npt.NDArray[np.uint8]:
         """Cell states (the paint grid's state layer)."""
-        return self.codes >> 2
+        out: npt.NDArray[np.uint8] = np.right_shift(self.codes, 2, dtype=np.uint8)
+        return out
 
     @property
     def realm(self) -> npt.NDArray[np.uint8]:
-        return self.codes & 3
+        out: npt.NDArray[np.uint8] = np.bitwise_and(self.codes, 3, dtype=np.uint8)
+        return out
 
     def apply(self, snap: dict[str, Any] | Any) -> None:
         """Apply one SNAPSHOT's values (a Message or its values)."""

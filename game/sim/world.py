@@ -34,7 +34,7 @@ from game.sim.meters import UnityMeter
 from game.sim.roles import Role, role_spec
 from game.sim.tuning import DT, TICK_RATE, Tuning
 
-__all__ = ["MatchSummary", "World"]
+__all__ = ["MatchSummary", "World", "rift_radii"]
 
 _REVIVE_RANGE = 128.0
 """an awake teammate must be this close for a sleeper's revival to progress"""
@@ -106,7 +106,7 @@ class World:
         self._last_spawn = -(10**9)
         self._spawn_turn = 0
         cs = level.cell_size
-        core_r = [max(1, int(1.0 + m.strength + 0.5)) for m in level.rifts]
+        core_r = [rift_radii(m.strength, t)[0] for m in level.rifts]
         band = t.rift_seal_band
         harder = 1 + t.rift_hazard_step * (hazard - 1)
         self.rifts = [
@@ -661,6 +661,12 @@ class World:
         elif self.tick >= self.night_ticks:
             self.outcome = Outcome.DAWN
             events.append(Event(EventKind.VICTORY, value=float(Outcome.DAWN)))
+
+
+def rift_radii(strength: float, tuning: Tuning) -> tuple[int, int]:
+    """A rift's core radius and the outer radius of its seal ring, in cells."""
+    core = max(1, int(1.0 + strength + 0.5))
+    return core, core + tuning.rift_seal_band
 
 
 _SCALES = np.array([motion.POSITION_SCALE, motion.POSITION_SCALE, motion.VELOCITY_SCALE,

@@ -1,0 +1,263 @@
+"""Headless network players: ally-bot policies playing over real websockets.
+
+Each player connects with `game.remote.Remote`, rebuilds the world from snapshots in a
+`Mirror`, turns that into the same `Observation` the in-process bots get, and sends one
+INPUT per tick. It measures what a player's machine sees: downstream bytes per second,
+snapshots per second, the delay from sending an input to the snapshot acknowledging it,
+and how the connection ended. The engine of `dreamlayer bots` and `dreamlayer bench net`.
+
+Imports game.net, game.remote, game.bots, game.sim, game.retreats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from game.bots.ally import AllyPolicy
+from game.bots.nav import NavGrid
+from game.bots.observation import (
+    BeaconSeen,
+    CadreSeen,
+    DreamerSeen,
+    Me,
+    PingSeen,
+    RiftSeen,
+    WorldView,
+)
+from game.net.schema import Kind, Message
+from game.net.snapshot import EntityKind, Mirror
+from game.remote import Remote, RemoteError
+from game.retreats import load_retreat
+from game.sim.events import EventKind
+from game.sim.grid import CHUNK, Cell, PaintGrid
+from game.sim.level import Level, Realm
+from game.sim.motion import POSITION_SCALE, VELOCITY_SCALE
+from game.sim.roles import Role
+from game.sim.tuning import TICK_RATE, Tuning
+from game.sim.world import rift_radii
+
+__all__ = ["PlayerStats", "play", "swarm", "view_of"]
+
+
+@dataclass
+class PlayerStats:
+    """What one network player measured."""
+
+    name: str
+    bytes_down: int = 0
+    snapshots: int = 0
+    seconds: float = 0.0
+    ack_ms: list[float] = field(default_factory=list)
+    inputs: int = 0
+    matches: int = 0
+    ended: str = ""
+    room: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        secs = max(self.seconds, 1e-9)
+        acks = sorted(self.ack_ms)
+        return {
+            "name": self.name,
+            "room": self.room,
+            "seconds": round(self.seconds, 2),
+            "downstream_bytes_per_s": round(self.bytes_down / secs, 1),
+            "snapshots_per_s": round(self.snapshots / secs, 2),
+            "inputs_sent": self.inputs,
+            "ack_ms_p50": round(statistics.median(acks), 2) if acks else None,
+            "ack_ms_p99": round(acks[min(len(acks) - 1, int(len(acks) * 0.99))], 2)
+            if acks else None,
+            "matches_started": self.matches,
+            "ended": self.ended or "still connected",
+        }
+
+
+class _Level:
+    """What a network player derives once from a level: navigation, district map, rifts."""
+
+    def __init__(self, level: Level, tuning: Tuning) -> None:
+        self.level = level
+        self.nav = NavGrid(level)
+        self.kind_map = PaintGrid(level).kind_map
+        cs = level.cell_size
+        self.rifts = [(i, m.x, m.y, int(m.x // cs), int(m.y // cs), *rift_radii(m.strength, tuning))
+                      for i, m in enumerate(level.rifts)]
+
+
+def view_of(mirror: Mirror, lv: _Level, me_id: int, night_ticks: int,
+            pings: list[PingSeen], tuning: Tuning) -> WorldView:
+    """The public picture a network player has, in the bots' own terms."""
+    state, realm = mirror.state, mirror.realm
+    h, w = state.shape
+    blocks = state.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK)
+    dreamers, cadre, beacons = [], [], []
+    for eid, e in mirror.entities.items():
+        x, y = e.px, e.py
+        if e.kind == EntityKind.DREAMER:
+            dreamers.append(DreamerSeen(eid, x, y, Realm(e.realm), Role(e.role),
+                                        bool(e.status & 1), bool(e.status & 2)))
+        elif e.kind in (EntityKind.CADRE, EntityKind.ETHAN):
+            cadre.append(CadreSeen(eid, x, y, e.kind == EntityKind.ETHAN))
+        else:
+            beacons.append(BeaconSeen(-1, x, y))
+    rifts = []
+    for index, x, y, cx, cy, core, seal in lv.rifts:
+        flags, _ = mirror.rifts.get(index, (0, 0))
+        rifts.append(RiftSeen(index, x, y, cx, cy, bool(flags & 2), bool(flags & 1), core, seal))
+    selves: dict[int, Me] = {}
+    mine = mirror.entities.get(me_id)
+    if mirror.me is not None and mine is not None:
+        x, y, vx, vy, insp, ability_in, shove_in, status = mirror.me
+        selves[me_id] = Me(me_id, x / POSITION_SCALE, y / POSITION_SCALE, vx / VELOCITY_SCALE,
+                           vy / VELOCITY_SCALE, insp / 10, ability_in == 0, shove_in == 0,
+                           Realm(mine.realm), Role(mine.role), bool(status & 1),
+                           bool(status & 2), False)
+    return WorldView(
+        tick=mirror.tick, night_ticks=night_ticks, cell_size=lv.level.cell_size, tuning=tuning,
+        state=state, realm=realm,
+        chunk_nightmare=(blocks == Cell.NIGHTMARE).sum(axis=(1, 3)),
+        chunk_dream=(blocks == Cell.DREAM).sum(axis=(1, 3)),
+        dreamers=tuple(dreamers), cadre=tuple(cadre), rifts=tuple(rifts),
+        beacons=tuple(beacons), pings=tuple(pings),
+        meters={Realm.SANCTUARY: mirror.meters[0] / 100, Realm.REST: mirror.meters[1] / 100},
+        selves=selves, kind_map=lv.kind_map)
+
+
+async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
+               start_when: int = 0) -> None:
+    """Play in the joined room for `seconds` (or until the connection ends).
+
+    With `start_when` > 0 this player is the room's host and starts the match once that
+    many players are in the room.
+    """
+    tuning = Tuning()
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    state: dict[str, Any] = {"mirror": None}
+    sent_at: deque[tuple[int, float]] = deque()
+    pings: list[PingSeen] = []
+
+    async def reader() -> None:
+        while True:
+            msg = await remote.recv()
+            if msg.kind is Kind.SNAPSHOT and state["mirror"] is not None:
+                stats.snapshots += 1
+                mirror: Mirror = state["mirror"]
+                mirror.apply(msg)
+                now = time.monotonic()
+                while sent_at and sent_at[0][0] <= msg["ack"]:
+                    stats.ack_ms.append((now - sent_at.popleft()[1]) * 1000)
+                for ev in msg["events"]:
+                    if ev[0] == EventKind.PING:
+                        pings.append(PingSeen(ev[1], ev[2], ev[3], int(ev[4]), mirror.tick))
+                del pings[:-16]
+            elif msg.kind is Kind.MATCH_START:
+                stats.matches += 1
+                state["mirror"] = Mirror(msg["state"])
+                level = load_retreat(msg["level"])
+                state["level"] = _Level(level, tuning)
+                state["night"] = msg["night_ticks"]
+                state["me"] = msg["dreamer"]
+                state["policy"] = AllyPolicy(msg["dreamer"], state["level"].nav, seed)
+                sent_at.clear()
+            elif msg.kind is Kind.MATCH_END:
+                state["mirror"] = None
+            elif msg.kind is Kind.LOBBY and start_when and msg["state"] == 0 \
+                    and not state.get("started"):
+                people = sum(1 for p in msg["players"] if not p[5] and not p[7])
+                if people >= start_when:
+                    state["started"] = True
+                    await remote.send(Kind.START)
+
+    def on_bytes(n: int) -> None:
+        stats.bytes_down += n
+
+    task = asyncio.get_running_loop().create_task(reader())
+    _count_bytes(remote, on_bytes)
+    seq = 0
+    period = 1.0 / TICK_RATE
+    next_at = time.monotonic()
+    try:
+        while time.monotonic() < deadline and not task.done():
+            mirror = state["mirror"]
+            if mirror is not None and remote.session.phase.value == "playing":
+                me = state["me"]
+                view = view_of(mirror, state["level"], me, state["night"], pings, tuning)
+                intent = state["policy"].decide(view.observe(me)) if me in view.selves else None
+                if intent is not None:
+                    seq += 1
+                    buttons = (1 if intent.paint else 0) | (2 if intent.ability else 0) | (
+                        4 if intent.shove else 0)
+                    await remote.send(Kind.INPUT, {
+                        "seq": seq, "move_x": intent.move[0], "move_y": intent.move[1],
+                        "aim_x": intent.aim[0], "aim_y": intent.aim[1], "buttons": buttons,
+                        "ping": intent.ping})
+                    sent_at.append((seq, time.monotonic()))
+                    stats.inputs += 1
+            next_at += period
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        if task.done() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    except RemoteError as e:
+        stats.ended = str(e)
+    finally:
+        stats.seconds = time.monotonic() - t0
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, RemoteError, Exception):
+            await task
+
+
+def _count_bytes(remote: Remote, on_bytes: Any) -> None:
+    """Count every incoming message's size (wrapping the session's receive)."""
+    receive = remote.session.receive
+
+    def counting(data: bytes | str, now: float = 0.0) -> Message:
+        on_bytes(len(data) + 4)  # + the websocket frame header
+        return receive(data, now)
+
+    remote.session.receive = counting  # type: ignore[method-assign]
+
+
+async def swarm(url: str, n: int, seconds: float, room: str = "", *, level: str = "",
+                hazard: int = 1, bot_fill: bool = False) -> list[PlayerStats]:
+    """Connect n bot players; without `room` the first creates one and starts the match
+    when all n are in. Returns each player's stats (connection failures included)."""
+    stats = [PlayerStats(f"netbot {k + 1}") for k in range(n)]
+    remotes: list[Remote | None] = [None] * n
+    try:
+        first = await Remote.connect(url, stats[0].name)
+        remotes[0] = first
+        if room:
+            code = (await first.join_room(room))["code"]
+        else:
+            code = (await first.create_room(level=level, max_dreamers=max(1, min(n, 8)),
+                                            hazard=hazard, bot_fill=bot_fill))["code"]
+        for k in range(1, n):
+            r = await Remote.connect(url, stats[k].name)
+            await r.join_room(code)
+            remotes[k] = r
+    except RemoteError as e:
+        for s, rr in zip(stats, remotes, strict=True):
+            if rr is None and not s.ended:
+                s.ended = str(e)
+        for left in remotes:
+            if left is not None:
+                with contextlib.suppress(Exception):
+                    await left.close()
+        return stats
+    for s in stats:
+        s.room = code
+    await asyncio.gather(*(
+        play(rm, s, seconds, seed=k + 1, start_when=n if (k == 0 and not room) else 0)
+        for k, (rm, s) in enumerate(zip(remotes, stats, strict=True)) if rm is not None))
+    for done in remotes:
+        if done is not None:
+            with contextlib.suppress(Exception):
+                await done.close()
+    return stats
+

@@ -1,0 +1,231 @@
+"""One client's connection: its `Session`, what it asked for, and its writer.
+
+The reader (`Host.handler`) passes each incoming message to `Connection.handle()`. Every
+outgoing message goes through `post()` into the outbox, which one writer task drains in
+order; snapshots are not queued but built by the writer when one is due, from the
+member's `Observer`, so they always carry everything the client has not seen yet.
+
+Imports game.net, game.sim and the server's room module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import unicodedata
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from game.net.schema import CloseCode, Kind, Message, ProtocolError
+from game.net.session import Phase, Session, Side, TokenBucket
+from game.net.snapshot import Observer
+from game.sim.events import Event
+from server.room import Member, Pending, Room, RoomState
+
+if TYPE_CHECKING:
+    from server.host import Host
+
+__all__ = ["Connection", "clean_text"]
+
+log = logging.getLogger("dreamlayer.connection")
+
+_OUTBOX_LIMIT = 256
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Text fit to show other players: no control characters, trimmed, at most `limit`."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())[:limit]
+
+
+class Connection:
+    """A connected client. `member` and `room` are set while it sits in a room."""
+
+    def __init__(self, host: Host, ws: ServerConnection, cid: int, ip: str) -> None:
+        cfg = host.config
+        self.host = host
+        self.ws = ws
+        self.id = cid
+        self.ip = ip
+        self.name = f"dreamer {cid}"
+        self.session = Session(Side.SERVER, rate=cfg.input_rate, burst=cfg.input_burst,
+                               max_size=cfg.max_message_bytes)
+        self.chat = TokenBucket(cfg.chat_per_minute / 60.0, 5)
+        self.room: Room | None = None
+        self.member: Member | None = None
+        self.observer: Observer | None = None
+        self._outbox: deque[bytes] = deque()
+        self._events: list[Event] = []
+        self._ack = 0
+        self._snapshot_due = False
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self.closing = False
+        self.close_reason = ""
+
+    @property
+    def latency(self) -> float:
+        return float(self.ws.latency)
+
+    # ------------------------------------------------------------------ writer
+    def start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop(),
+                                                              name=f"writer-{self.id}")
+
+    async def stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+
+    def post(self, kind: Kind, values: dict[str, Any] | None = None) -> None:
+        """Queue one message (its phase effect applies now, in queue order)."""
+        if self.closing:
+            return
+        try:
+            data = self.session.send(kind, values)
+        except ValueError:
+            log.debug("not sending %s to %s in phase %s", kind.name, self.name,
+                      self.session.phase.value)
+            return
+        self._outbox.append(data)
+        if len(self._outbox) > _OUTBOX_LIMIT:
+            self._drop_slow()
+            return
+        self._wake.set()
+
+    def error(self, text: str, code: int = 0) -> None:
+        """A refusal that keeps the connection open."""
+        self.post(Kind.ERROR, {"code": code, "text": text[:200]})
+
+    def tick_done(self, events: list[Event], ack: int, snapshot_due: bool) -> None:
+        """Called by the room after each tick: remember events, wake for a snapshot."""
+        if self.observer is None:
+            return
+        self._events.extend(events)
+        if len(self._events) > 512:
+            del self._events[:-512]
+        self._ack = ack
+        if snapshot_due:
+            self._snapshot_due = True
+            self._wake.set()
+
+    async def _write_loop(self) -> None:
+        limit = self.host.config.slow_client_seconds
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._outbox:
+                    await self._send(self._outbox.popleft(), limit)
+                if self._snapshot_due and self.observer is not None and self.room is not None \
+                        and self.room.world is not None \
+                        and self.session.phase is Phase.PLAYING:
+                    self._snapshot_due = False
+                    values = self.observer.delta(self.room.world, self._events, self._ack)
+                    self._events = []
+                    await self._send(self.session.send(Kind.SNAPSHOT, values), limit)
+        except ConnectionClosed:
+            pass
+        except TimeoutError:
+            self._drop_slow()
+
+    async def _send(self, data: bytes, limit: float) -> None:
+        await asyncio.wait_for(self.ws.send(data), timeout=limit)
+        self.host.metrics.bytes_sent.inc(len(data) + 4)
+
+    def _drop_slow(self) -> None:
+        if not self.closing:
+            asyncio.get_running_loop().create_task(
+                self.close(CloseCode.TOO_SLOW, "too far behind: could not keep up with "
+                                               "the snapshots"))
+
+    async def close(self, code: CloseCode, reason: str) -> None:
+        """Close with `code`; logged once, counted once."""
+        if self.closing:
+            return
+        self.closing = True
+        self.close_reason = code.name.lower()
+        self.session.close()
+        self.host.metrics.disconnects.labels(reason=self.close_reason).inc()
+        level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY) \
+            else logging.WARNING
+        log.log(level, "closing %s (%s, %s): %s", self.name, self.ip, int(code), reason)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(int(code), reason[:120]), timeout=2.0)
+
+    # ------------------------------------------------------------------ match hooks
+    def start_match(self, room: Room, observer: Observer, values: dict[str, Any]) -> None:
+        self.observer = observer
+        self._events = []
+        self._snapshot_due = False
+        self.post(Kind.MATCH_START, values)
+
+    def end_match(self, values: dict[str, Any]) -> None:
+        if self.observer is not None and self.room is not None and self.room.world is not None \
+                and self.session.phase is Phase.PLAYING:
+            # the last state of the night, then the results
+            self.post(Kind.SNAPSHOT, self.observer.delta(self.room.world, self._events,
+                                                          self._ack))
+        self.observer = None
+        self._events = []
+        self._snapshot_due = False
+        self.post(Kind.MATCH_END, values)
+
+    # ------------------------------------------------------------------ reading
+    async def handle(self, msg: Message) -> None:
+        """Act on one checked message. Raises ProtocolError to close the connection."""
+        k = msg.kind
+        host = self.host
+        if k is Kind.HELLO:
+            self.name = clean_text(msg["name"], host.config.max_name_length) or self.name
+            self.post(Kind.WELCOME, {"version": msg["version"], "player": self.id,
+                                     "server": host.config.name[:64]})
+        elif k is Kind.PING:
+            self.post(Kind.PONG, {"t": msg["t"]})
+        elif k is Kind.LIST_ROOMS:
+            self.post(Kind.ROOM_LIST, {"rooms": host.room_list()})
+        elif k is Kind.CREATE_ROOM:
+            host.create_room(self, msg)
+        elif k is Kind.JOIN_ROOM:
+            host.join_room(self, msg)
+        elif self.room is None or self.member is None:
+            raise ProtocolError(CloseCode.WRONG_PHASE, f"{k.name} outside a room")
+        else:
+            self._in_room(msg, self.room, self.member)
+
+    def _in_room(self, msg: Message, room: Room, member: Member) -> None:
+        k = msg.kind
+        if k is Kind.INPUT:
+            if room.state is RoomState.PLAYING and not member.spectator:
+                room.take_input(member, Pending(msg["seq"], (msg["move_x"], msg["move_y"]),
+                                                (msg["aim_x"], msg["aim_y"]), msg["buttons"],
+                                                msg["ping"]))
+        elif k is Kind.CHOOSE:
+            room.choose(member, msg["realm"], msg["role"])
+        elif k is Kind.READY:
+            room.set_ready(member, msg["ready"])
+        elif k is Kind.START:
+            room.start(member)
+        elif k in (Kind.CHAT, Kind.EMOTE):
+            if not self.chat.take(time.monotonic()):
+                self.error("slow down: too many chat messages")
+                return
+            if k is Kind.EMOTE:
+                room.broadcast(Kind.EMOTE_MSG, {"player": member.id})
+            else:
+                text = clean_text(msg["text"], self.host.config.max_chat_length)
+                if text:
+                    room.broadcast(Kind.CHAT_MSG, {"player": member.id, "name": member.name[:32],
+                                                   "text": text})
+        elif k is Kind.KICK:
+            self.host.kick(self, room, member, msg["player"])
+        elif k is Kind.LEAVE:
+            self.observer = None
+            self.room, self.member = None, None
+            room.remove(member, "left")
