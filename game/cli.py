@@ -2,7 +2,8 @@
 
 Subcommands:
   simulate   play a whole match headless, ally bots against the cadre, and print the outcome
-  bench      measure (`bench sim`: the simulation's tick time on every level)
+  bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
+             bandwidth, snapshot and join-state sizes, and a many-room server under load)
   levels     list the retreats
 
 Every bad argument is named with the reason, exit status 2; a broken level file is named
@@ -56,9 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print one JSON object")
 
     bench = sub.add_parser("bench", help="measure performance")
-    bench.add_argument("what", choices=["sim"], help="sim: simulation tick time per level")
+    bench.add_argument("what", choices=["sim", "net"],
+                       help="sim: simulation tick time per level; net: the network budgets")
     bench.add_argument("--ticks", type=_ranged(30, 100_000), default=900,
-                       help="ticks measured per level (after a warm-up)")
+                       help="sim: ticks measured per level (after a warm-up)")
+    bench.add_argument("--rooms", type=_ranged(1, 256), default=32,
+                       help="net: rooms of 4 network clients on one server process")
+    bench.add_argument("--seconds", type=_ranged(1, 3600), default=20,
+                       help="net: seconds the match and the loaded server are measured")
     bench.add_argument("--json", action="store_true")
 
     sub.add_parser("levels", help="list the retreats")
@@ -195,6 +201,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.what == "net":
+        return _bench_net(args)
     from game.bench import bench_sim, machine_noise
 
     noise = machine_noise()
@@ -211,6 +219,22 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"{r['level']:18} {r['cells']:>7} {r['cadre_mean']:>5.1f} {r['tick_p50_ms']:>7.3f} "
               f"{r['tick_p99_ms']:>7.3f} {r['tick_max_ms']:>7.3f} {r['bots_p50_ms']:>8.3f} "
               f"{r['bots_p99_ms']:>8.3f}")
+    return 0
+
+
+def _bench_net(args: argparse.Namespace) -> int:
+    from game.netbench import bench_net, render
+
+    def progress(part: str) -> None:
+        if not args.json:
+            print(f"measuring: {part}...", file=sys.stderr, flush=True)
+
+    try:
+        result = bench_net(args.rooms, float(args.seconds), on_part=progress)
+    except RuntimeError as e:
+        print(f"dreamlayer bench net: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(result) if args.json else render(result))
     return 0
 
 

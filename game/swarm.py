@@ -56,6 +56,8 @@ class PlayerStats:
     ack_ms: list[float] = field(default_factory=list)
     inputs: int = 0
     matches: int = 0
+    outcomes: list[int] = field(default_factory=list)
+    """the outcome (game.sim.Outcome value) of every match that ended"""
     ended: str = ""
     room: str = ""
 
@@ -73,6 +75,7 @@ class PlayerStats:
             "ack_ms_p99": round(acks[min(len(acks) - 1, int(len(acks) * 0.99))], 2)
             if acks else None,
             "matches_started": self.matches,
+            "matches_ended": len(self.outcomes),
             "ended": self.ended or "still connected",
         }
 
@@ -167,6 +170,7 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 sent_at.clear()
             elif msg.kind is Kind.MATCH_END:
                 state["mirror"] = None
+                stats.outcomes.append(msg["outcome"])
             elif msg.kind is Kind.LOBBY and start_when and msg["state"] == 0 \
                     and not state.get("started"):
                 people = sum(1 for p in msg["players"] if not p[5] and not p[7])

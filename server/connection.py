@@ -141,9 +141,8 @@ class Connection:
 
     def _drop_slow(self) -> None:
         if not self.closing:
-            asyncio.get_running_loop().create_task(
-                self.close(CloseCode.TOO_SLOW, "too far behind: could not keep up with "
-                                               "the snapshots"))
+            self.host.spawn(self.close(CloseCode.TOO_SLOW, "too far behind: could not keep up "
+                                                           "with the snapshots"))
 
     async def close(self, code: CloseCode, reason: str) -> None:
         """Close with `code`; logged once, counted once."""

@@ -19,7 +19,9 @@ import logging
 import signal
 import time
 from collections import Counter as Tally
+from collections import deque
 from http import HTTPStatus
+from collections.abc import Coroutine
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -53,8 +55,11 @@ class Host:
         self._next_id = 1
         self._server: Server | None = None
         self._janitor: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.started = time.monotonic()
         self.stopping = False
+        self.tick_times: deque[float] = deque(maxlen=3000)
+        """the last ticks' durations over all rooms, for /healthz"""
         self.levels = campaign()
         m = self.metrics
         m.rooms.set_function(lambda: float(len(self.rooms)))
@@ -111,6 +116,13 @@ class Host:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), timeout=5.0)
 
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a short job (a close, a room shutdown) without waiting for it, keeping a
+        reference until it is done."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # ------------------------------------------------------------------ HTTP side
     def process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -142,6 +154,7 @@ class Host:
             "dreamers": sum(r.dreamer_count() for r in self.rooms.values()),
             "spectators": sum(len(r.spectators) for r in self.rooms.values()),
             "levels": [lv.name for lv in self.levels],
+            "tick_ms": _quantiles(self.tick_times),
         }
 
     # ------------------------------------------------------------------ websocket side
@@ -157,13 +170,14 @@ class Host:
         try:
             async for data in ws:
                 self.metrics.bytes_received.inc(len(data) + 6)
+                if conn.closing:
+                    continue  # keep reading while closing, so the close handshake completes
                 try:
                     msg = conn.session.receive(data, loop.time())
                     await conn.handle(msg)
                 except ProtocolError as e:
                     self.metrics.messages_rejected.labels(reason=e.code.name.lower()).inc()
-                    await conn.close(e.code, e.reason)
-                    break
+                    self.spawn(conn.close(e.code, e.reason))
         except ConnectionClosed as e:
             if not conn.closing:
                 rcvd = e.rcvd
@@ -283,14 +297,13 @@ class Host:
         room.remove(target, "kicked")
         if tconn is not None:
             tconn.room, tconn.member = None, None
-            asyncio.get_running_loop().create_task(
-                tconn.close(CloseCode.KICKED, "kicked by the room's host"))
+            self.spawn(tconn.close(CloseCode.KICKED, "kicked by the room's host"))
 
     def close_room(self, room: Room, reason: str) -> None:
         self.rooms.pop(room.code, None)
         for m in room.members.values():
             self.forget_token(m.token)
-        asyncio.get_running_loop().create_task(room.close(CloseCode.ROOM_CLOSED, reason))
+        self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
 
     def _levels_from(self, name: str) -> list[Any]:
         if not name:
@@ -311,6 +324,17 @@ class Host:
                     log.info("room %s closed: empty for %.0f s", room.code,
                              now - room.empty_since)
                     self.close_room(room, "the room was empty")
+
+
+def _quantiles(values: deque[float]) -> dict[str, float]:
+    """p50, p99 and max in milliseconds of recent tick durations."""
+    if not values:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0, "samples": 0}
+    ordered = sorted(values)
+    n = len(ordered)
+    return {"p50": round(ordered[n // 2] * 1000, 3),
+            "p99": round(ordered[min(n - 1, int(n * 0.99))] * 1000, 3),
+            "max": round(ordered[-1] * 1000, 3), "samples": n}
 
 
 def _http(ws: ServerConnection, status: HTTPStatus, body: str,

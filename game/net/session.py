@@ -10,7 +10,8 @@ websocket message to `receive()` and sends whatever `send()` returns.
     HELLO      HELLO                                        WELCOME -> LOBBY
     LOBBY      LIST_ROOMS CREATE_ROOM JOIN_ROOM PING        JOINED -> ROOM
     ROOM       CHOOSE READY START CHAT EMOTE KICK LEAVE     MATCH_START -> PLAYING,
-               PING LIST_ROOMS                              LEAVE -> LOBBY
+               PING LIST_ROOMS (INPUT: ignored, it crossed  LEAVE -> LOBBY
+               MATCH_END on the wire)
     PLAYING    INPUT CHAT EMOTE KICK LEAVE PING             MATCH_END -> ROOM, LEAVE -> LOBBY
 
 Imports game.net.schema only.
@@ -52,8 +53,9 @@ class Phase(Enum):
 _CLIENT_MAY_SEND: dict[Phase, frozenset[Kind]] = {
     Phase.HELLO: frozenset({Kind.HELLO}),
     Phase.LOBBY: frozenset({Kind.LIST_ROOMS, Kind.CREATE_ROOM, Kind.JOIN_ROOM, Kind.PING}),
+    # INPUT too: the inputs a client sent before it read MATCH_END are still on their way
     Phase.ROOM: frozenset({Kind.CHOOSE, Kind.READY, Kind.START, Kind.CHAT, Kind.EMOTE,
-                           Kind.KICK, Kind.LEAVE, Kind.PING, Kind.LIST_ROOMS}),
+                           Kind.KICK, Kind.LEAVE, Kind.PING, Kind.LIST_ROOMS, Kind.INPUT}),
     Phase.PLAYING: frozenset({Kind.INPUT, Kind.CHAT, Kind.EMOTE, Kind.KICK, Kind.LEAVE,
                               Kind.PING}),
     Phase.CLOSED: frozenset(),

@@ -248,6 +248,7 @@ def test_server_metrics() -> None:
         "dreamlayer_bytes_received_total": "counter",
         "dreamlayer_disconnects_total": "counter",
         "dreamlayer_messages_rejected_total": "counter",
+        "dreamlayer_matches_total": "counter",
     }
     lines = set(text.splitlines())
     assert {
