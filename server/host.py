@@ -20,8 +20,8 @@ import signal
 import time
 from collections import Counter as Tally
 from collections import deque
-from http import HTTPStatus
 from collections.abc import Coroutine
+from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
