@@ -115,5 +115,5 @@ def test_every_message_is_documented() -> None:
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[2] / "game" / "net" / "PROTOCOL.md").read_text()
-    for name, code, _, fields in describe():
+    for name, code, _, _fields in describe():
         assert f"`{name}` ({code})" in doc
