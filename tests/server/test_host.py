@@ -319,3 +319,43 @@ def test_hostile_clients_get_specific_close_codes_while_a_match_plays_on() -> No
         watch.task.cancel()
 
     serve_and(go)
+
+
+def test_a_client_that_never_reads_is_dropped_as_too_slow() -> None:
+    import socket
+
+    async def go(host: Host, url: str) -> None:
+        assert host._server is not None
+        for listening in host._server.sockets:  # small kernel buffers: it fills up sooner
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        sock.connect(("127.0.0.1", host.port))
+        sloth = await connect(url, sock=sock, compression=None, max_queue=1)
+        await hello(sloth)
+        await sloth.send(encode(Kind.CREATE_ROOM, {
+            "level": "night-of-unity", "max_dreamers": 8, "password": "", "public": True,
+            "hazard": 5, "bot_fill": True}))
+        code = msgpack.unpackb(await sloth.recv())[1]
+        steady = await Remote.connect(url, "steady")
+        await steady.join_room(code, spectate=True)
+        await sloth.send(encode(Kind.START, {}))
+        mirror = Mirror((await steady.expect(Kind.MATCH_START))["state"])
+        watch = Counter(steady, mirror)
+        dropped = host.metrics.disconnects.labels(reason="too_slow")
+        async with asyncio.timeout(40):
+            while not dropped.value:
+                await asyncio.sleep(0.2)
+        seen = watch.snapshots
+        async with asyncio.timeout(10):
+            while watch.snapshots < seen + 15:
+                await asyncio.sleep(0.05)
+        room = host.rooms[code]
+        assert room.state.name == "PLAYING"
+        async with asyncio.timeout(15):  # its seat is held for it, played by an ally bot
+            while [m.name for m in room.members.values() if m.conn is None] != ["raw"]:
+                await asyncio.sleep(0.1)
+        watch.task.cancel()
+        sloth.transport.abort()
+
+    serve_and(go, snapshot_every=1, slow_client_seconds=1.0)
