@@ -155,8 +155,12 @@ class Connection:
         level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY) \
             else logging.WARNING
         log.log(level, "closing %s (%s, %s): %s", self.name, self.ip, int(code), reason)
-        with contextlib.suppress(Exception):
+        try:
             await asyncio.wait_for(self.ws.close(int(code), reason[:120]), timeout=2.0)
+        except Exception:
+            # a client that does not answer the closing handshake (it may not be reading
+            # at all) is cut off, so its seat and memory are freed now
+            self.ws.transport.abort()
 
     # ------------------------------------------------------------------ match hooks
     def start_match(self, room: Room, observer: Observer, values: dict[str, Any]) -> None:

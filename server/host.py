@@ -61,6 +61,8 @@ class Host:
         self.tick_times: deque[float] = deque(maxlen=3000)
         """the last ticks' durations over all rooms, for /healthz"""
         self.levels = campaign()
+        for lv in self.levels:
+            lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
         m = self.metrics
         m.rooms.set_function(lambda: float(len(self.rooms)))
         m.connections.set_function(lambda: float(len(self.connections)))
@@ -155,6 +157,11 @@ class Host:
             "spectators": sum(len(r.spectators) for r in self.rooms.values()),
             "levels": [lv.name for lv in self.levels],
             "tick_ms": _quantiles(self.tick_times),
+            "tick_lag_ms_max": round(max((r.lag for r in self.rooms.values()), default=0.0)
+                                     * 1000, 2),
+            "rooms_behind": sum(1 for r in self.rooms.values()
+                                if r.state is RoomState.PLAYING
+                                and r.lag > 2.0 / self.config.tick_rate),
         }
 
     # ------------------------------------------------------------------ websocket side
@@ -227,7 +234,8 @@ class Host:
         owner = Member(conn.id, conn.name, conn, new_token())
         room = Room(self, code, owner, password="" if cfg.password else msg["password"],
                     max_dreamers=min(msg["max_dreamers"], cfg.max_players_per_room),
-                    public=msg["public"], hazard=msg["hazard"], bot_fill=msg["bot_fill"],
+                    public=msg["public"], hazard=msg["hazard"] or cfg.hazard,
+                    bot_fill=msg["bot_fill"] and cfg.bot_fill,
                     levels=levels)
         room.members.clear()
         self.rooms[code] = room

@@ -114,6 +114,8 @@ class Room:
         self.bot_seats: dict[int, str] = {}
         """dreamer id -> name, for the seats ally bots play"""
         self.empty_since: float | None = None
+        self.lag = 0.0
+        """seconds the last tick started behind its schedule (a host's overload signal)"""
         self._tick_task: asyncio.Task[None] | None = None
         self._seed = secrets.randbits(31)
         self.closed = False
@@ -344,6 +346,7 @@ class Room:
         assert world is not None and crew is not None and clock is not None
         try:
             while world.running and not self.closed:
+                self.lag = max(loop.time() - next_at, 0.0)
                 t0 = time.perf_counter()
                 intents = crew.decide(world, events)
                 for m in self.dreamer_members:

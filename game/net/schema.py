@@ -129,40 +129,38 @@ class Field:
         if value is None and self.nullable:
             return None
         k = self.kind
-        bad = ProtocolError(CloseCode.BAD_MESSAGE, f"{where}.{self.name}: expected {k}, "
-                            f"got {type(value).__name__}")
         if k == "int":
             if type(value) is not int:
-                raise bad
+                raise self._wrong_type(value, where)
             if not self.lo <= value <= self.hi:
                 raise _range(where, self, value)
         elif k == "float":
             if type(value) is int:
                 value = float(value)
             if type(value) is not float:
-                raise bad
+                raise self._wrong_type(value, where)
             if not math.isfinite(value):
                 raise ProtocolError(CloseCode.BAD_MESSAGE, f"{where}.{self.name}: not finite")
             if not self.lo <= value <= self.hi:
                 raise _range(where, self, value)
         elif k == "bool":
             if type(value) is not bool:
-                raise bad
+                raise self._wrong_type(value, where)
         elif k == "str":
             if type(value) is not str:
-                raise bad
+                raise self._wrong_type(value, where)
             if len(value) > self.size:
                 raise ProtocolError(CloseCode.BAD_MESSAGE,
                                     f"{where}.{self.name}: longer than {self.size}")
         elif k == "bytes":
             if type(value) is not bytes:
-                raise bad
+                raise self._wrong_type(value, where)
             if len(value) > self.size:
                 raise ProtocolError(CloseCode.BAD_MESSAGE,
                                     f"{where}.{self.name}: longer than {self.size} bytes")
         elif k == "list":
             if type(value) is not list:
-                raise bad
+                raise self._wrong_type(value, where)
             if len(value) > self.size:
                 raise ProtocolError(CloseCode.BAD_MESSAGE,
                                     f"{where}.{self.name}: more than {self.size} items")
@@ -171,6 +169,11 @@ class Field:
             elif self.items:
                 value = [_record(self.items, v, f"{where}.{self.name}[]") for v in value]
         return value
+
+
+    def _wrong_type(self, value: Any, where: str) -> ProtocolError:
+        return ProtocolError(CloseCode.BAD_MESSAGE, f"{where}.{self.name}: expected "
+                             f"{self.kind}, got {type(value).__name__}")
 
 
 def _range(where: str, f: Field, value: float) -> ProtocolError:
@@ -227,8 +230,9 @@ _SPECS: tuple[Spec, ...] = (
          "first message: protocol version and the player's name"),
     Spec(Kind.LIST_ROOMS, (), "ask for the public rooms"),
     Spec(Kind.CREATE_ROOM, (s("level", 64), i("max_dreamers", 1, 8), s("password", 64),
-                            b("public"), i("hazard", 1, 5), b("bot_fill")),
-         "create a room and become its host; level '' starts the campaign"),
+                            b("public"), i("hazard", 0, 5), b("bot_fill")),
+         "create a room and become its host; level '' starts the campaign; hazard 0 takes "
+         "the server's default"),
     Spec(Kind.JOIN_ROOM, (s("code", CODE), s("password", 64), b("spectate"), s("token", 64)),
          "join by code; a token from an earlier JOINED reclaims that seat"),
     Spec(Kind.CHOOSE, (i("realm", 1, 2), i("role", 1, 3)), "pick realm and role in the lobby"),
@@ -357,6 +361,15 @@ def _depth(obj: Any, level: int) -> int:
     if isinstance(obj, dict):
         return max((_depth(v, level + 1) for v in obj.values()), default=level + 1)
     return level
+
+
+def messages_markdown() -> str:
+    """The message list of PROTOCOL.md, rendered from this table (a test keeps them equal)."""
+    rows = []
+    for name, code, doc, fields in describe():
+        head = f"- `{name}` ({code}){': ' + doc if doc else ''}\n"
+        rows.append(head + "".join(f"  - {fd}\n" for fd in fields))
+    return "\n".join(rows)
 
 
 def describe() -> list[tuple[str, int, str, list[str]]]:

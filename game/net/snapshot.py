@@ -150,7 +150,19 @@ class ChunkClock:
         self.chunks_x, self.chunks_y = g.chunks_x, g.chunks_y
         self.codes: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
         self.version = np.zeros(self.chunks_x * self.chunks_y, dtype=np.int64)
+        self._seen_at = -1
+        self._seen: tuple[dict[int, EntityState], dict[int, tuple[int, int]], list[int]] = (
+            {}, {}, [])
         g.take_dirty()
+
+    def seen(self, world: World) -> tuple[dict[int, EntityState], dict[int, tuple[int, int]],
+                                          list[int]]:
+        """The world's entities, rifts and meters as the wire sees them, worked out once
+        per tick however many clients ask. Callers must not change them."""
+        if self._seen_at != world.tick:
+            self._seen_at = world.tick
+            self._seen = (world_entities(world), world_rifts(world), world_meters(world))
+        return self._seen
 
     def note(self, world: World) -> None:
         g = world.grid
@@ -181,9 +193,7 @@ class Observer:
         clock = self.clock
         self.known = clock.codes.copy()
         self.seen = clock.version.copy()
-        self.entities = world_entities(world)
-        self.meters = world_meters(world)
-        self.rifts = world_rifts(world)
+        self.entities, self.rifts, self.meters = clock.seen(world)
         ents = [[i, e.kind, e.realm, e.role, e.x, e.y, e.status]
                 for i, e in self.entities.items()]
         rifts = [[k, fl, p] for k, (fl, p) in self.rifts.items()]
@@ -194,7 +204,7 @@ class Observer:
 
     def delta(self, world: World, events: list[Event], ack: int) -> dict[str, Any]:
         """The values of a SNAPSHOT bringing this client up to the world's present."""
-        now = world_entities(world)
+        now, rifts, meters = self.clock.seen(world)
         blob = bytearray()
         for eid, e in now.items():
             old = self.entities.get(eid)
@@ -220,10 +230,8 @@ class Observer:
         removed = [eid for eid in self.entities if eid not in now]
         self.entities = now
 
-        meters = world_meters(world)
         meters_out = meters if meters != self.meters else None
         self.meters = meters
-        rifts = world_rifts(world)
         rifts_out = [[k, fl, p] for k, (fl, p) in rifts.items() if self.rifts.get(k) != (fl, p)]
         self.rifts = rifts
 

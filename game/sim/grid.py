@@ -131,7 +131,9 @@ class PaintGrid:
             np.uint8
         )
         self.realm: U8 = np.zeros(shape, dtype=np.uint8)
-        self.district, self.district_kind = _label_districts(level, walls)
+        ids, self.district_kind = level.district_labels
+        self.district = np.zeros(shape, dtype=np.int16)
+        self.district[: level.height, : level.width] = ids
         self.kind_map: U8 = self.district_kind[self.district]
         """the DistrictKind of every cell (0 for walls and padding); read-only"""
         self.kind_map.flags.writeable = False
@@ -416,38 +418,3 @@ def _touches(mask: Mask) -> Mask:
     out[:, 1:] |= mask[:, :-1]
     out[:, :-1] |= mask[:, 1:]
     return out
-
-
-def _label_districts(level: Level, walls: Mask) -> tuple[npt.NDArray[np.int16], U8]:
-    """Give each 4-connected region of one district kind (walls excluded) its own id.
-
-    Runs once per world at construction (a flood fill in Python is fine there).
-    Returns the id grid (padded shape, 0 for walls) and the kind of each id (index 0 unused).
-    """
-    h, w = level.height, level.width
-    ids = np.zeros(walls.shape, dtype=np.int16)
-    kinds: list[int] = [0]
-    src = level.districts
-    floor = ~walls[:h, :w]
-    for y0 in range(h):
-        for x0 in range(w):
-            if not floor[y0, x0] or ids[y0, x0]:
-                continue
-            kind = int(src[y0, x0])
-            kinds.append(kind)
-            label = len(kinds) - 1
-            ids[y0, x0] = label
-            stack = [(y0, x0)]
-            while stack:
-                y, x = stack.pop()
-                for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
-                    if (
-                        0 <= ny < h
-                        and 0 <= nx < w
-                        and floor[ny, nx]
-                        and not ids[ny, nx]
-                        and src[ny, nx] == kind
-                    ):
-                        ids[ny, nx] = label
-                        stack.append((ny, nx))
-    return ids, np.array(kinds, dtype=np.uint8)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -95,6 +96,41 @@ class Level:
     @property
     def has_ethan(self) -> bool:
         return self.ethan_entry is not None
+
+    @cached_property
+    def district_labels(self) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.uint8]]:
+        """Each 4-connected region of one district kind (walls excluded) gets its own id.
+
+        Returns the id grid (rows, columns; 0 for walls) and the DistrictKind of each id
+        (index 0 unused). Computed once per level and kept: every world of the level
+        shares it (a flood fill in Python takes tens of milliseconds on a large map).
+        Read-only arrays.
+        """
+        h, w = self.height, self.width
+        ids = np.zeros((h, w), dtype=np.int16)
+        kinds: list[int] = [0]
+        src = self.districts
+        floor = ~self.walls
+        for y0 in range(h):
+            for x0 in range(w):
+                if not floor[y0, x0] or ids[y0, x0]:
+                    continue
+                kind = int(src[y0, x0])
+                kinds.append(kind)
+                label = len(kinds) - 1
+                ids[y0, x0] = label
+                stack = [(y0, x0)]
+                while stack:
+                    y, x = stack.pop()
+                    for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                        if (0 <= ny < h and 0 <= nx < w and floor[ny, nx]
+                                and not ids[ny, nx] and src[ny, nx] == kind):
+                            ids[ny, nx] = label
+                            stack.append((ny, nx))
+        ids.flags.writeable = False
+        out = np.array(kinds, dtype=np.uint8)
+        out.flags.writeable = False
+        return ids, out
 
     def spawns_for(self, realm: Realm) -> tuple[Marker, ...]:
         """Spawn points of `realm`, falling back to the unmarked ones, then to all."""
