@@ -26,8 +26,9 @@ __all__ = ["CadrePolicy", "EthanPolicy"]
 _REPLAN = 15
 
 
-class CadrePolicy:
-    """One cadre member's mind."""
+class _Saboteur:
+    """What every saboteur's mind holds: who it is, the way round walls, its own dice,
+    and where it is heading."""
 
     def __init__(self, entity: int, nav: NavGrid, seed: int) -> None:
         self.entity = entity
@@ -35,6 +36,10 @@ class CadrePolicy:
         self.rng = random.Random(seed)
         self.goal: tuple[float, float] | None = None
         self._phase = entity % _REPLAN
+
+
+class CadrePolicy(_Saboteur):
+    """One cadre member's mind."""
 
     def decide(self, obs: Observation) -> Intent:
         view, me = obs.view, obs.me
@@ -72,14 +77,8 @@ class CadrePolicy:
             (float(best_r) + self.rng.uniform(0.2, 0.8)) * span
 
 
-class EthanPolicy:
+class EthanPolicy(_Saboteur):
     """Ethan Lynx: hijacks the most painted ground and avoids being surrounded."""
-
-    def __init__(self, entity: int, nav: NavGrid, seed: int) -> None:
-        self.entity = entity
-        self.nav = nav
-        self.rng = random.Random(seed)
-        self.goal: tuple[float, float] | None = None
 
     def decide(self, obs: Observation) -> Intent:
         view, me = obs.view, obs.me

@@ -21,8 +21,33 @@ from game.sim.roles import Role, RoleSpec
 __all__ = ["Beacon", "Cadre", "Dreamer", "Hijack", "Rift"]
 
 
+class Moving:
+    """What a body-carrying entity offers: its cached position and velocity, and `sync()`.
+    Subclasses declare the `body`, `pos` and `vel` fields."""
+
+    body: pymunk.Body
+    pos: tuple[float, float]
+    vel: tuple[float, float]
+
+    @property
+    def position(self) -> tuple[float, float]:
+        return self.pos
+
+    @property
+    def velocity(self) -> tuple[float, float]:
+        return self.vel
+
+    def sync(self) -> None:
+        """Quantise the body's state to the wire's steps and cache it (once per tick)."""
+        b = self.body
+        p, v = b.position, b.velocity
+        self.pos, self.vel = quantise((p.x, p.y), (v.x, v.y))
+        b.position = self.pos
+        b.velocity = self.vel
+
+
 @dataclass(slots=True)
-class Dreamer:
+class Dreamer(Moving):
     """A player's (or an ally bot's) dreamer."""
 
     id: int
@@ -51,22 +76,6 @@ class Dreamer:
     """the body's position at the end of the last tick (quantised); read this, not the body"""
     vel: tuple[float, float] = (0.0, 0.0)
 
-    @property
-    def position(self) -> tuple[float, float]:
-        return self.pos
-
-    @property
-    def velocity(self) -> tuple[float, float]:
-        return self.vel
-
-    def sync(self) -> None:
-        """Quantise the body's state to the wire's steps and cache it (once per tick)."""
-        b = self.body
-        p, v = b.position, b.velocity
-        self.pos, self.vel = quantise((p.x, p.y), (v.x, v.y))
-        b.position = self.pos
-        b.velocity = self.vel
-
     def distorted(self, tick: int) -> bool:
         return tick < self.distorted_until
 
@@ -81,7 +90,7 @@ class Hijack:
 
 
 @dataclass(slots=True)
-class Cadre:
+class Cadre(Moving):
     """One of Ethan's cadre, or Ethan himself (`is_ethan`)."""
 
     id: int
@@ -97,22 +106,6 @@ class Cadre:
     pos: tuple[float, float] = (0.0, 0.0)
     """the body's position at the end of the last tick (quantised); read this, not the body"""
     vel: tuple[float, float] = (0.0, 0.0)
-
-    @property
-    def position(self) -> tuple[float, float]:
-        return self.pos
-
-    @property
-    def velocity(self) -> tuple[float, float]:
-        return self.vel
-
-    def sync(self) -> None:
-        """Quantise the body's state to the wire's steps and cache it (once per tick)."""
-        b = self.body
-        p, v = b.position, b.velocity
-        self.pos, self.vel = quantise((p.x, p.y), (v.x, v.y))
-        b.position = self.pos
-        b.velocity = self.vel
 
 
 @dataclass(slots=True)
