@@ -129,7 +129,8 @@ class Connection:
                     self._snapshot_due = False
                     values = self.observer.delta(self.room.world, self._events, self._ack)
                     self._events = []
-                    await self._send(self.session.send(Kind.SNAPSHOT, values), limit)
+                    await self._send(self.session.send(Kind.SNAPSHOT, values, trusted=True),
+                                     limit)
         except ConnectionClosed:
             pass
         except TimeoutError:

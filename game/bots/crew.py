@@ -57,6 +57,8 @@ class BotCrew:
                 self.cadre[cid] = kind(cid, self.nav, self._seed_for(cid))
         for cid in [c for c in self.cadre if c not in world.cadre]:
             del self.cadre[cid]
+        if not self.cadre and not self.allies:
+            return {}  # nobody to think for: no need to look at the world
         view = WorldView.capture(world, self.pings)
         out: dict[int, Intent] = {}
         for did, policy in self.allies.items():
