@@ -1,0 +1,197 @@
+"""The client's line to a server, kept off the frame loop.
+
+A `Link` owns one background thread running an asyncio loop. In it live the player's
+`Remote` connection and, for solo play and hosting, a whole `server.host.Host` on
+loopback ("local play is the real thing"). The frame loop never waits on the network:
+it calls `poll()` to take what arrived, and `send()` to queue what to send. Every failure
+arrives as a `LinkError` message in `poll()` with text fit for the screen.
+
+Imports game.remote, game.net and (for local servers) server.host; never pygame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from game.net.schema import Kind, Message
+from game.remote import Remote, RemoteError
+
+__all__ = ["Link", "LinkError", "LocalServer"]
+
+log = logging.getLogger("dreamlayer.link")
+
+
+@dataclass(frozen=True)
+class LinkError:
+    """The connection failed or ended; `text` says why, for the player."""
+
+    text: str
+    code: int = 0
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """Where a server this client started listens."""
+
+    port: int
+    addresses: tuple[str, ...]
+
+
+class Link:
+    """A background connection. Create it, then `start_local()` and/or `connect()`."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="dreamlayer-net",
+                                        daemon=True)
+        self._thread.start()
+        self._inbox: queue.Queue[Message | LinkError | LocalServer] = queue.Queue()
+        self.remote: Remote | None = None
+        self._host: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self.bytes_in = 0
+        self.snapshots = 0
+        self.rtt_ms = 0.0
+        self._stats_at = time.monotonic()
+        self._rate = (0.0, 0.0)
+
+    # ------------------------------------------------------------------ thread plumbing
+    def _run(self, coro: Awaitable[Any]) -> None:
+        asyncio.run_coroutine_threadsafe(self._guard(coro), self._loop)
+
+    async def _guard(self, coro: Awaitable[Any]) -> None:
+        try:
+            await coro
+        except RemoteError as e:
+            self._inbox.put(LinkError(str(e), e.code))
+        except Exception as e:  # anything else is a bug, but the player gets words
+            log.exception("network task failed")
+            self._inbox.put(LinkError(f"Something went wrong with the connection ({e})"))
+
+    def poll(self) -> list[Message | LinkError | LocalServer]:
+        """Everything that arrived since the last call (never blocks)."""
+        out: list[Message | LinkError | LocalServer] = []
+        while True:
+            try:
+                out.append(self._inbox.get_nowait())
+            except queue.Empty:
+                return out
+
+    # ------------------------------------------------------------------ a local server
+    def start_local(self, public: bool = False, port: int = 0) -> None:
+        """Start a server in the background; its LocalServer arrives through poll().
+
+        `public` listens on every interface (hosting for friends), else loopback only.
+        """
+        self._run(self._start_local(public, port))
+
+    async def _start_local(self, public: bool, port: int) -> None:
+        from server.config import ServerConfig
+        from server.host import Host
+
+        host = Host(ServerConfig(host="0.0.0.0" if public else "127.0.0.1", port=port,
+                                 name="Local dream" if not public else "Co-op dream",
+                                 empty_room_grace_seconds=3600))
+        try:
+            await host.start()
+        except OSError as e:
+            raise RemoteError(f"Cannot start a server on port {port}: {e.strerror}") from None
+        self._host = host
+        self._inbox.put(LocalServer(host.port, tuple(_lan_addresses(host.port, public))))
+
+    # ------------------------------------------------------------------ the connection
+    def connect(self, url: str, name: str, then: Callable[[Remote], Awaitable[Any]]) -> None:
+        """Connect and say hello, run `then(remote)` (create or join a room), then keep
+        reading: every message goes to poll()."""
+        self._run(self._connect(url, name, then))
+
+    async def _connect(self, url: str, name: str,
+                       then: Callable[[Remote], Awaitable[Any]]) -> None:
+        remote = await Remote.connect(url, name)
+        self.remote = remote
+        self._count(remote)
+        await then(remote)
+        self._reader = asyncio.current_task()  # type: ignore[assignment]
+        ping_task = self._loop.create_task(self._pinger(remote))
+        try:
+            while True:
+                msg = await remote.recv()
+                if msg.kind is Kind.PONG:
+                    self.rtt_ms = float((int(time.monotonic() * 1000) - msg["t"]) % 2**32)
+                    continue
+                if msg.kind is Kind.SNAPSHOT:
+                    self.snapshots += 1
+                self._inbox.put(msg)
+        finally:
+            ping_task.cancel()
+
+    async def _pinger(self, remote: Remote) -> None:
+        with contextlib.suppress(RemoteError, asyncio.CancelledError):
+            while True:
+                await remote.send(Kind.PING, {"t": int(time.monotonic() * 1000) % 2**32})
+                await asyncio.sleep(1.0)
+
+    def _count(self, remote: Remote) -> None:
+        receive = remote.session.receive
+
+        def counting(data: bytes | str, now: float = 0.0) -> Message:
+            self.bytes_in += len(data) + 4
+            return receive(data, now)
+
+        remote.session.receive = counting  # type: ignore[method-assign]
+
+    def send(self, kind: Kind, values: dict[str, Any] | None = None) -> None:
+        """Queue one message to the server (dropped silently when not connected)."""
+        remote = self.remote
+        if remote is None:
+            return
+        self._run(remote.send(kind, values))
+
+    def rates(self) -> tuple[float, float]:
+        """(snapshots per second, bytes per second) over the last second or so."""
+        now = time.monotonic()
+        if now - self._stats_at >= 1.0:
+            span = now - self._stats_at
+            self._rate = (self.snapshots / span, self.bytes_in / span)
+            self.snapshots = 0
+            self.bytes_in = 0
+            self._stats_at = now
+        return self._rate
+
+    # ------------------------------------------------------------------ the end
+    def close(self) -> None:
+        """Leave: close the connection, stop a local server, end the thread (bounded)."""
+        async def down() -> None:
+            if self.remote is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.remote.close(), 2.0)
+            if self._host is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._host.shutdown("the host left"), 5.0)
+
+        fut = asyncio.run_coroutine_threadsafe(down(), self._loop)
+        with contextlib.suppress(Exception):
+            fut.result(timeout=8.0)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=3.0)
+
+
+def _lan_addresses(port: int, public: bool) -> list[str]:
+    """Addresses friends could use to reach this machine (best effort, no network I/O)."""
+    import socket
+
+    if not public:
+        return [f"ws://127.0.0.1:{port}"]
+    found = {f"ws://127.0.0.1:{port}"}
+    with contextlib.suppress(OSError):
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(f"ws://{info[4][0]}:{port}")
+    return sorted(found)
