@@ -57,8 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print one JSON object")
 
     bench = sub.add_parser("bench", help="measure performance")
-    bench.add_argument("what", choices=["sim", "net"],
-                       help="sim: simulation tick time per level; net: the network budgets")
+    bench.add_argument("what", choices=["sim", "net", "client"],
+                       help="sim: simulation tick time per level; net: the network budgets; "
+                       "client: frame time at 1280x720 on the largest level")
     bench.add_argument("--ticks", type=_ranged(30, 100_000), default=900,
                        help="sim: ticks measured per level (after a warm-up)")
     bench.add_argument("--rooms", type=_ranged(1, 256), default=32,
@@ -68,6 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
 
     sub.add_parser("levels", help="list the retreats")
+
+    play = sub.add_parser("play", help="open the game (title screen and menus)")
+    play.add_argument("--solo", action="store_true",
+                      help="go straight into a local match, an ally bot playing your dreamer")
+    play.add_argument("--level", default="first-retreat", help="with --solo: the retreat")
+    play.add_argument("--allies", type=_ranged(0, 3), default=3, help="with --solo: ally bots")
+    play.add_argument("--hazard", type=_ranged(1, 5), default=1, help="with --solo: 1..5")
+    play.add_argument("--screenshot", default=None, help="save the last frame to this PNG")
+    play.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+                      help="close the game after this long")
+
+    join = sub.add_parser("join", help="join a co-op room: dreamlayer join ws://HOST:PORT CODE")
+    join.add_argument("url", help="the server, ws://HOST:PORT")
+    join.add_argument("code", help="the room code your friend shares")
+    join.add_argument("--password", default="")
 
     host = sub.add_parser("host", help="run a dedicated server (also: python -m server)")
     host.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; "
@@ -96,12 +112,59 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bench(args)
         if args.command == "host":
             return _host(args)
+        if args.command == "play":
+            return _play(args)
+        if args.command == "join":
+            return _join(args)
         if args.command == "bots":
             return _bots(args)
         return _levels()
     except (UnknownLevel, LevelError) as e:
         print(f"dreamlayer: {e}", file=sys.stderr)
         return 2
+
+
+def _play(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if args.quit_after is not None and not args.quit_after > 0:
+        print("dreamlayer play: --quit-after must be above 0", file=sys.stderr)
+        return 2
+    if args.screenshot and args.quit_after is None:
+        print("dreamlayer play: --screenshot needs --quit-after (when to take it)",
+              file=sys.stderr)
+        return 2
+    if args.solo:
+        load_retreat(args.level)  # an unknown level is named before any window opens
+    from game.client.app import run_play
+
+    shot = Path(args.screenshot) if args.screenshot else None
+    return run_play(solo=args.solo, level=args.level, allies=args.allies, hazard=args.hazard,
+                    screenshot=shot, quit_after=args.quit_after)
+
+
+def _join(args: argparse.Namespace) -> int:
+    from game.client.app import run_join
+
+    return run_join(args.url, args.code, args.password)
+
+
+def _bench_client(args: argparse.Namespace) -> int:
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from game.bench import machine_noise
+    from game.client.render import frame_bench
+
+    noise = machine_noise()
+    result = frame_bench()
+    if args.json:
+        print(json.dumps({"bench": "client", "machine_noise_p99_over_p50": noise, **result}))
+        return 0
+    print(f"machine noise: a fixed workload's p99 is {noise:.2f}x its p50 here")
+    print("client frame at 1280x720, night-of-unity, busy match (software rendering): "
+          + ", ".join(f"{k} {v}" for k, v in result.items()))
+    return 0
 
 
 def _host(args: argparse.Namespace) -> int:
@@ -203,6 +266,8 @@ def _simulate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     if args.what == "net":
         return _bench_net(args)
+    if args.what == "client":
+        return _bench_client(args)
     from game.bench import bench_sim, machine_noise
 
     noise = machine_noise()

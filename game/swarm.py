@@ -42,7 +42,7 @@ from game.sim.roles import Role
 from game.sim.tuning import TICK_RATE, Tuning
 from game.sim.world import rift_radii
 
-__all__ = ["PlayerStats", "play", "swarm", "view_of"]
+__all__ = ["LevelKit", "PlayerStats", "play", "swarm", "view_of"]
 
 
 @dataclass
@@ -80,7 +80,7 @@ class PlayerStats:
         }
 
 
-class _Level:
+class LevelKit:
     """What a network player derives once from a level: navigation, district map, rifts."""
 
     def __init__(self, level: Level, tuning: Tuning) -> None:
@@ -92,7 +92,7 @@ class _Level:
                       for i, m in enumerate(level.rifts)]
 
 
-def view_of(mirror: Mirror, lv: _Level, me_id: int, night_ticks: int,
+def view_of(mirror: Mirror, lv: LevelKit, me_id: int, night_ticks: int,
             pings: list[PingSeen], tuning: Tuning) -> WorldView:
     """The public picture a network player has, in the bots' own terms."""
     state, realm = mirror.state, mirror.realm
@@ -163,7 +163,7 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 stats.matches += 1
                 state["mirror"] = Mirror(msg["state"])
                 level = load_retreat(msg["level"])
-                state["level"] = _Level(level, tuning)
+                state["level"] = LevelKit(level, tuning)
                 state["night"] = msg["night_ticks"]
                 state["me"] = msg["dreamer"]
                 state["policy"] = AllyPolicy(msg["dreamer"], state["level"].nav, seed)

@@ -119,7 +119,7 @@ class Link:
         self.remote = remote
         self._count(remote)
         await then(remote)
-        self._reader = asyncio.current_task()  # type: ignore[assignment]
+        self._reader = asyncio.current_task()
         ping_task = self._loop.create_task(self._pinger(remote))
         try:
             while True:

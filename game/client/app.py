@@ -1,0 +1,146 @@
+"""The pygame client: one window, one loop at 60 frames a second, a stack of scenes.
+
+`run_play(...)` opens the title screen (or, with `solo=True`, goes straight into a local
+match played by an ally bot in your dreamer's place, for automation). `run_join(url,
+code)` joins a room from the command line. Nothing here may end in a traceback: any error
+while running lands on a message screen with a way back to the menu.
+
+The only package that imports pygame is game.client.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from game.client.online import Online
+from game.client.settings import Settings
+
+__all__ = ["App", "run_join", "run_play"]
+
+log = logging.getLogger("dreamlayer.client")
+
+
+class App:
+    """The window, the settings, the sound, and the scene being shown."""
+
+    def __init__(self, settings: Settings, autopilot: bool = False) -> None:
+        pygame.init()
+        self.settings = settings
+        self.autopilot = autopilot
+        self.screen = self._open_window()
+        pygame.display.set_caption("Dreamlayer")
+        self.clock = pygame.time.Clock()
+        self.online: Online | None = None
+        self.scene: Any = None
+        self.audio: Any = None
+        try:
+            from game.client.audio import Audio
+
+            self.audio = Audio.start(settings.volume)
+        except Exception as e:  # sound is a nicety: the game runs without it
+            log.warning("no sound: %s", e)
+
+    def _open_window(self) -> pygame.Surface:
+        s = self.settings
+        flags = pygame.FULLSCREEN if s.fullscreen else 0
+        try:
+            return pygame.display.set_mode((s.width, s.height), flags)
+        except pygame.error:
+            return pygame.display.set_mode((1280, 720))
+
+    def apply_settings(self) -> None:
+        self.screen = self._open_window()
+        if self.audio is not None:
+            self.audio.set_volume(self.settings.volume)
+
+    def error_scene(self, text: str) -> Any:
+        from game.client.scenes import MessageScene
+
+        self._drop_online()
+        return MessageScene(self, "The dream was interrupted", text)
+
+    def leave(self, note: str) -> None:
+        """Leave the room and the server, back to the title."""
+        from game.client.scenes import TitleScene
+
+        self._drop_online()
+        self.scene = TitleScene(self)
+
+    def _drop_online(self) -> None:
+        if self.online is not None:
+            self.online.link.close()
+            self.online = None
+
+    def run(self, first: Any, quit_after: float | None = None,
+            screenshot: Path | None = None) -> int:
+        """The frame loop. Returns 0, or 1 when automation could not take its screenshot."""
+        self.scene = first
+        started = time.monotonic()
+        status = 0
+        shot_taken = False
+        try:
+            while self.scene is not None:
+                dt = self.clock.tick(60) / 1000.0
+                for ev in pygame.event.get():
+                    if ev.type == pygame.QUIT:
+                        self.scene = None
+                        break
+                    if ev.type == pygame.KEYDOWN and ev.key == pygame.K_F11:
+                        self.settings.fullscreen = not self.settings.fullscreen
+                        self.apply_settings()
+                    self.scene.handle(ev)
+                if self.scene is None:
+                    break
+                current = self.scene
+                nxt = current.update(dt)
+                if self.scene is current:  # leave() may have replaced the scene already
+                    self.scene = nxt
+                if self.scene is None:
+                    break
+                self.scene.draw(self.screen)
+                pygame.display.flip()
+                if quit_after is not None and time.monotonic() - started >= quit_after:
+                    if screenshot is not None:
+                        pygame.image.save(self.screen, str(screenshot))
+                        shot_taken = True
+                    break
+        except Exception:
+            log.exception("the client failed")
+            status = 1
+        finally:
+            self._drop_online()
+            pygame.quit()
+        if screenshot is not None and not shot_taken:
+            status = 1
+        return status
+
+
+def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
+             hazard: int = 1, screenshot: Path | None = None,
+             quit_after: float | None = None) -> int:
+    """`dreamlayer play`: the title screen, or a solo match straight away."""
+    from game.client.scenes import TitleScene, start_solo
+
+    app = App(Settings.load(), autopilot=solo)
+    first = start_solo(app, level, allies, hazard, autopilot=True) if solo else TitleScene(app)
+    return app.run(first, quit_after, screenshot)
+
+
+def run_join(url: str, code: str, password: str = "") -> int:
+    """`dreamlayer join ws://HOST:PORT CODE`."""
+    from game.client.scenes import join
+
+    app = App(Settings.load())
+    return app.run(join(app, url, code.upper(), password))
+
+
+def headless() -> None:
+    """Use the dummy video and audio drivers (tests, benchmarks, no display)."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

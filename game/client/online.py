@@ -1,0 +1,164 @@
+"""What the client knows of its room and match, kept up to date from the link's messages.
+
+One `Online` lives from connecting until leaving. Every scene that is online calls
+`pump()` once per frame; it applies snapshots to the `Mirror`, feeds the interpolation
+and the prediction, and keeps the roster, chat, results and the last error. Scenes only
+read it.
+
+Imports game.net, game.sim, game.retreats and the client's link and prediction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from game.client.link import Link, LinkError, LocalServer
+from game.client.predict import Interpolator, Predictor
+from game.net.schema import Kind, Message, ProtocolError
+from game.net.snapshot import EntityKind, Mirror
+from game.retreats import load_retreat
+from game.sim.events import EventKind
+from game.sim.level import Level
+from game.sim.motion import POSITION_SCALE
+
+__all__ = ["Effect", "Online"]
+
+_EFFECT_KINDS = {EventKind.PING, EventKind.BURST, EventKind.DISTORTED, EventKind.AWAKENED,
+                 EventKind.RIFT_SEALED, EventKind.HIJACK, EventKind.RALLY, EventKind.BEACON,
+                 EventKind.SHOVE, EventKind.ASLEEP, EventKind.REVIVED,
+                 EventKind.ETHAN_DRIVEN_OUT, EventKind.RIFT_OPENED, EventKind.ETHAN_ARRIVED,
+                 EventKind.METER_WARNING, EventKind.VICTORY, EventKind.FRACTURE}
+
+
+@dataclass
+class Effect:
+    kind: int
+    x: float
+    y: float
+    at: float
+    value: float
+    entity: int
+
+
+@dataclass
+class Match:
+    level: Level
+    mirror: Mirror
+    dreamer: int
+    night_ticks: int
+    hazard: int
+    interp: Interpolator = field(default_factory=Interpolator)
+    predictor: Predictor | None = None
+    effects: deque[Effect] = field(default_factory=lambda: deque(maxlen=64))
+    started_at: float = field(default_factory=time.monotonic)
+    meter_history: list[tuple[float, float]] = field(default_factory=list)
+
+
+class Online:
+    """The client's live state. `events` collects (name, data) pairs for the scenes."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self.local: LocalServer | None = None
+        self.code = ""
+        self.token = ""
+        self.player = 0
+        self.is_host = False
+        self.lobby: dict[str, Any] | None = None
+        self.rooms: list[list[Any]] = []
+        self.match: Match | None = None
+        self.results: dict[str, Any] | None = None
+        self.error: str = ""
+        self.notice: str = ""
+        self.chat: deque[tuple[str, str]] = deque(maxlen=8)
+        self.events: list[str] = []
+
+    def pump(self) -> list[str]:
+        """Take what arrived; returns the names of what happened ('joined', 'lobby',
+        'start', 'snapshot', 'end', 'error', 'local', 'rooms', 'chat', 'notice')."""
+        happened: list[str] = []
+        for item in self.link.poll():
+            if isinstance(item, LinkError):
+                self.error = item.text
+                happened.append("error")
+            elif isinstance(item, LocalServer):
+                self.local = item
+                happened.append("local")
+            else:
+                try:
+                    name = self._message(item)
+                except ProtocolError as e:
+                    self.error = f"The server sent something this game cannot read ({e.reason})"
+                    name = "error"
+                if name:
+                    happened.append(name)
+        return happened
+
+    def _message(self, msg: Message) -> str:
+        k = msg.kind
+        if k is Kind.JOINED:
+            self.code, self.token = msg["code"], msg["token"]
+            self.player, self.is_host = msg["player"], msg["host"]
+            return "joined"
+        if k is Kind.LOBBY:
+            self.lobby = dict(msg.values)
+            return "lobby"
+        if k is Kind.ROOM_LIST:
+            self.rooms = list(msg["rooms"])
+            return "rooms"
+        if k is Kind.MATCH_START:
+            level = load_retreat(msg["level"])
+            mirror = Mirror(msg["state"])
+            self.match = Match(level, mirror, msg["dreamer"], msg["night_ticks"], msg["hazard"])
+            self.results = None
+            self._positions(self.match, time.monotonic())
+            me = mirror.entities.get(msg["dreamer"])
+            if me is not None:
+                self.match.predictor = Predictor(level, (me.px, me.py))
+            return "start"
+        if k is Kind.SNAPSHOT:
+            m = self.match
+            if m is None:
+                return ""
+            m.mirror.apply(msg)
+            now = time.monotonic()
+            self._positions(m, now)
+            if m.predictor is not None and msg["me"] is not None:
+                m.predictor.reconcile(msg["ack"], msg["me"])
+            for kind, entity, x, y, value, _other in msg["events"]:
+                if kind in _EFFECT_KINDS:
+                    m.effects.append(Effect(kind, x, y, now, value, entity))
+            if m.mirror.tick % 15 == 0 and len(m.mirror.meters) == 2:
+                m.meter_history.append((m.mirror.meters[0] / 100, m.mirror.meters[1] / 100))
+            return "snapshot"
+        if k is Kind.MATCH_END:
+            self.results = dict(msg.values)
+            if self.match is not None:
+                self.results["meter_history"] = list(self.match.meter_history)
+                self.results["level"] = self.match.level
+            return "end"
+        if k is Kind.CHAT_MSG:
+            self.chat.append((msg["name"], msg["text"]))
+            return "chat"
+        if k is Kind.EMOTE_MSG:
+            self.chat.append(("", f"{self._name_of(msg['player'])} says: together!"))
+            return "chat"
+        if k is Kind.ERROR:
+            self.notice = msg["text"]
+            return "notice"
+        return ""
+
+    def _name_of(self, player: int) -> str:
+        for p in (self.lobby or {}).get("players", []):
+            if p[0] == player:
+                return str(p[1])
+        return "someone"
+
+    @staticmethod
+    def _positions(m: Match, now: float) -> None:
+        m.interp.add(m.mirror.tick, now, {
+            eid: (e.x / POSITION_SCALE, e.y / POSITION_SCALE)
+            for eid, e in m.mirror.entities.items() if e.kind != EntityKind.BEACON})

@@ -1,0 +1,163 @@
+"""Small widgets for the menus: a list of choices, a text field, and text drawing.
+
+Keyboard (arrows, Enter, Escape, Tab) and mouse both work everywhere. Imports pygame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+import pygame
+
+__all__ = ["BG", "GOLD", "INK", "MUTED", "TEAL", "Choice", "Menu", "TextField", "font", "text"]
+
+BG = (22, 18, 38)
+INK = (236, 230, 250)
+MUTED = (150, 140, 180)
+GOLD = (242, 193, 78)
+TEAL = (63, 193, 176)
+WARN = (240, 110, 120)
+
+
+@cache
+def font(size: int) -> pygame.font.Font:
+    return pygame.font.Font(None, size)
+
+
+@cache
+def _render(msg: str, size: int, color: tuple[int, int, int]) -> pygame.Surface:
+    return font(size).render(msg, True, color)
+
+
+def text(surface: pygame.Surface, msg: str, size: int, pos: tuple[int, int],
+         color: tuple[int, int, int] = INK, center: bool = False) -> pygame.Rect:
+    """Draw one line (cached by content); returns where it landed."""
+    img = _render(msg, size, color)
+    rect = img.get_rect(center=pos) if center else img.get_rect(topleft=pos)
+    surface.blit(img, rect)
+    return rect
+
+
+def wrapped(surface: pygame.Surface, msg: str, size: int, rect: pygame.Rect,
+            color: tuple[int, int, int] = INK) -> int:
+    """Draw a paragraph wrapped to `rect`'s width, centred; returns the y after it."""
+    y = rect.top
+    for para in msg.split("\n"):
+        line = ""
+        for word in para.split():
+            trial = f"{line} {word}".strip()
+            if font(size).size(trial)[0] > rect.width and line:
+                text(surface, line, size, (rect.centerx, y + size // 2), color, center=True)
+                y += int(size * 1.15)
+                line = word
+            else:
+                line = trial
+        if line:
+            text(surface, line, size, (rect.centerx, y + size // 2), color, center=True)
+        y += int(size * 1.15)
+    return y
+
+
+@dataclass
+class Choice:
+    """One line of a menu: a label, and optionally values to cycle with left/right."""
+
+    label: str
+    key: str
+    values: list[str] = field(default_factory=list)
+    index: int = 0
+
+    @property
+    def value(self) -> str:
+        return self.values[self.index] if self.values else ""
+
+
+class Menu:
+    """A vertical list of choices. `handle()` returns the key of an activated choice."""
+
+    def __init__(self, choices: list[Choice], top: int = 260, size: int = 40) -> None:
+        self.choices = choices
+        self.selected = 0
+        self.top = top
+        self.size = size
+        self.rects: list[pygame.Rect] = []
+
+    def handle(self, ev: pygame.event.Event) -> str | None:
+        c = self.choices[self.selected]
+        if ev.type == pygame.KEYDOWN:
+            if ev.key in (pygame.K_DOWN, pygame.K_TAB):
+                self.selected = (self.selected + 1) % len(self.choices)
+            elif ev.key == pygame.K_UP:
+                self.selected = (self.selected - 1) % len(self.choices)
+            elif ev.key in (pygame.K_LEFT, pygame.K_RIGHT) and c.values:
+                step = 1 if ev.key == pygame.K_RIGHT else -1
+                c.index = (c.index + step) % len(c.values)
+            elif ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+                if c.values:
+                    c.index = (c.index + 1) % len(c.values)
+                    return None
+                return c.key
+        elif ev.type == pygame.MOUSEMOTION:
+            for i, r in enumerate(self.rects):
+                if r.collidepoint(ev.pos):
+                    self.selected = i
+        elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
+            for i, r in enumerate(self.rects):
+                if r.collidepoint(ev.pos):
+                    self.selected = i
+                    ch = self.choices[i]
+                    if ch.values:
+                        ch.index = (ch.index + 1) % len(ch.values)
+                        return None
+                    return ch.key
+        return None
+
+    def draw(self, surface: pygame.Surface) -> None:
+        cx = surface.get_width() // 2
+        self.rects = []
+        for i, c in enumerate(self.choices):
+            label = f"{c.label}:  < {c.value} >" if c.values else c.label
+            color = GOLD if i == self.selected else INK
+            y = self.top + i * int(self.size * 1.3)
+            r = text(surface, label, self.size, (cx, y), color, center=True)
+            self.rects.append(r.inflate(40, 10))
+
+
+class TextField:
+    """A one-line text entry; `handle()` returns True when Enter is pressed in it."""
+
+    def __init__(self, label: str, value: str = "", limit: int = 64,
+                 allowed: Callable[[str], bool] | None = None, secret: bool = False) -> None:
+        self.label = label
+        self.value = value
+        self.limit = limit
+        self.allowed = allowed
+        self.secret = secret
+        self.active = False
+        self.rect = pygame.Rect(0, 0, 0, 0)
+
+    def handle(self, ev: pygame.event.Event) -> bool:
+        if ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
+            self.active = self.rect.collidepoint(ev.pos)
+        if not self.active:
+            return False
+        if ev.type == pygame.TEXTINPUT:
+            add = "".join(ch for ch in ev.text if self.allowed is None or self.allowed(ch))
+            self.value = (self.value + add)[: self.limit]
+        elif ev.type == pygame.KEYDOWN:
+            if ev.key == pygame.K_BACKSPACE:
+                self.value = self.value[:-1]
+            elif ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                return True
+        return False
+
+    def draw(self, surface: pygame.Surface, y: int) -> None:
+        cx = surface.get_width() // 2
+        shown = "*" * len(self.value) if self.secret else self.value
+        caret = "_" if self.active else ""
+        text(surface, self.label, 28, (cx - 300, y), MUTED)
+        self.rect = pygame.Rect(cx - 60, y - 6, 420, 36)
+        pygame.draw.rect(surface, GOLD if self.active else MUTED, self.rect, 2, border_radius=6)
+        text(surface, shown + caret, 30, (self.rect.x + 10, y))
