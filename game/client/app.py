@@ -31,6 +31,9 @@ class App:
 
     def __init__(self, settings: Settings, autopilot: bool = False) -> None:
         pygame.init()
+        from game.client.ui import forget_fonts
+
+        forget_fonts()
         self.settings = settings
         self.autopilot = autopilot
         self.screen = self._open_window()

@@ -109,7 +109,8 @@ class Link:
 
     # ------------------------------------------------------------------ the connection
     def connect(self, url: str, name: str, then: Callable[[Remote], Awaitable[Any]]) -> None:
-        """Connect and say hello, run `then(remote)` (create or join a room), then keep
+        """Connect and say hello, run `then(remote)` (create or join a room; if it returns
+        a message, such as the JOINED it waited for, that goes to poll() first), then keep
         reading: every message goes to poll()."""
         self._run(self._connect(url, name, then))
 
@@ -118,7 +119,9 @@ class Link:
         remote = await Remote.connect(url, name)
         self.remote = remote
         self._count(remote)
-        await then(remote)
+        first = await then(remote)
+        if isinstance(first, Message):
+            self._inbox.put(first)  # the JOINED that `then` waited for
         self._reader = asyncio.current_task()
         ping_task = self._loop.create_task(self._pinger(remote))
         try:

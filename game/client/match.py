@@ -28,8 +28,8 @@ from game.sim.world import rift_radii
 if TYPE_CHECKING:
     from game.bots.ally import AllyPolicy
     from game.client.app import App
-    from game.swarm import LevelKit
     from game.client.online import Match, Online
+    from game.swarm import LevelKit
 
 __all__ = ["Controls", "MatchScene"]
 

@@ -16,7 +16,7 @@ from game.client.link import Link
 from game.client.online import Online
 from game.client.settings import SIZES
 from game.client.ui import BG, GOLD, INK, MUTED, TEAL, WARN, Choice, Menu, TextField, text, wrapped
-from game.net.schema import Kind
+from game.net.schema import Kind, Message
 from game.retreats import campaign
 from game.sim.events import Outcome
 
@@ -145,10 +145,11 @@ def start_solo(app: App, level: str, allies: int, hazard: int,
     online = Online(link)
     link.start_local(public=False)
 
-    async def create(remote: Remote) -> None:
-        await remote.create_room(level=level, max_dreamers=1 + allies, hazard=hazard,
-                                 public=False, bot_fill=True)
+    async def create(remote: Remote) -> Message:
+        joined = await remote.create_room(level=level, max_dreamers=1 + allies, hazard=hazard,
+                                          public=False, bot_fill=True)
         await remote.send(Kind.START)
+        return joined
 
     return ConnectingScene(app, online, "Dreaming up a local retreat...",
                            lambda port: link.connect(f"ws://127.0.0.1:{port}",
@@ -188,10 +189,10 @@ class HostScene:
         level = "" if c["level"] == "campaign" else c["level"]
         password = self.password.value
 
-        async def create(remote: Remote) -> None:
-            await remote.create_room(level=level, max_dreamers=int(c["max"]),
-                                     hazard=int(c["hazard"]), password=password, public=True,
-                                     bot_fill=c["fill"] == "yes")
+        async def create(remote: Remote) -> Message:
+            return await remote.create_room(level=level, max_dreamers=int(c["max"]),
+                                            hazard=int(c["hazard"]), password=password,
+                                            public=True, bot_fill=c["fill"] == "yes")
 
         return ConnectingScene(self.app, online, "Opening the retreat to friends...",
                                lambda port: link.connect(f"ws://127.0.0.1:{port}",
@@ -263,8 +264,8 @@ def join(app: App, address: str, code: str, password: str = "") -> Scene:
     link = Link()
     online = Online(link)
 
-    async def enter(remote: Remote) -> None:
-        await remote.join_room(code, password=password)
+    async def enter(remote: Remote) -> Message:
+        return await remote.join_room(code, password=password)
 
     link.connect(address, app.settings.name, enter)
     return ConnectingScene(app, online, f"Joining room {code} at {address}...", None)

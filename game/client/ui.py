@@ -31,6 +31,12 @@ def _render(msg: str, size: int, color: tuple[int, int, int]) -> pygame.Surface:
     return font(size).render(msg, True, color)
 
 
+def forget_fonts() -> None:
+    """Drop cached fonts and text (they die with pygame.quit(); a new App starts clean)."""
+    font.cache_clear()
+    _render.cache_clear()
+
+
 def text(surface: pygame.Surface, msg: str, size: int, pos: tuple[int, int],
          color: tuple[int, int, int] = INK, center: bool = False) -> pygame.Rect:
     """Draw one line (cached by content); returns where it landed."""

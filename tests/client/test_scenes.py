@@ -1,0 +1,173 @@
+"""Client scenes with SDL's dummy driver: every menu renders, every error reaches the screen
+as a message with a way back, and a client connected to a real server plays."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame
+import pytest
+
+from game.client.app import App
+from game.client.settings import Settings
+from game.remote import Remote
+from server.config import ServerConfig
+from server.host import Host
+
+
+class ServerThread:
+    """A real server on 127.0.0.1 in its own thread and event loop."""
+
+    def __init__(self, **config: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.host = Host(ServerConfig(host="127.0.0.1", port=0, **config))
+        self.call(self.host.start())
+        self.url = f"ws://127.0.0.1:{self.host.port}"
+
+    def call(self, coro: Any, timeout: float = 20) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.call(self.host.shutdown("test over"))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[ServerThread]:
+    s = ServerThread()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    monkeypatch.setenv("DREAMLAYER_CONFIG_DIR", str(tmp_path))
+    a = App(Settings())
+    yield a
+    a._drop_online()
+    pygame.quit()
+
+
+def run_until(app: App, scene: Any, done: Any, seconds: float = 15.0) -> Any:
+    """Step scenes (update + draw) until `done(scene)` or the time runs out."""
+    app.scene = scene
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for ev in pygame.event.get():
+            app.scene.handle(ev)
+        nxt = app.scene.update(1 / 60)
+        if nxt is None:
+            return None
+        app.scene = nxt
+        app.scene.draw(app.screen)
+        if done(app.scene):
+            return app.scene
+        time.sleep(1 / 120)
+    raise AssertionError(f"still on {type(app.scene).__name__}")
+
+
+def message_of(scene: Any) -> str:
+    from game.client.scenes import MessageScene
+
+    assert isinstance(scene, MessageScene)
+    return str(scene.body)
+
+
+def is_message(scene: Any) -> bool:
+    from game.client.scenes import MessageScene
+
+    return isinstance(scene, MessageScene)
+
+
+def test_every_menu_scene_renders(app: App) -> None:
+    from game.client.scenes import (
+        HostScene,
+        JoinScene,
+        MessageScene,
+        SettingsScene,
+        SoloScene,
+        TitleScene,
+    )
+
+    for scene in (TitleScene(app), SoloScene(app), HostScene(app), JoinScene(app),
+                  SettingsScene(app), MessageScene(app, "Oops", "Something happened.")):
+        scene.update(0.016)
+        scene.draw(app.screen)
+        assert app.screen.get_at((5, 5))[:3] != (0, 0, 0)
+
+
+def test_cannot_connect_is_a_message(app: App) -> None:
+    from game.client.scenes import join
+
+    scene = run_until(app, join(app, "ws://127.0.0.1:9", "ABCDE"), is_message)
+    assert "Cannot connect to ws://127.0.0.1:9" in message_of(scene)
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    ("wrong code", "no room with code 'NOPE1'"),
+    ("wrong password", "wrong password"),
+    ("room full", "the room is full"),
+])
+def test_refusals_are_messages(app: App, server: ServerThread, case: str,
+                               expected: str) -> None:
+    from game.client.scenes import join
+
+    async def make_room() -> str:
+        r = await Remote.connect(server.url, "Mira")
+        joined = await r.create_room(password="moon", max_dreamers=1, bot_fill=False)
+        server.keep = r  # type: ignore[attr-defined]
+        return str(joined["code"])
+
+    code = server.call(make_room())
+    target = {"wrong code": ("NOPE1", "moon"), "wrong password": (code, "sun"),
+              "room full": (code, "moon")}[case]
+    scene = run_until(app, join(app, server.url, *target), is_message)
+    assert expected in message_of(scene)
+
+
+def test_version_mismatch_is_a_message(app: App, server: ServerThread,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import game.remote
+    from game.client.scenes import join
+
+    monkeypatch.setattr(game.remote, "hello", lambda name: {"version": 99, "name": name})
+    scene = run_until(app, join(app, server.url, "ABCDE"), is_message)
+    assert "different protocol versions" in message_of(scene)
+
+
+def test_shutdown_and_kick_reach_the_screen(app: App, server: ServerThread) -> None:
+    from game.client.scenes import LobbyScene, join
+
+    async def make_room() -> tuple[str, Remote]:
+        r = await Remote.connect(server.url, "Mira")
+        joined = await r.create_room(bot_fill=False)
+        return str(joined["code"]), r
+
+    code, owner = server.call(make_room())
+    lobby = run_until(app, join(app, server.url, code), lambda s: isinstance(s, LobbyScene))
+    player = lobby.online.player
+
+    async def kick() -> None:
+        from game.net.schema import Kind
+
+        await owner.send(Kind.KICK, {"player": player})
+
+    server.call(kick())
+    scene = run_until(app, lobby, is_message)
+    assert "kicked" in message_of(scene)
+    lobby = run_until(app, join(app, server.url, code), lambda s: isinstance(s, LobbyScene))
+    server.call(server.host.shutdown("maintenance"))
+    scene = run_until(app, lobby, is_message)
+    assert "The server shut down: maintenance" in message_of(scene)
