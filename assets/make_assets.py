@@ -20,6 +20,7 @@ so it loops without a seam.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import wave
@@ -30,9 +31,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
-import pygame  # noqa: E402
+import numpy as np
+import numpy.typing as npt
+import pygame
 
 Arr = npt.NDArray[np.float64]
 RGB = tuple[float, float, float]
@@ -127,7 +128,7 @@ class Art:
         """A polyline of width w with round caps and joins."""
         seq = list(pts) + ([pts[0]] if closed else [])
         d = np.full((self.n, self.n), 1e9)
-        for (ax, ay), (bx, by) in zip(seq, seq[1:], strict=False):
+        for (ax, ay), (bx, by) in itertools.pairwise(seq):
             d = np.minimum(d, self.segment_dist(ax, ay, bx, by))
         return self._edge(d - w / 2)
 
@@ -169,6 +170,7 @@ class Art:
         col = np.where(a[..., None] > 1e-6, rgb / np.maximum(a[..., None], 1e-6), 0.0)
         col8 = np.clip(np.rint(col * 255), 0, 255).astype(np.uint8)
         a8 = np.clip(np.rint(a * 255), 0, 255).astype(np.uint8)
+        a8[a8 < 3] = 0                  # the invisible last tail of a glow: clean background
         col8[a8 == 0] = 0
         surf = pygame.Surface((n, n), pygame.SRCALPHA)
         pygame.surfarray.pixels3d(surf)[...] = col8.transpose(1, 0, 2)
@@ -193,7 +195,8 @@ def blur(m: Arr, sigma: float) -> Arr:
 
 
 def union(*ms: Arr) -> Arr:
-    return np.maximum.reduce(ms)
+    out: Arr = np.maximum.reduce(ms)
+    return out
 
 
 def cut(m: Arr, hole: Arr) -> Arr:
@@ -206,42 +209,44 @@ def cut(m: Arr, hole: Arr) -> Arr:
 def dreamer(realm: str, role: str) -> pygame.Surface:
     pal = REALMS[realm]
     art = Art(32)
-    head = art.circle(16, 9.5, 5.2)
-    body = union(art.ellipse(16, 23.5, 9.0, 7.6), art.ellipse(16, 18.5, 5.5, 3.5))
-    body = cut(body, np.clip((art.y - 29.5) * S, 0, 1))   # a flat hem
+    head = art.circle(16, 8.6, 4.9)
+    body = union(art.ellipse(16, 22.0, 8.4, 6.8), art.ellipse(16, 17.6, 6.2, 3.2))
+    body = cut(body, np.clip((art.y - 28.2) * S, 0, 1))   # a flat hem
     extra = np.zeros_like(head)
     if role == "innovator":      # a NeuroNook antenna on the head
-        extra = union(art.stroke([(18.6, 5.6), (21.8, 1.9)], 1.3))
+        extra = art.stroke([(18.4, 4.8), (20.6, 3.0)], 1.2)
     elif role == "organizer":    # a raised hand
-        extra = union(art.stroke([(22.6, 19.0), (25.6, 13.0)], 2.4), art.circle(26.1, 10.8, 2.3))
+        extra = union(art.stroke([(21.8, 18.0), (25.0, 12.2)], 2.3), art.circle(25.4, 10.2, 2.2))
     silhouette = union(head, body, extra)
-    art.glow(pal["glow"], silhouette, 2.2, 1.35)
-    shade = art.vgrad(pal["light"], pal["dark"], 3.0, 31.0)
+    art.glow(pal["glow"], silhouette, 1.8, 1.4)
+    # a thin dark rim keeps the figure readable on its own realm's paint
+    art.over(mix(pal["dark"], INK, 0.35), np.clip(blur(silhouette, 0.55 * S) * 2.4, 0, 1), 0.9)
+    shade = art.vgrad(pal["light"], pal["dark"], 3.0, 30.0)
     shade = shade * 0.55 + np.asarray(pal["base"]) * 0.45
     art.over(shade, silhouette)
     # a soft highlight on the head and the shoulders
-    art.over(pal["light"], art.circle(14.4, 8.0, 2.4), 0.55)
-    art.over(pal["light"], art.ellipse(13.0, 19.5, 3.6, 1.6), 0.35)
+    art.over(pal["light"], art.circle(14.6, 7.2, 2.2), 0.55)
+    art.over(pal["light"], art.ellipse(13.0, 17.6, 3.4, 1.4), 0.35)
     if role == "innovator":
-        art.glow(WHITE, art.circle(22.0, 1.9, 1.0), 1.0, 1.2)
-        art.over(mix(pal["light"], WHITE, 0.6), art.circle(22.0, 2.0, 1.5))
+        art.glow(WHITE, art.circle(20.8, 2.9, 0.9), 0.7, 1.1)
+        art.over(mix(pal["light"], WHITE, 0.6), art.circle(20.8, 2.9, 1.3))
     # the role glyph on the chest, in night ink
-    g = role_glyph(art, role)
-    art.over(INK, g, 0.92)
+    art.over(INK, role_glyph(art, role), 0.92)
     return art.surface()
 
 
 def role_glyph(art: Art, role: str) -> Arr:
-    cx, cy = 16.0, 23.2
-    if role == "architect":      # a compass under an arch
-        legs = art.stroke([(cx - 3.6, cy + 4.4), (cx, cy - 4.2), (cx + 3.6, cy + 4.4)], 1.4)
-        pivot = art.circle(cx, cy - 4.4, 1.3)
-        arch = art.arc(cx, cy + 3.4, 4.8, 200, 340, 1.1)
-        return union(legs, pivot, arch)
+    cx, cy = 16.0, 22.2
+    if role == "architect":      # a drafting compass with its arc
+        top = cy - 4.6
+        legs = art.stroke([(cx - 3.4, cy + 4.4), (cx, top), (cx + 3.4, cy + 4.4)], 1.4)
+        pivot = art.circle(cx, top, 1.5)
+        swing = art.arc(cx, top, 6.6, 50, 130, 1.1)
+        return union(legs, pivot, swing)
     if role == "innovator":      # a lens with a glint
-        lens = art.ring(cx, cy, 3.6, 1.5)
-        glint = art.arc(cx, cy, 1.7, 190, 260, 1.0)
-        handle = art.stroke([(cx + 2.6, cy + 2.6), (cx + 4.6, cy + 4.6)], 1.6)
+        lens = art.ring(cx - 0.6, cy - 0.6, 3.4, 1.5)
+        glint = art.arc(cx - 0.6, cy - 0.6, 1.6, 190, 260, 1.0)
+        handle = art.stroke([(cx + 1.9, cy + 1.9), (cx + 4.0, cy + 4.0)], 1.7)
         return union(lens, glint, handle)
     # organizer: a ring of three joined hands (three dots on a circle)
     ring = art.ring(cx, cy, 3.3, 1.2)
@@ -252,17 +257,17 @@ def role_glyph(art: Art, role: str) -> Arr:
 
 def cadre() -> pygame.Surface:
     art = Art(32)
-    hood = art.poly([(16, 2.5), (20.5, 7), (23.5, 14), (25.5, 22), (27.5, 29.5), (24, 27.5),
-                     (21.5, 30), (18.5, 27.5), (16, 30.5), (13.5, 27.5), (10.5, 30), (8, 27.5),
-                     (4.5, 29.5), (6.5, 22), (8.5, 14), (11.5, 7)])
+    hood = art.poly([(16, 3), (20.5, 7), (23.5, 14), (25, 21), (26.8, 28), (23.6, 26.4),
+                     (21.2, 28.6), (18.5, 26.4), (16, 29), (13.5, 26.4), (10.8, 28.6), (8.4, 26.4),
+                     (5.2, 28), (7, 21), (8.5, 14), (11.5, 7)])
     hood = union(hood, art.circle(16, 11, 6.2))
-    art.glow(CADRE_GLOW, hood, 2.4, 1.15)
+    art.glow(CADRE_GLOW, hood, 2.0, 1.25)
     art.over(art.vgrad(mix(CADRE_BODY, CADRE_GLOW, 0.18), mix(CADRE_BODY, NIGHT, 0.4), 3, 31),
              hood)
     face = art.ellipse(16, 12.5, 4.3, 3.7)
     art.over(NIGHT, face, 0.95)
-    eyes = union(art.ellipse(14.2, 12.6, 1.2, 0.8), art.ellipse(17.8, 12.6, 1.2, 0.8))
-    art.glow(CADRE_GLOW, eyes, 1.0, 2.0)
+    eyes = union(art.ellipse(14.0, 12.6, 1.05, 0.75), art.ellipse(18.0, 12.6, 1.05, 0.75))
+    art.glow(CADRE_GLOW, eyes, 0.7, 1.6)
     art.over(hex_rgb("#ff9ae6"), eyes)
     # a sickly seam down the robe
     art.over(CADRE_GLOW, art.stroke([(16, 17), (16, 26)], 0.8), 0.45)
@@ -271,25 +276,27 @@ def cadre() -> pygame.Surface:
 
 def ethan() -> pygame.Surface:
     art = Art(48)
-    cape = art.poly([(24, 11), (31, 14), (39.5, 13), (36, 19), (38, 30), (41, 45.5), (33, 42),
-                     (24, 46.5), (15, 42), (7, 45.5), (10, 30), (12, 19), (8.5, 13), (17, 14)])
-    head = art.circle(24, 11.5, 5.8)
-    crown = art.poly([(17.5, 9), (17, 1.5), (20.5, 5.5), (24, 0.5), (27.5, 5.5), (31, 1.5),
-                      (30.5, 9)])
+    cape = art.poly([(24, 13.5), (32, 15.5), (41.5, 13.5), (37, 20), (37.5, 30), (42, 43.5),
+                     (35.5, 40), (30, 44.5), (24, 40.5), (18, 44.5), (12.5, 40), (6, 43.5),
+                     (10.5, 30), (11, 20), (6.5, 13.5), (16, 15.5)])
+    head = art.circle(24, 13.0, 5.6)
+    crown = art.poly([(17.8, 10.5), (17.2, 3.2), (20.6, 7.0), (24, 2.4), (27.4, 7.0),
+                      (30.8, 3.2), (30.2, 10.5)])
     body = union(cape, head, crown)
-    art.glow(CRIMSON, body, 3.0, 0.85)
-    art.glow(hex_rgb("#2a1030"), body, 1.2, 1.6)
-    art.over(art.vgrad(mix(ETHAN_BODY, ETHAN_RIM, 0.5), ETHAN_BODY, 4, 44), body)
-    # the crown's band and tips in crimson
-    art.over(art.vgrad(hex_rgb("#ff5a6e"), CRIMSON, 0.5, 9), crown)
-    art.over(hex_rgb("#7a1024"), art.stroke([(18, 8.6), (30, 8.6)], 1.1))
-    # a collar V and a seam down the cape
-    art.over(CRIMSON, art.stroke([(17.5, 15.5), (24, 24), (30.5, 15.5)], 1.3), 0.9)
-    art.over(CRIMSON, art.stroke([(24, 24), (24, 43)], 0.9), 0.55)
-    art.over(NIGHT, art.ellipse(24, 12.6, 3.9, 3.0), 0.9)
-    eyes = union(art.stroke([(21.2, 12.2), (23.0, 13.0)], 1.0),
-                 art.stroke([(26.8, 12.2), (25.0, 13.0)], 1.0))
-    art.glow(CRIMSON, eyes, 1.0, 2.2)
+    art.glow(CRIMSON, body, 2.6, 0.9)
+    art.glow(hex_rgb("#2a1030"), body, 1.0, 1.6)
+    art.over(art.vgrad(mix(ETHAN_BODY, ETHAN_RIM, 0.55), ETHAN_BODY, 6, 42), body)
+    # the crown in crimson with a dark band, a collar V and a seam down the cape
+    art.over(art.vgrad(hex_rgb("#ff5a6e"), CRIMSON, 2.4, 10.5), crown)
+    art.over(hex_rgb("#7a1024"), art.stroke([(18.2, 10.0), (29.8, 10.0)], 1.1))
+    art.over(CRIMSON, art.stroke([(17.0, 17.0), (24, 25.5), (31.0, 17.0)], 1.3), 0.9)
+    art.over(CRIMSON, art.stroke([(24, 25.5), (24, 40)], 0.9), 0.55)
+    art.over(CRIMSON, union(art.stroke([(33, 15.8), (40.2, 14.0)], 0.8),
+                            art.stroke([(15, 15.8), (7.8, 14.0)], 0.8)), 0.7)
+    art.over(NIGHT, art.ellipse(24, 14.0, 3.8, 2.9), 0.9)
+    eyes = union(art.stroke([(21.3, 13.6), (23.0, 14.4)], 1.0),
+                 art.stroke([(26.7, 13.6), (25.0, 14.4)], 1.0))
+    art.glow(CRIMSON, eyes, 0.8, 2.0)
     art.over(hex_rgb("#ff7080"), eyes)
     return art.surface()
 
@@ -300,24 +307,22 @@ def rift() -> pygame.Surface:
     ang = np.radians(-18)
     u = x * np.cos(ang) + y * np.sin(ang)
     v = -x * np.sin(ang) + y * np.cos(ang)
-    r = np.hypot(u / 15.0, v / 27.0)
+    r = np.hypot(u / 16.0, v / 24.0)
     theta = np.arctan2(v, u)
-    swirl = 0.5 + 0.5 * np.sin(3 * theta + 7.0 * np.log(r + 0.08))
-    body = np.clip(1.35 - r, 0.0, 1.0) ** 0.8
-    alpha = np.clip(body * (0.55 + 0.45 * swirl) * 1.25, 0.0, 1.0)
-    deep = np.asarray(hex_rgb("#0c0614"))
-    arm = np.asarray(hex_rgb("#6a2488"))
-    edge = np.asarray(hex_rgb("#c2409c"))
-    t = np.clip(r, 0, 1)[..., None]
-    col = deep * (1 - t) + arm * t
-    col = col * (1 - swirl[..., None] * 0.45) + edge * (swirl[..., None] * 0.45 * t)
-    art.over(hex_rgb("#3a1452"), np.clip(blur(alpha, 5 * S) * 1.1, 0, 1), 0.8)
-    art.over(col, alpha)
+    s = 0.5 + 0.5 * np.sin(3 * theta + 4.2 * np.log(r + 0.05))
+    arms = np.clip((s - 0.4) / 0.45, 0.0, 1.0) ** 1.3 * np.clip((1.2 - r) / 0.45, 0.0, 1.0)
+    body = np.clip((0.95 - r) / 0.4, 0.0, 1.0)
+    haze = np.clip(blur(np.clip((1.1 - r) / 0.3, 0, 1), 3 * S), 0, 1)
+    art.over(hex_rgb("#3a1252"), haze, 0.7)
+    inner = art.rgrad(hex_rgb("#06030b"), hex_rgb("#2a0c3e"), 32, 32, 20)
+    art.over(inner, body, 0.94)
+    tint = art.rgrad(hex_rgb("#6a28a0"), hex_rgb("#e864c8"), 32, 32, 26)
+    art.over(tint, arms, 0.9)
     # the tear itself: a dark jagged slit with a glowing rim
     rng = np.random.default_rng(7)
-    ys = np.linspace(-22, 22, 23)
-    jitter = rng.uniform(-1.4, 1.4, ys.size)
-    width = 3.4 * (1 - (ys / 22) ** 2) + 0.4
+    ys = np.linspace(-19, 19, 21)
+    jitter = rng.uniform(-1.3, 1.3, ys.size)
+    width = 3.2 * (1 - (ys / 19) ** 2) + 0.4
     left = [(32 + (yy * np.sin(-ang)) - w + j, 32 + yy * np.cos(ang))
             for yy, w, j in zip(ys, width, jitter, strict=True)]
     right = [(32 + (yy * np.sin(-ang)) + w + j * 0.6, 32 + yy * np.cos(ang))
@@ -364,16 +369,16 @@ def rift_sealed() -> pygame.Surface:
 def beacon(realm: str) -> pygame.Surface:
     pal = REALMS[realm]
     art = Art(24)
-    base = art.ellipse(12, 20.6, 6.0, 1.9)
-    crystal = art.poly([(12, 2.5), (16, 10), (12, 18), (8, 10)])
-    waves = union(art.arc(12, 10, 8.0, -38, 38, 1.2), art.arc(12, 10, 8.0, 142, 218, 1.2),
-                  art.arc(12, 10, 10.8, -30, 30, 1.0), art.arc(12, 10, 10.8, 150, 210, 1.0))
+    base = art.ellipse(12, 19.6, 5.6, 1.7)
+    crystal = art.poly([(12, 3.2), (16, 10.2), (12, 17.4), (8, 10.2)])
+    waves = union(art.arc(12, 10, 7.0, -38, 38, 1.2), art.arc(12, 10, 7.0, 142, 218, 1.2),
+                  art.arc(12, 10, 9.4, -30, 30, 1.0), art.arc(12, 10, 9.4, 150, 210, 1.0))
     art.glow(pal["glow"], union(crystal, base), 2.0, 1.3)
     art.over(pal["dark"], base)
-    art.over(mix(pal["light"], WHITE, 0.3), art.ellipse(12, 20.1, 3.8, 0.9), 0.8)
+    art.over(mix(pal["light"], WHITE, 0.3), art.ellipse(12, 19.1, 3.6, 0.8), 0.8)
     art.over(pal["base"], crystal)
-    art.over(pal["light"], art.poly([(12, 2.5), (12, 18), (8, 10)]), 0.9)
-    art.over(pal["dark"], art.poly([(12, 10), (16, 10), (12, 18)]), 0.45)
+    art.over(pal["light"], art.poly([(12, 3.2), (12, 17.4), (8, 10.2)]), 0.9)
+    art.over(pal["dark"], art.poly([(12, 10.2), (16, 10.2), (12, 17.4)]), 0.45)
     art.over(WHITE, art.circle(12, 10, 1.4), 0.95)
     art.over(pal["light"], waves, 0.95)
     return art.surface()
@@ -381,12 +386,12 @@ def beacon(realm: str) -> pygame.Surface:
 
 def ping_nightmare() -> pygame.Surface:
     art = Art(24)
-    tri = art.stroke([(12, 3.5), (21, 19.5), (3, 19.5)], 3.2, closed=True)
-    tri = union(tri, art.poly([(12, 3.5), (21, 19.5), (3, 19.5)]))
+    corners = [(12, 4.5), (19.8, 18.6), (4.2, 18.6)]
+    tri = union(art.stroke(corners, 3.0, closed=True), art.poly(corners))
     art.glow(CADRE_GLOW, tri, 1.8, 1.4)
     art.over(art.vgrad(hex_rgb("#5a2470"), hex_rgb("#2a1238"), 2, 21), tri)
-    art.over(hex_rgb("#ff7ad9"), art.stroke([(12, 3.5), (21, 19.5), (3, 19.5)], 1.1, closed=True))
-    mark = union(art.stroke([(12, 8.6), (12, 13.6)], 2.0), art.circle(12, 17.0, 1.2))
+    art.over(hex_rgb("#ff7ad9"), art.stroke(corners, 1.1, closed=True))
+    mark = union(art.stroke([(12, 9.0), (12, 13.4)], 2.0), art.circle(12, 16.6, 1.2))
     art.over(hex_rgb("#ffe0f6"), mark)
     return art.surface()
 
@@ -418,11 +423,11 @@ def ping_rift() -> pygame.Surface:
 
 def asleep() -> pygame.Surface:
     art = Art(16)
-    bubble = union(art.circle(9.0, 7.0, 6.2), art.circle(3.0, 13.4, 1.6))
+    bubble = union(art.circle(9.2, 7.4, 5.5), art.circle(3.2, 13.2, 1.4))
     art.glow(hex_rgb("#9e94ff"), bubble, 1.0, 1.1)
     art.over(hex_rgb("#ece8ff"), bubble, 0.95)
-    art.over(hex_rgb("#8a80e0"), union(art.ring(9.0, 7.0, 6.2, 0.8), art.ring(3.0, 13.4, 1.6, 0.7)))
-    art.over(hex_rgb("#34297a"), art.stroke([(6.4, 4.4), (11.6, 4.4), (6.4, 9.6), (11.6, 9.6)],
+    art.over(hex_rgb("#8a80e0"), union(art.ring(9.2, 7.4, 5.5, 0.8), art.ring(3.2, 13.2, 1.4, 0.7)))
+    art.over(hex_rgb("#34297a"), art.stroke([(7.0, 5.0), (11.4, 5.0), (7.0, 9.8), (11.4, 9.8)],
                                             1.5))
     return art.surface()
 
@@ -431,12 +436,12 @@ def distorted() -> pygame.Surface:
     art = Art(24)
     t = np.linspace(0.0, 1.0, 80)
     ang = t * 4.4 * np.pi
-    rad = 0.8 + 9.2 * t
+    rad = 0.8 + 8.4 * t
     pts = [(12 + r * np.cos(a), 12 + r * np.sin(a)) for r, a in zip(rad, ang, strict=True)]
     spiral = art.stroke(pts, 1.9)
     art.glow(hex_rgb("#b04ad8"), spiral, 1.6, 1.2)
     art.over(art.rgrad(hex_rgb("#fbe2ff"), hex_rgb("#c060e0"), 12, 12, 11), spiral)
-    for dx, dy, rr in ((19.5, 5.0, 1.0), (4.0, 19.0, 0.9), (20.5, 18.5, 0.7)):
+    for dx, dy, rr in ((19.0, 5.0, 1.0), (4.6, 18.6, 0.9), (19.6, 18.2, 0.7)):
         art.over(hex_rgb("#e8b0ff"), art.circle(dx, dy, rr), 0.9)
     return art.surface()
 
@@ -488,7 +493,7 @@ RATE = 22050
 
 def ns(dur: float) -> int:
     """Samples in `dur` seconds."""
-    return int(round(dur * RATE))
+    return round(dur * RATE)
 
 
 def env(n: int, attack: float, decay: float, curve: float = 1.0) -> Arr:
@@ -531,8 +536,9 @@ def bandnoise(rng: np.random.Generator, dur: float, lo: float, hi: float,
     f = np.fft.rfftfreq(n, 1 / RATE)
     centre, width = np.sqrt(lo * hi), np.log(hi / lo) / 2
     gain = np.exp(-0.5 * (np.log(np.maximum(f, 1.0) / centre) / max(width, 1e-3)) ** 2)
-    out = np.fft.irfft(spec * gain, n)
-    return out / (np.max(np.abs(out)) + 1e-9)
+    out: Arr = np.fft.irfft(spec * gain, n)
+    out /= np.max(np.abs(out)) + 1e-9
+    return out
 
 
 def lowpass(x: Arr, cutoff: float) -> Arr:
@@ -547,7 +553,8 @@ def impulse(rng: np.random.Generator, seconds: float, bright: float = 4000.0) ->
     t = np.arange(n) / RATE
     ir = lowpass(rng.standard_normal(n), bright) * np.exp(-6.9 * t / seconds)
     ir[: ns(0.012)] *= np.linspace(0, 1, ns(0.012))   # a little pre-delay
-    return ir / np.sqrt(np.sum(ir ** 2))
+    scaled: Arr = ir / np.sqrt(np.sum(ir ** 2))
+    return scaled
 
 
 def reverb(x: Arr, seconds: float, wet: float, seed: int, bright: float = 4000.0) -> Arr:
@@ -567,7 +574,7 @@ def pad(x: Arr, dur: float) -> Arr:
 
 def at(x: Arr, start: float, total: Arr) -> Arr:
     """Add x into total starting at `start` seconds (total grows if needed)."""
-    i = int(round(start * RATE))
+    i = round(start * RATE)
     need = i + len(x)
     if need > len(total):
         total = np.concatenate([total, np.zeros(need - len(total))])
@@ -618,7 +625,7 @@ def snd_beacon() -> Arr:
         n = ns(0.3)
         t = np.arange(n) / RATE
         fm = np.sin(2 * np.pi * f * t + 0.8 * np.sin(2 * np.pi * f * 1.5 * t) * np.exp(-t * 20))
-        total = at(fm * env(n, 0.004, 0.25) * 0.5, i * 0.09, total)
+        total = at(fm * env(n, 0.01, 0.25) * 0.5, i * 0.09, total)
     return trim(reverb(total, 0.6, 0.7, 203))
 
 
@@ -671,7 +678,7 @@ def snd_revive() -> Arr:
     f = 392 * 2 ** (t / dur)
     x = (tone(f, dur) + 0.3 * tone(f * 1.5, dur)) * env(n, 0.03, 0.45) * 0.5
     total = at(x, 0.0, np.zeros(1))
-    sparkle = tone(note("G6"), 0.3) * env(ns(0.3), 0.003, 0.25) * 0.25
+    sparkle = tone(note("G6"), 0.3) * env(ns(0.3), 0.012, 0.25) * 0.25
     total = at(sparkle, 0.35, total)
     return trim(reverb(total, 0.7, 0.7, 208))
 
@@ -719,14 +726,14 @@ def snd_warning() -> Arr:
     total = np.zeros(1)
     for i, nm in enumerate(("A5", "F5", "A5", "F5")):
         n = ns(0.14)
-        x = (tone(note(nm), 0.14) + 0.2 * tone(note(nm) * 2, 0.14)) * env(n, 0.01, 0.16)
+        x = (tone(note(nm), 0.14) + 0.2 * tone(note(nm) * 2, 0.14)) * env(n, 0.022, 0.16)
         total = at(fade(x) * 0.4, i * 0.16, total)
     return trim(reverb(total, 0.4, 0.5, 212))
 
 
 def snd_ping() -> Arr:
     n = ns(0.22)
-    x = (tone(1318.5, 0.22) + 0.3 * tone(2637.0, 0.22)) * env(n, 0.003, 0.2)
+    x = (tone(1318.5, 0.22) + 0.3 * tone(2637.0, 0.22)) * env(n, 0.006, 0.2)
     return trim(reverb(x * 0.5, 0.4, 0.6, 213))
 
 

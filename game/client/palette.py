@@ -41,6 +41,7 @@ __all__ = [
     "cell_colour",
     "cell_patterns",
     "code",
+    "shade",
     "tone_index",
 ]
 
@@ -60,7 +61,7 @@ def code(state: int, realm: int = 0) -> int:
 
 
 # ---------------------------------------------------------------- the dreamscape
-UNFORMED: Colour = (52, 50, 84)
+UNFORMED: Colour = (50, 46, 92)
 """deep dreamy indigo-grey: ground nobody has dreamed yet"""
 SANCTUARY_DREAM: Colour = (240, 192, 92)
 """warm gold: the Sleep Sanctuaries' paint"""
@@ -70,22 +71,23 @@ MOSAIC: Colour = (206, 168, 255)
 """bright lavender: the mosaic's base tile (its other tiles are rose, sky and pearl)"""
 NIGHTMARE: Colour = (24, 8, 32)
 """near-black purple"""
-WALL: Colour = (30, 34, 46)
+WALL: Colour = (24, 26, 38)
 """dark slate"""
 
 # mosaic tiles by pattern: lavender, rose, sky, pearl (bright, none of them gold or teal)
-_MOSAIC_TILES: tuple[Colour, ...] = (MOSAIC, (255, 170, 220), (150, 206, 255), (240, 226, 255))
+_MOSAIC_TILES: tuple[Colour, ...] = (MOSAIC, (244, 172, 234), (168, 196, 255), (232, 218, 255))
 _NIGHTMARE_GRAIN: tuple[Colour, ...] = (NIGHTMARE, (30, 10, 40), (19, 6, 26), (36, 10, 44))
-_WALL_TONES: tuple[Colour, ...] = (WALL, (68, 78, 100), (50, 57, 76), WALL)
+_WALL_TONES: tuple[Colour, ...] = (WALL, (70, 78, 104), (46, 52, 74), WALL)
 """interior, rim (touching floor), front face (floor below), unused"""
-_UNFORMED_BY_KIND: tuple[Colour, ...] = (UNFORMED, (62, 50, 80), (44, 56, 86), UNFORMED)
+_UNFORMED_BY_KIND: tuple[Colour, ...] = (UNFORMED, (62, 46, 86), (40, 54, 96), UNFORMED)
 """no district, Sanctuary district (a warmer mauve), Rest Zone district (a cooler blue),
 Commons"""
 _GRAIN = (0, 6, -5, 3)
 """brightness grain of plain paint and unformed ground by pattern"""
 
 
-def _shade(c: Colour, d: int) -> Colour:
+def shade(c: Colour, d: int) -> Colour:
+    """`c` lighter (d > 0) or darker by `d` on every channel, clamped."""
     r, g, b = (min(max(v + d, 0), 255) for v in c)
     return (r, g, b)
 
@@ -116,11 +118,11 @@ def _tone(kind: int, pattern: int, c: int) -> Colour:
     state = c // 4
     base: Colour = tuple(int(v) for v in CELL_LUT[c])  # type: ignore[assignment]
     if state == Cell.UNFORMED:
-        return _shade(_UNFORMED_BY_KIND[kind], _GRAIN[pattern] // 2)
+        return shade(_UNFORMED_BY_KIND[kind], _GRAIN[pattern] // 2)
     if state == Cell.MOSAIC or (state == Cell.DREAM and c % 4 == MOSAIC_REALM):
         return _MOSAIC_TILES[pattern]
     if state == Cell.DREAM:
-        return _shade(base, _GRAIN[pattern])
+        return shade(base, _GRAIN[pattern])
     if state == Cell.NIGHTMARE:
         return _NIGHTMARE_GRAIN[pattern]
     return _WALL_TONES[pattern]
@@ -152,13 +154,15 @@ def cell_colour(c: int, kind: int = 0, pattern: int = 0) -> Colour:
 def cell_patterns(walls: npt.NDArray[np.bool_]) -> U8:
     """The static pattern (0..3) of every cell of a (padded) wall grid.
 
-    Floor cells get a hashed tile pattern (the mosaic's tiles and the grain of paint);
+    Floor cells get a pattern hashed per tile of 2 x 2 cells (the mosaic's tiles and the
+    grain of paint);
     wall cells get 0 inside, 1 on a rim touching floor, 2 for a front face (floor below).
     Deterministic: the same walls always give the same patterns.
     """
     h, w = walls.shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.uint32)
-    hashed = (xx * np.uint32(73856093)) ^ (yy * np.uint32(19349663))
+    tx, ty = xx >> np.uint32(1), yy >> np.uint32(1)  # tiles of 2 x 2 cells
+    hashed = (tx * np.uint32(73856093)) ^ (ty * np.uint32(19349663))
     hashed = (hashed ^ (hashed >> np.uint32(13))) * np.uint32(0x5BD1E995)
     floor_pattern = ((hashed >> np.uint32(16)) & np.uint32(3)).astype(np.uint8)
     floor = ~walls
@@ -191,7 +195,7 @@ CADRE_GLOW: Colour = (255, 60, 210)
 ETHAN: Colour = (40, 8, 30)
 ETHAN_ACCENT: Colour = (226, 30, 66)
 """Ethan Lynx's crimson"""
-NIGHTMARE_EMBER: Colour = (150, 30, 120)
+NIGHTMARE_EMBER: Colour = (200, 40, 160)
 """the embers flickering over nightmare"""
 MOSAIC_LIGHT: Colour = (250, 236, 255)
 """sealed rifts, blooms and sparkles"""
