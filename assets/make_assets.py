@@ -468,20 +468,23 @@ def build_sprites() -> dict[str, pygame.Surface]:
 
 
 def contact_sheet(sprites: dict[str, pygame.Surface], path: Path, scale: int = 3) -> None:
-    """Every sprite scaled x`scale` on the night background, with its name, and at 1x."""
+    """Every sprite scaled x`scale` on the night background, at 1x beside it, with its name."""
     pygame.font.init()
     font = pygame.font.Font(None, 16)
-    cell_w, cell_h = 64 * scale + 16, 64 * scale + 40
-    cols = 5
-    rows = (len(sprites) + cols - 1) // cols
-    sheet = pygame.Surface((cols * cell_w, rows * cell_h))
+    items = list(sprites.items())
+    cols, cell_w = 6, 64 * scale + 16
+    rows = [items[i:i + cols] for i in range(0, len(items), cols)]
+    heights = [max(s.get_height() for _, s in row) * scale + 36 for row in rows]
+    sheet = pygame.Surface((cols * cell_w, sum(heights)))
     sheet.fill(tuple(int(c * 255) for c in NIGHT))
-    for i, (name, surf) in enumerate(sprites.items()):
-        x0, y0 = (i % cols) * cell_w, (i // cols) * cell_h
-        big = pygame.transform.scale_by(surf, scale)
-        sheet.blit(big, (x0 + 8, y0 + 8))
-        sheet.blit(surf, (x0 + cell_w - surf.get_width() - 8, y0 + 8))
-        sheet.blit(font.render(name, True, (200, 200, 220)), (x0 + 8, y0 + cell_h - 24))
+    y0 = 0
+    for row, h in zip(rows, heights, strict=True):
+        for i, (name, surf) in enumerate(row):
+            x0 = i * cell_w
+            sheet.blit(pygame.transform.scale_by(surf, scale), (x0 + 8, y0 + 8))
+            sheet.blit(surf, (x0 + cell_w - surf.get_width() - 8, y0 + 8))
+            sheet.blit(font.render(name, True, (200, 200, 220)), (x0 + 8, y0 + h - 22))
+        y0 += h
     pygame.image.save(sheet, str(path))
 
 

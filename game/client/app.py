@@ -42,10 +42,17 @@ class App:
         self.online: Online | None = None
         self.scene: Any = None
         self.audio: Any = None
+        self.assets: Any = None
+        try:
+            from game.client.assets import Assets
+
+            self.assets = Assets()
+        except Exception as e:  # the shipped art is missing: draw shapes instead
+            log.warning("no sprites: %s", e)
         try:
             from game.client.audio import Audio
 
-            self.audio = Audio.start(settings.volume)
+            self.audio = Audio.start(settings.volume, self.assets)
         except Exception as e:  # sound is a nicety: the game runs without it
             log.warning("no sound: %s", e)
 

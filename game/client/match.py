@@ -122,7 +122,7 @@ class MatchScene:
         assert m is not None
         self.m: Match = m
         size = app.screen.get_size()
-        self.renderer = MatchRenderer(m.level, size)
+        self.renderer = MatchRenderer(m.level, size, assets=app.assets)
         self.hud = Hud(size)
         self.controls = Controls(app.settings.keys)
         self.autopilot = autopilot
@@ -137,6 +137,8 @@ class MatchScene:
         self._rifts = [(mk.x, mk.y, *rift_radii(mk.strength, self.tuning))
                        for mk in m.level.rifts]
         self.frame_times: list[float] = []
+        if app.audio is not None:
+            app.audio.music(True)
 
     # ------------------------------------------------------------------ scene protocol
     def handle(self, ev: pygame.event.Event) -> None:
@@ -161,6 +163,11 @@ class MatchScene:
                 and self.online.match is not self.m:
             return MatchScene(self.app, self.online, self.autopilot)
         now = time.monotonic()
+        audio = self.app.audio
+        if audio is not None:
+            for kind in self.m.heard:
+                audio.play_event(kind)
+        self.m.heard.clear()
         if self.m.predictor is not None:
             self.m.predictor.decay(dt)
         while now >= self.next_input:

@@ -55,6 +55,8 @@ class Match:
     effects: deque[Effect] = field(default_factory=lambda: deque(maxlen=64))
     started_at: float = field(default_factory=time.monotonic)
     meter_history: list[tuple[float, float]] = field(default_factory=list)
+    heard: list[int] = field(default_factory=list)
+    """event kinds since the match scene last played sounds (it empties this)"""
 
 
 class Online:
@@ -131,6 +133,8 @@ class Online:
             for kind, entity, x, y, value, _other in msg["events"]:
                 if kind in _EFFECT_KINDS:
                     m.effects.append(Effect(kind, x, y, now, value, entity))
+                    if len(m.heard) < 32:
+                        m.heard.append(kind)
             if m.mirror.tick % 15 == 0 and len(m.mirror.meters) == 2:
                 m.meter_history.append((m.mirror.meters[0] / 100, m.mirror.meters[1] / 100))
             return "snapshot"

@@ -503,7 +503,7 @@ class MatchRenderer:
         wave = (t * 0.6 + e.id * 0.37) % 1.0
         self._ring(surface, (x, y), 8 + wave * (reach - 8), light, 2, int(200 * (1 - wave)))
         self._blit_glow(surface, colour, 18, x, y)
-        sprite = self._sprite("beacon", 18)
+        sprite = self._sprite("beacon_sanctuary" if e.realm == 1 else "beacon_rest", 18)
         if sprite is not None:
             surface.blit(sprite, (x - 9, y - 9))
             return
@@ -582,10 +582,11 @@ class MatchRenderer:
             pulse = 0.5 + 0.5 * math.sin(t * 4.0)
             pygame.draw.circle(surface, (16, 12, 30), (x, y), 15, 2)
             pygame.draw.circle(surface, pal.UI.ME, (x, y), int(13 + pulse), 2)
-        sprite = None if asleep else self._sprite(
-            "dreamer-sanctuary" if e.realm == 1 else "dreamer-rest", 20)
+        realm = "sanctuary" if e.realm == 1 else "rest"
+        role = {1: "architect", 2: "innovator", 3: "organizer"}.get(e.role, "architect")
+        sprite = None if asleep else self._sprite(f"dreamer_{realm}_{role}", 22)
         if sprite is not None:
-            surface.blit(sprite, (x - 10, y - 10))
+            surface.blit(sprite, (x - 11, y - 11))
         else:
             pygame.draw.circle(surface, (14, 10, 26), (x, y), 11)
             pygame.draw.circle(surface, colour, (x, y), 9)

@@ -340,16 +340,15 @@ class ConnectingScene:
 
     def update(self, dt: float) -> Scene:
         self.t += dt
-        for name in self.online.pump():
-            if name == "local" and self.after_local is not None and self.online.local:
-                self.after_local(self.online.local.port)
-            elif name == "error":
-                return self.app.error_scene(self.online.error)
-            elif name == "start":
-                return StoryScene(self.app, self.online, before=True, autopilot=self.autopilot)
-            elif name in ("joined", "lobby") and not self.autopilot and \
-                    self.online.lobby is not None:
-                return LobbyScene(self.app, self.online)
+        happened = self.online.pump()
+        if "local" in happened and self.after_local is not None and self.online.local:
+            self.after_local(self.online.local.port)
+        if "error" in happened:
+            return self.app.error_scene(self.online.error)
+        if self.online.match is not None:  # a match began (solo starts at once)
+            return StoryScene(self.app, self.online, before=True, autopilot=self.autopilot)
+        if not self.autopilot and self.online.lobby is not None and self.online.code:
+            return LobbyScene(self.app, self.online)
         if self.t > 20:
             return self.app.error_scene("The server did not answer in time.")
         return self
@@ -389,11 +388,11 @@ class LobbyScene:
 
     def update(self, dt: float) -> Scene:
         self.t += dt
-        for name in self.online.pump():
-            if name == "error":
-                return self.app.error_scene(self.online.error)
-            if name == "start":
-                return StoryScene(self.app, self.online, before=True)
+        happened = self.online.pump()
+        if "error" in happened:
+            return self.app.error_scene(self.online.error)
+        if self.online.match is not None:
+            return StoryScene(self.app, self.online, before=True)
         return self
 
     def draw(self, screen: pygame.Surface) -> None:
