@@ -171,3 +171,51 @@ def test_shutdown_and_kick_reach_the_screen(app: App, server: ServerThread) -> N
     server.call(server.host.shutdown("maintenance"))
     scene = run_until(app, lobby, is_message)
     assert "The server shut down: maintenance" in message_of(scene)
+
+
+def test_a_solo_night_plays_through_story_match_and_results(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One command's worth of solo play, the ally bot at the controls: the paint grid the
+    client shows equals the server's, cell for cell, and the night ends on the results."""
+    import dataclasses
+
+    import numpy as np
+
+    import server.host
+    from game.client.match import MatchScene
+    from game.client.scenes import ResultsScene, StoryScene, start_solo
+    from game.net.snapshot import ChunkClock
+    from game.retreats import campaign
+
+    short = [dataclasses.replace(lv, night_seconds=6) for lv in campaign()]
+    monkeypatch.setattr(server.host, "campaign", lambda: short)
+    history: dict[int, np.ndarray] = {}
+    note = ChunkClock.note
+
+    def spy(self: ChunkClock, world: Any) -> None:
+        note(self, world)
+        history[world.tick] = self.codes.copy()
+
+    monkeypatch.setattr(ChunkClock, "note", spy)
+    app.autopilot = True
+    scene = run_until(app, start_solo(app, "first-retreat", 2, 1, autopilot=True),
+                      lambda s: isinstance(s, StoryScene))
+    match = run_until(app, scene, lambda s: isinstance(s, MatchScene))
+    compared = 0
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        nxt = app.scene.update(1 / 60)
+        if not isinstance(nxt, MatchScene):
+            break
+        app.scene = nxt
+        app.scene.draw(app.screen)
+        mirror = match.m.mirror
+        if mirror.tick in history:
+            assert (mirror.codes == history[mirror.tick]).all()
+            compared += 1
+        time.sleep(1 / 60)
+    assert compared > 10
+    assert match.seq > 10  # the autopilot really played
+    results = run_until(app, app.scene, lambda s: isinstance(s, ResultsScene), seconds=20)
+    assert results.online.results is not None
+    assert results.online.results["dreamers"]
