@@ -163,7 +163,8 @@ def _bench_client(args: argparse.Namespace) -> int:
         return 0
     print(f"machine noise: a fixed workload's p99 is {noise:.2f}x its p50 here")
     print("client frame at 1280x720, night-of-unity, busy match (software rendering): "
-          + ", ".join(f"{k} {v}" for k, v in result.items()))
+          + ", ".join(f"{k} {round(v, 3) if isinstance(v, float) else v}"
+                      for k, v in result.items()))
     return 0
 
 

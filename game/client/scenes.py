@@ -283,7 +283,8 @@ class SettingsScene:
                    round(s.volume * 10)),
             Choice("Window", "size", sizes, sizes.index(current) if current in sizes else 0),
             Choice("Fullscreen", "fs", ["off", "on"], 1 if s.fullscreen else 0),
-            Choice("Save", "save"), Choice("Back", "back")], top=300)
+            Choice("Key bindings", "keys"), Choice("Save", "save"), Choice("Back", "back")],
+            top=300)
         self.next: Scene = self
         self.t = 0.0
 
@@ -292,7 +293,9 @@ class SettingsScene:
         if self.name.active and ev.type in (pygame.KEYDOWN, pygame.TEXTINPUT):
             return
         choice = self.menu.handle(ev)
-        if choice == "save":
+        if choice == "keys":
+            self.next = KeysScene(self.app, self)
+        elif choice == "save":
             c = {ch.key: ch.value for ch in self.menu.choices}
             s = self.app.settings
             s.name = self.name.value.strip()[:24] or s.name
@@ -321,6 +324,55 @@ class SettingsScene:
                  f"pings: {keys['ping_nightmare']} {keys['ping_help']} {keys['ping_rift']}   "
                  f"emote: {keys['emote']}   net stats: {keys['netstats']}")
         wrapped(screen, lines, 24, pygame.Rect(cx - 480, 640, 960, 60), MUTED)
+
+
+class KeysScene:
+    """Rebind a control: pick it, then press the new key. Saved with the settings."""
+
+    def __init__(self, app: App, back: Scene) -> None:
+        self.app, self.back = app, back
+        self.waiting: str | None = None
+        self.menu = self._menu()
+        self.next: Scene = self
+        self.t = 0.0
+
+    def _menu(self) -> Menu:
+        keys = self.app.settings.keys
+        items = [Choice(f"{action.replace('_', ' ')}: {key}", action)
+                 for action, key in keys.items()]
+        menu = Menu([*items, Choice("Done", "done")], top=120, size=26)
+        menu.selected = getattr(self, "menu", menu).selected
+        return menu
+
+    def handle(self, ev: pygame.event.Event) -> None:
+        if self.waiting is not None:
+            if ev.type == pygame.KEYDOWN:
+                if ev.key != pygame.K_ESCAPE:
+                    self.app.settings.keys[self.waiting] = pygame.key.name(ev.key)
+                self.waiting = None
+                self.menu = self._menu()
+            return
+        choice = self.menu.handle(ev)
+        if choice == "done" or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
+            self.app.settings.save()
+            self.next = self.back
+        elif choice is not None:
+            self.waiting = choice
+
+    def update(self, dt: float) -> Scene:
+        self.t += dt
+        nxt, self.next = self.next, self
+        return nxt
+
+    def draw(self, screen: pygame.Surface) -> None:
+        _backdrop(screen, self.t)
+        cx = screen.get_width() // 2
+        text(screen, "Key bindings", 48, (cx, 60), INK, center=True)
+        self.menu.draw(screen)
+        if self.waiting is not None:
+            text(screen, f"press the new key for {self.waiting.replace('_', ' ')} "
+                 "(Escape keeps the old one)", 28, (cx, screen.get_height() - 40), GOLD,
+                 center=True)
 
 
 class ConnectingScene:

@@ -219,3 +219,19 @@ def test_a_solo_night_plays_through_story_match_and_results(
     results = run_until(app, app.scene, lambda s: isinstance(s, ResultsScene), seconds=20)
     assert results.online.results is not None
     assert results.online.results["dreamers"]
+
+
+def test_a_key_can_be_rebound_and_is_saved(app: App, tmp_path: Path) -> None:
+    from game.client.scenes import KeysScene, SettingsScene
+
+    settings = SettingsScene(app)
+    keys = KeysScene(app, settings)
+    first = keys.menu.choices[0].key
+    keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN))
+    assert keys.waiting == first
+    keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_i))
+    assert app.settings.keys[first] == "i"
+    keys.draw(app.screen)
+    keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE))
+    assert keys.update(0.1) is settings
+    assert '"i"' in (tmp_path / "settings.json").read_text()
