@@ -41,6 +41,18 @@ def _backdrop(screen: pygame.Surface, t: float) -> None:
             pygame.draw.circle(screen, c, (int(x), int(y)), r)
 
 
+class Screen:
+    """A menu screen: it shows until `handle()` sets `next` (None quits the game)."""
+
+    app: App
+    next: Scene
+    t: float
+
+    def update(self, dt: float) -> Scene:
+        self.t += dt
+        return self.next
+
+
 class MessageScene:
     """A message (an error, or a goodbye) and a way back to the menu. Never a traceback."""
 
@@ -68,7 +80,7 @@ class MessageScene:
         self.menu.draw(screen)
 
 
-class TitleScene:
+class TitleScene(Screen):
     def __init__(self, app: App) -> None:
         self.app = app
         self.menu = Menu([Choice("Play solo", "solo"), Choice("Host co-op", "host"),
@@ -90,10 +102,6 @@ class TitleScene:
         elif choice == "quit" or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
             self.next = None
 
-    def update(self, dt: float) -> Scene:
-        self.t += dt
-        return self.next
-
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
         cx = screen.get_width() // 2
@@ -107,7 +115,7 @@ def _level_names() -> list[str]:
     return [lv.name for lv in campaign()]
 
 
-class SoloScene:
+class SoloScene(Screen):
     """A local match against Ethan's cadre, with 0-3 ally bots, any retreat, hazard 1-5."""
 
     def __init__(self, app: App) -> None:
@@ -127,10 +135,6 @@ class SoloScene:
             self.next = start_solo(self.app, c["level"], int(c["allies"]), int(c["hazard"]))
         elif choice == "back" or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
             self.next = TitleScene(self.app)
-
-    def update(self, dt: float) -> Scene:
-        self.t += dt
-        return self.next
 
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
@@ -157,7 +161,7 @@ def start_solo(app: App, level: str, allies: int, hazard: int,
                            autopilot=autopilot)
 
 
-class HostScene:
+class HostScene(Screen):
     """Host co-op: a server in the background, a room friends join by its code."""
 
     def __init__(self, app: App) -> None:
@@ -198,10 +202,6 @@ class HostScene:
                                lambda port: link.connect(f"ws://127.0.0.1:{port}",
                                                          self.app.settings.name, create))
 
-    def update(self, dt: float) -> Scene:
-        self.t += dt
-        return self.next
-
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
         text(screen, "Host co-op", 64, (screen.get_width() // 2, 150), INK, center=True)
@@ -209,7 +209,7 @@ class HostScene:
         self.password.draw(screen, 610)
 
 
-class JoinScene:
+class JoinScene(Screen):
     """Join co-op: a server's address, a room code (or pick from its public rooms)."""
 
     def __init__(self, app: App, address: str = "", code: str = "") -> None:
@@ -243,10 +243,6 @@ class JoinScene:
         return join(self.app, self.address.value.strip(), self.code.value.strip().upper(),
                     self.password.value)
 
-    def update(self, dt: float) -> Scene:
-        self.t += dt
-        return self.next
-
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
         text(screen, "Join co-op", 64, (screen.get_width() // 2, 150), INK, center=True)
@@ -271,7 +267,7 @@ def join(app: App, address: str, code: str, password: str = "") -> Scene:
     return ConnectingScene(app, online, f"Joining room {code} at {address}...", None)
 
 
-class SettingsScene:
+class SettingsScene(Screen):
     def __init__(self, app: App) -> None:
         self.app = app
         s = app.settings
@@ -307,10 +303,6 @@ class SettingsScene:
             self.next = TitleScene(self.app)
         elif choice == "back" or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
             self.next = TitleScene(self.app)
-
-    def update(self, dt: float) -> Scene:
-        self.t += dt
-        return self.next
 
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
