@@ -87,6 +87,26 @@ class App:
             self.online.link.close()
             self.online = None
 
+    def _frame(self, dt: float) -> bool:
+        """One frame: events, update, draw. False when the game should close."""
+        for ev in pygame.event.get():
+            if ev.type == pygame.QUIT:
+                self.scene = None
+                return False
+            if ev.type == pygame.KEYDOWN and ev.key == pygame.K_F11:
+                self.settings.fullscreen = not self.settings.fullscreen
+                self.apply_settings()
+            self.scene.handle(ev)
+        current = self.scene
+        nxt = current.update(dt)
+        if self.scene is current:  # leave() may have replaced the scene already
+            self.scene = nxt
+        if self.scene is None:
+            return False
+        self.scene.draw(self.screen)
+        pygame.display.flip()
+        return True
+
     def run(self, first: Any, quit_after: float | None = None,
             screenshot: Path | None = None) -> int:
         """The frame loop. Returns 0, or 1 when automation could not take its screenshot."""
@@ -97,24 +117,15 @@ class App:
         try:
             while self.scene is not None:
                 dt = self.clock.tick(60) / 1000.0
-                for ev in pygame.event.get():
-                    if ev.type == pygame.QUIT:
-                        self.scene = None
+                try:
+                    if not self._frame(dt):
                         break
-                    if ev.type == pygame.KEYDOWN and ev.key == pygame.K_F11:
-                        self.settings.fullscreen = not self.settings.fullscreen
-                        self.apply_settings()
-                    self.scene.handle(ev)
-                if self.scene is None:
-                    break
-                current = self.scene
-                nxt = current.update(dt)
-                if self.scene is current:  # leave() may have replaced the scene already
-                    self.scene = nxt
-                if self.scene is None:
-                    break
-                self.scene.draw(self.screen)
-                pygame.display.flip()
+                except Exception as e:  # a bug: the player gets words, the log the trace
+                    log.exception("the client failed")
+                    self.scene = self.error_scene(
+                        f"Something went wrong in the game ({type(e).__name__}: {e}). "
+                        f"The details are in {log_path()}.")
+                    continue
                 if quit_after is not None and time.monotonic() - started >= quit_after:
                     if screenshot is not None:
                         pygame.image.save(self.screen, str(screenshot))
@@ -131,12 +142,34 @@ class App:
         return status
 
 
+def log_path() -> Path:
+    from game.client.settings import config_dir
+
+    return config_dir() / "dreamlayer.log"
+
+
+def _log_to_file() -> None:
+    """Warnings and errors (with their traces) go to a file in the config folder; the
+    terminal stays quiet."""
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
              hazard: int = 1, screenshot: Path | None = None,
              quit_after: float | None = None) -> int:
     """`dreamlayer play`: the title screen, or a solo match straight away."""
     from game.client.scenes import TitleScene, start_solo
 
+    _log_to_file()
     app = App(Settings.load(), autopilot=solo)
     first = start_solo(app, level, allies, hazard, autopilot=True) if solo else TitleScene(app)
     return app.run(first, quit_after, screenshot)
@@ -146,6 +179,7 @@ def run_join(url: str, code: str, password: str = "") -> int:
     """`dreamlayer join ws://HOST:PORT CODE`."""
     from game.client.scenes import join
 
+    _log_to_file()
     app = App(Settings.load())
     return app.run(join(app, url, code.upper(), password))
 

@@ -188,13 +188,28 @@ class Link:
 
 
 def _lan_addresses(port: int, public: bool) -> list[str]:
-    """Addresses friends could use to reach this machine (best effort, no network I/O)."""
+    """Addresses friends could use to reach this machine, LAN ones first (asks the local
+    interfaces and the host name only; sends nothing on the network)."""
     import socket
 
     if not public:
         return [f"ws://127.0.0.1:{port}"]
-    found = {f"ws://127.0.0.1:{port}"}
+    found: set[str] = set()
     with contextlib.suppress(OSError):
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(f"ws://{info[4][0]}:{port}")
-    return sorted(found)
+            found.add(str(info[4][0]))
+    with contextlib.suppress(OSError, ImportError, AttributeError):
+        import fcntl
+        import struct
+
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for _, name in socket.if_nameindex():
+                with contextlib.suppress(OSError):
+                    req = struct.pack("256s", name.encode()[:15])
+                    raw = fcntl.ioctl(probe.fileno(), 0x8915, req)  # SIOCGIFADDR
+                    found.add(socket.inet_ntoa(raw[20:24]))
+        finally:
+            probe.close()
+    lan = sorted(a for a in found if not a.startswith("127."))
+    return [f"ws://{a}:{port}" for a in lan] + [f"ws://127.0.0.1:{port}"]

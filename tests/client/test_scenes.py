@@ -235,3 +235,31 @@ def test_a_key_can_be_rebound_and_is_saved(app: App, tmp_path: Path) -> None:
     keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE))
     assert keys.update(0.1) is settings
     assert '"i"' in (tmp_path / "settings.json").read_text()
+
+
+def test_a_bug_in_a_scene_lands_on_a_message_not_a_traceback(app: App) -> None:
+    from game.client.scenes import MessageScene
+
+    class Broken:
+        def handle(self, ev: Any) -> None:
+            pass
+
+        def update(self, dt: float) -> Any:
+            raise RuntimeError("the dream folded")
+
+        def draw(self, screen: Any) -> None:
+            pass
+
+    seen: list[Any] = []
+    real_frame = app._frame
+
+    def frame(dt: float) -> bool:
+        seen.append(app.scene)
+        if len(seen) > 3:
+            return False
+        return real_frame(dt)
+
+    app._frame = frame  # type: ignore[method-assign]
+    assert app.run(Broken()) == 0
+    assert isinstance(seen[1], MessageScene)
+    assert "the dream folded" in seen[1].body
