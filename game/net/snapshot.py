@@ -51,6 +51,9 @@ __all__ = [
 NEW, ABS, DELTA, STATUS = 1, 2, 4, 8
 _CELLS = CHUNK * CHUNK
 
+_Parts = tuple[bytes, list[int], list[int] | None, list[list[int]], list[int], bytes | None]
+"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint"""
+
 BROADCAST_EVENTS = frozenset(EventKind) - {EventKind.PAINTED}
 """events that reach the clients (a brush stroke's own event would only repeat the paint)"""
 
@@ -151,6 +154,8 @@ class ChunkClock:
         self.codes: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
         self.version = np.zeros(self.chunks_x * self.chunks_y, dtype=np.int64)
         self._seen_at = -1
+        self._shared_at = -1
+        self._shared: dict[int, _Parts] = {}
         self._seen: tuple[dict[int, EntityState], dict[int, tuple[int, int]], list[int]] = (
             {}, {}, [])
         g.take_dirty()
@@ -171,6 +176,13 @@ class ChunkClock:
             self.codes[sl] = g.state[sl] * 4 + g.realm[sl]
             self.version[cy * self.chunks_x + cx] = world.tick
 
+    def shared_for(self, tick: int) -> dict[int, _Parts]:
+        """Snapshot differences worked out during `tick`, by the tick they start from."""
+        if self._shared_at != tick:
+            self._shared_at = tick
+            self._shared = {}
+        return self._shared
+
     def chunk(self, index: int) -> npt.NDArray[np.uint8]:
         cy, cx = divmod(index, self.chunks_x)
         return self.codes[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
@@ -186,6 +198,8 @@ class Observer:
     meters: list[int] = field(default_factory=list)
     rifts: dict[int, tuple[int, int]] = field(default_factory=dict)
     seen: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    synced: int = -1
+    """the tick this client's knowledge is from (its last snapshot, or the full state)"""
     known: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
 
     def full_state(self, world: World) -> bytes:
@@ -193,6 +207,7 @@ class Observer:
         clock = self.clock
         self.known = clock.codes.copy()
         self.seen = clock.version.copy()
+        self.synced = world.tick
         self.entities, self.rifts, self.meters = clock.seen(world)
         ents = [[i, e.kind, e.realm, e.role, e.x, e.y, e.status]
                 for i, e in self.entities.items()]
@@ -203,7 +218,46 @@ class Observer:
         return _deflate(body)
 
     def delta(self, world: World, events: list[Event], ack: int) -> dict[str, Any]:
-        """The values of a SNAPSHOT bringing this client up to the world's present."""
+        """The values of a SNAPSHOT bringing this client up to the world's present.
+
+        What this client knows is the world as it was at its last snapshot, so clients
+        synced at the same tick get the same differences: the first of them works them out
+        and the others reuse them (most clients of a room are in step).
+        """
+        shared = self.clock.shared_for(world.tick)
+        parts = shared.get(self.synced)
+        if parts is None:
+            parts = self._differences(world)
+            shared[self.synced] = parts
+        else:
+            self._catch_up(world, parts)
+        self.synced = world.tick
+        blob, removed, meters_out, rifts_out, chunks, paint = parts
+        return {
+            "tick": world.tick,
+            "ack": ack,
+            "meters": meters_out,
+            "entities": blob,
+            "removed": removed,
+            "chunks": chunks,
+            "paint": paint,
+            "events": [event_record(e) for e in events if e.kind in BROADCAST_EVENTS][-512:],
+            "me": me_of(world, self.dreamer),
+            "rifts": rifts_out,
+        }
+
+    def _catch_up(self, world: World, parts: _Parts) -> None:
+        """Take on the knowledge another client's identical snapshot just gave."""
+        now, rifts, meters = self.clock.seen(world)
+        self.entities, self.rifts, self.meters = now, rifts, meters
+        for k in parts[4]:
+            cy, cx = divmod(k, self.clock.chunks_x)
+            self.known[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK] = \
+                self.clock.chunk(k)
+        if parts[4]:
+            self.seen[parts[4]] = self.clock.version[parts[4]]
+
+    def _differences(self, world: World) -> _Parts:
         now, rifts, meters = self.clock.seen(world)
         blob = bytearray()
         for eid, e in now.items():
@@ -247,18 +301,7 @@ class Observer:
                 mine[...] = cur
             self.seen[changed] = self.clock.version[changed]
             paint = _deflate(b"".join(parts))
-        return {
-            "tick": world.tick,
-            "ack": ack,
-            "meters": meters_out,
-            "entities": bytes(blob),
-            "removed": removed,
-            "chunks": changed.tolist(),
-            "paint": paint,
-            "events": [event_record(e) for e in events if e.kind in BROADCAST_EVENTS][-512:],
-            "me": me_of(world, self.dreamer),
-            "rifts": rifts_out,
-        }
+        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint
 
 
 def _deflate(data: bytes) -> bytes:
