@@ -30,7 +30,7 @@ from game.bots.observation import (
     RiftSeen,
     WorldView,
 )
-from game.net.schema import Kind, Message
+from game.net.schema import Kind
 from game.net.snapshot import EntityKind, Mirror
 from game.remote import Remote, RemoteError
 from game.retreats import load_retreat
@@ -178,11 +178,8 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                     state["started"] = True
                     await remote.send(Kind.START)
 
-    def on_bytes(n: int) -> None:
-        stats.bytes_down += n
-
     task = asyncio.get_running_loop().create_task(reader())
-    _count_bytes(remote, on_bytes)
+    counted_from = remote.session.wire_bytes_in
     seq = 0
     period = 1.0 / TICK_RATE
     next_at = time.monotonic()
@@ -211,20 +208,10 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
         stats.ended = str(e)
     finally:
         stats.seconds = time.monotonic() - t0
+        stats.bytes_down = remote.session.wire_bytes_in - counted_from
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, RemoteError, Exception):
             await task
-
-
-def _count_bytes(remote: Remote, on_bytes: Any) -> None:
-    """Count every incoming message's size (wrapping the session's receive)."""
-    receive = remote.session.receive
-
-    def counting(data: bytes | str, now: float = 0.0) -> Message:
-        on_bytes(len(data) + 4)  # + the websocket frame header
-        return receive(data, now)
-
-    remote.session.receive = counting  # type: ignore[method-assign]
 
 
 async def swarm(url: str, n: int, seconds: float, room: str = "", *, level: str = "",

@@ -58,6 +58,7 @@ class Link:
         self._host: Any = None
         self._reader: asyncio.Task[None] | None = None
         self.bytes_in = 0
+        """wire bytes received when the rates were last worked out"""
         self.snapshots = 0
         self.rtt_ms = 0.0
         self._stats_at = time.monotonic()
@@ -118,7 +119,6 @@ class Link:
                        then: Callable[[Remote], Awaitable[Any]]) -> None:
         remote = await Remote.connect(url, name)
         self.remote = remote
-        self._count(remote)
         first = await then(remote)
         if isinstance(first, Message):
             self._inbox.put(first)  # the JOINED that `then` waited for
@@ -142,15 +142,6 @@ class Link:
                 await remote.send(Kind.PING, {"t": int(time.monotonic() * 1000) % 2**32})
                 await asyncio.sleep(1.0)
 
-    def _count(self, remote: Remote) -> None:
-        receive = remote.session.receive
-
-        def counting(data: bytes | str, now: float = 0.0) -> Message:
-            self.bytes_in += len(data) + 4
-            return receive(data, now)
-
-        remote.session.receive = counting  # type: ignore[method-assign]
-
     def send(self, kind: Kind, values: dict[str, Any] | None = None) -> None:
         """Queue one message to the server (dropped silently when not connected)."""
         remote = self.remote
@@ -163,9 +154,10 @@ class Link:
         now = time.monotonic()
         if now - self._stats_at >= 1.0:
             span = now - self._stats_at
-            self._rate = (self.snapshots / span, self.bytes_in / span)
+            total = self.remote.session.wire_bytes_in if self.remote is not None else 0
+            self._rate = (self.snapshots / span, (total - self.bytes_in) / span)
             self.snapshots = 0
-            self.bytes_in = 0
+            self.bytes_in = total
             self._stats_at = now
         return self._rate
 

@@ -116,6 +116,7 @@ class Session:
         self.bucket = TokenBucket(rate, burst)
         self.bytes_in = 0
         self.bytes_out = 0
+        self.messages_in = 0
 
     # ------------------------------------------------------------------ in
     def receive(self, data: bytes | str, now: float = 0.0) -> Message:
@@ -131,6 +132,7 @@ class Session:
         if isinstance(data, str):
             raise ProtocolError(CloseCode.MALFORMED, "text frames are not part of the protocol")
         self.bytes_in += len(data)
+        self.messages_in += 1
         if self.side is Side.SERVER and not self.bucket.take(now):
             raise ProtocolError(CloseCode.FLOOD, "too many messages")
         msg = decode(data, self.max_size)
@@ -165,6 +167,11 @@ class Session:
         self.bytes_out += len(data)
         self._move(kind)
         return data
+
+    @property
+    def wire_bytes_in(self) -> int:
+        """Bytes received including websocket frame headers (2-4 bytes each; 4 counted)."""
+        return self.bytes_in + 4 * self.messages_in
 
     def close(self) -> None:
         self.phase = Phase.CLOSED
