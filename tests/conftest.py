@@ -55,6 +55,22 @@ QUIET = Tuning(spread_unformed=0.0, spread_dream=0.0, rift_surge_period=10**6)
 
 
 @pytest.fixture
+def paint_history(monkeypatch: pytest.MonkeyPatch) -> dict[int, np.ndarray]:
+    """The server's paint codes after every tick, by tick (a spy on ChunkClock.note)."""
+    from game.net.snapshot import ChunkClock
+
+    history: dict[int, np.ndarray] = {}
+    note = ChunkClock.note
+
+    def spy(self: ChunkClock, world: World) -> None:
+        note(self, world)
+        history[world.tick] = self.codes.copy()
+
+    monkeypatch.setattr(ChunkClock, "note", spy)
+    return history
+
+
+@pytest.fixture
 def field() -> Level:
     return level_from(open_rows())
 

@@ -21,30 +21,26 @@ def test_prediction_converges_to_the_server_under_a_150ms_round_trip() -> None:
     to_client: deque[tuple[int, int, list[int]]] = deque()
     errors = []
     moves = [(math.cos(k / 9), math.sin(k / 13)) for k in range(150)] + [(0.0, 0.0)] * 40
+
+    def deliver(now: int) -> None:
+        """Everything due by tick `now` reaches the server, then the client."""
+        while to_server and to_server[0][0] <= now:
+            _, seq, m = to_server.popleft()
+            world.step({d: Intent(move=m)})
+            me = me_of(world, d)
+            assert me is not None
+            to_client.append((now + delay, seq, me))
+        while to_client and to_client[0][0] <= now:
+            _, ack, me = to_client.popleft()
+            errors.append(pred.reconcile(ack, me))
+
     for tick, move in enumerate(moves, start=1):
         pred.input(tick, move)
         to_server.append((tick + delay, tick, move))
-        while to_server and to_server[0][0] <= tick:
-            _, seq, m = to_server.popleft()
-            world.step({d: Intent(move=m)})
-            me = me_of(world, d)
-            assert me is not None
-            to_client.append((tick + delay, seq, me))
-        while to_client and to_client[0][0] <= tick:
-            _, ack, me = to_client.popleft()
-            errors.append(pred.reconcile(ack, me))
+        deliver(tick)
         pred.decay(1 / 30)
     for extra in range(2 * delay + 2):  # let everything arrive
-        t = len(moves) + extra + 1
-        while to_server and to_server[0][0] <= t:
-            _, seq, m = to_server.popleft()
-            world.step({d: Intent(move=m)})
-            me = me_of(world, d)
-            assert me is not None
-            to_client.append((t + delay, seq, me))
-        while to_client and to_client[0][0] <= t:
-            _, ack, me = to_client.popleft()
-            errors.append(pred.reconcile(ack, me))
+        deliver(len(moves) + extra + 1)
     # the same code on both sides: the prediction never had to be corrected...
     assert max(errors) < 1e-9
     # ...and it ends exactly where the server's dreamer is

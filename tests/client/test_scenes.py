@@ -174,29 +174,19 @@ def test_shutdown_and_kick_reach_the_screen(app: App, server: ServerThread) -> N
 
 
 def test_a_solo_night_plays_through_story_match_and_results(
-        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: App, monkeypatch: pytest.MonkeyPatch, paint_history: dict[int, Any]) -> None:
     """One command's worth of solo play, the ally bot at the controls: the paint grid the
     client shows equals the server's, cell for cell, and the night ends on the results."""
     import dataclasses
 
-    import numpy as np
-
     import server.host
     from game.client.match import MatchScene
     from game.client.scenes import ResultsScene, StoryScene, start_solo
-    from game.net.snapshot import ChunkClock
     from game.retreats import campaign
 
     short = [dataclasses.replace(lv, night_seconds=6) for lv in campaign()]
     monkeypatch.setattr(server.host, "campaign", lambda: short)
-    history: dict[int, np.ndarray] = {}
-    note = ChunkClock.note
-
-    def spy(self: ChunkClock, world: Any) -> None:
-        note(self, world)
-        history[world.tick] = self.codes.copy()
-
-    monkeypatch.setattr(ChunkClock, "note", spy)
+    history = paint_history
     app.autopilot = True
     scene = run_until(app, start_solo(app, "first-retreat", 2, 1, autopilot=True),
                       lambda s: isinstance(s, StoryScene))

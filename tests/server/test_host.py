@@ -14,7 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from game.net.schema import PROTOCOL_VERSION, CloseCode, Kind, encode
-from game.net.snapshot import ChunkClock, Mirror
+from game.net.snapshot import Mirror
 from game.remote import Remote, RemoteError
 from game.swarm import swarm
 from server.host import Host
@@ -82,15 +82,8 @@ def test_network_bots_play_a_whole_match() -> None:
 
 
 def test_a_client_rebuilds_the_servers_paint_grid_cell_for_cell(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    history: dict[int, np.ndarray] = {}
-    note = ChunkClock.note
-
-    def spy(self: ChunkClock, world: Any) -> None:
-        note(self, world)
-        history[world.tick] = self.codes.copy()
-
-    monkeypatch.setattr(ChunkClock, "note", spy)
+        paint_history: dict[int, np.ndarray]) -> None:
+    history = paint_history
 
     async def go(host: Host, url: str) -> None:
         r, _, mirror = await playing(url, hazard=3)
