@@ -104,7 +104,11 @@ class Link:
         try:
             await host.start()
         except OSError as e:
-            raise RemoteError(f"Cannot start a server on port {port}: {e.strerror}") from None
+            if port == 0:
+                raise RemoteError(f"Cannot start a server: {e.strerror}") from None
+            log.warning("port %d is taken (%s); using a free one", port, e.strerror)
+            await self._start_local(public, 0)
+            return
         self._host = host
         self._inbox.put(LocalServer(host.port, tuple(_lan_addresses(host.port, public))))
 
