@@ -269,10 +269,12 @@ class PaintGrid:
             self._mark(win)
         return n
 
-    def corrupt_many(self, centres: list[tuple[int, int]], stencil: Mask) -> int:
+    def corrupt_many(self, centres: list[tuple[int, int]], stencil: Mask,
+                     count: bool = True) -> int:
         """`corrupt()` under the same stencil at many centres at once (the cadre's trails).
 
-        Centres are cells inside the map. Returns how many cells turned.
+        Centres are cells inside the map. Returns how many cells turned (0 unless `count`:
+        overlapping stencils make counting cost more than the work).
         """
         r = stencil.shape[0] // 2
         oy, ox = np.nonzero(stencil)
@@ -289,6 +291,8 @@ class PaintGrid:
         self.state[ys, xs] = NIGHTMARE
         self.realm[ys, xs] = 0
         self.dirty[ys // CHUNK, xs // CHUNK] = True
+        if not count:
+            return 0
         return len(np.unique(ys * self.state.shape[1] + xs))  # stencils may overlap
 
     def seal(self, cx: int, cy: int, stencil: Mask) -> int:

@@ -524,7 +524,7 @@ class World:
         trail = [(int(c.pos[0] // cs), int(c.pos[1] // cs))
                  for c in self.cadre.values() if not c.is_ethan]
         if trail:
-            self.grid.corrupt_many(trail, disc(t.trail_radius))
+            self.grid.corrupt_many(trail, disc(t.trail_radius), count=False)
         for c in self.cadre.values():
             if c.hijack is not None:
                 age = tick - c.hijack.started
@@ -574,16 +574,28 @@ class World:
         when dreamers of both realms hold him, or a ring of mosaic closes around him."""
         t = self.tuning
         gone: list[Cadre] = []
-        awake = [(d, d.pos[0], d.pos[1]) for d in self.dreamers.values() if not d.asleep]
-        for c in self.cadre.values():
+        if not self.cadre:
+            return
+        awake = [d for d in self.dreamers.values() if not d.asleep]
+        cadre = list(self.cadre.values())
+        # who is near whom, for every cadre member at once (one small distance matrix)
+        cpos = np.array([c.pos for c in cadre], dtype=np.float64).reshape(-1, 2)
+        if awake:
+            dpos = np.array([d.pos for d in awake], dtype=np.float64)
+            sanct = np.array([d.realm is Realm.SANCTUARY for d in awake])
+            d2 = ((cpos[:, None, :] - dpos[None, :, :]) ** 2).sum(axis=2)
+            radius = np.array([t.ethan_drive_radius if c.is_ethan else t.awaken_radius
+                               for c in cadre])
+            close = d2 <= (radius * radius)[:, None]
+            both_rows = ((close & sanct).any(axis=1) & (close & ~sanct).any(axis=1)).tolist()
+        else:
+            close = np.zeros((len(cadre), 0), dtype=bool)
+            both_rows = [False] * len(cadre)
+        cs = self.level.cell_size
+        for row, c in enumerate(cadre):
             pos = c.pos
-            px, py = pos
-            radius = t.ethan_drive_radius if c.is_ethan else t.awaken_radius
-            r2 = radius * radius
-            near = [d for d, x, y in awake if (x - px) ** 2 + (y - py) ** 2 <= r2]
-            realms = {d.realm for d in near}
-            both = len(realms) == 2
-            cx, cy = self.grid.cell_of(*pos)
+            both = both_rows[row]
+            cx, cy = int(pos[0] // cs), int(pos[1] // cs)
             if c.is_ethan:
                 inner, outer = t.ethan_mosaic_ring
                 held = both or self.grid.fraction_in(
@@ -597,8 +609,8 @@ class World:
             c.awaken = c.awaken + 1 if held else max(c.awaken - 1, 0)
             if c.awaken >= limit:
                 gone.append(c)
-                for d in near:
-                    d.awakenings += 1
+                for k in np.flatnonzero(close[row]).tolist():
+                    awake[k].awakenings += 1
                 lift = t.meter_drive_out_lift if c.is_ethan else t.meter_awaken_lift
                 for m in self.meters.values():
                     m.change(lift)
