@@ -439,11 +439,6 @@ class Room:
             assert m.conn is not None
             await m.conn.close(code, reason)
 
-    # ------------------------------------------------------------------ for tests
-    def grid_codes(self) -> Any:
-        """The room's paint codes (state * 4 + realm), for tests comparing mirrors."""
-        return None if self.clock is None else self.clock.codes
-
 
 def new_token() -> str:
     return secrets.token_urlsafe(18)

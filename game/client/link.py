@@ -56,7 +56,6 @@ class Link:
         self._inbox: queue.Queue[Message | LinkError | LocalServer] = queue.Queue()
         self.remote: Remote | None = None
         self._host: Any = None
-        self._reader: asyncio.Task[None] | None = None
         self.bytes_in = 0
         """wire bytes received when the rates were last worked out"""
         self.snapshots = 0
@@ -126,7 +125,6 @@ class Link:
         first = await then(remote)
         if isinstance(first, Message):
             self._inbox.put(first)  # the JOINED that `then` waited for
-        self._reader = asyncio.current_task()
         ping_task = self._loop.create_task(self._pinger(remote))
         try:
             while True:

@@ -60,7 +60,7 @@ class Match:
 
 
 class Online:
-    """The client's live state. `events` collects (name, data) pairs for the scenes."""
+    """The client's live state, fed by `pump()`."""
 
     def __init__(self, link: Link) -> None:
         self.link = link
@@ -76,7 +76,6 @@ class Online:
         self.error: str = ""
         self.notice: str = ""
         self.chat: deque[tuple[str, str]] = deque(maxlen=8)
-        self.events: list[str] = []
 
     def pump(self) -> list[str]:
         """Take what arrived; returns the names of what happened ('joined', 'lobby',

@@ -60,6 +60,7 @@ class MessageScene:
         self.app, self.title, self.body, self.color = app, title, body, color
         self.menu = Menu([Choice("Back to the menu", "back")], top=520)
         self.t = 0.0
+        self.done = False
 
     def handle(self, ev: pygame.event.Event) -> None:
         if self.menu.handle(ev) == "back" or (ev.type == pygame.KEYDOWN
@@ -68,9 +69,7 @@ class MessageScene:
 
     def update(self, dt: float) -> Scene:
         self.t += dt
-        if getattr(self, "done", False):
-            return TitleScene(self.app)
-        return self
+        return TitleScene(self.app) if self.done else self
 
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
@@ -505,8 +504,7 @@ class ResultsScene:
     def __init__(self, app: App, online: Online) -> None:
         self.app, self.online = app, online
         self.t = 0.0
-        self.menu = Menu([Choice("Next night", "next"), Choice("Back to the menu", "menu")],
-                         top=640, size=32)
+        self.menu = Menu([Choice("Back to the menu", "menu")], top=660, size=32)
         self.next: Scene = self
 
     def handle(self, ev: pygame.event.Event) -> None:
@@ -543,7 +541,13 @@ class ResultsScene:
         self._plot(screen, pygame.Rect(cx - 300, 370, 600, 120), r.get("meter_history", []))
         level = r.get("level")
         if level is not None and outcome.won:
-            wrapped(screen, level.story_after, 24, pygame.Rect(cx - 440, 510, 880, 120), MUTED)
+            wrapped(screen, level.story_after, 24, pygame.Rect(cx - 440, 510, 880, 110), MUTED)
+        nxt = r.get("next_level", "")
+        after = ("The night is lost; the same retreat begins again in a moment..."
+                 if nxt and not outcome.won else
+                 "The next night begins in a moment..." if nxt else
+                 "The Night of Unity is over: the campaign is complete.")
+        text(screen, after, 26, (cx, 625), TEAL, center=True)
         self.menu.draw(screen)
 
     @staticmethod
