@@ -428,7 +428,7 @@ class _Client:
                     self.level = msg["level"]
                 elif msg.kind is Kind.LOBBY and self.host and not self.started \
                         and msg["state"] == 0:
-                    people = sum(1 for p in msg["players"] if not p[5] and not p[7])
+                    people = sum(1 for p in msg["players"] if not p.bot and not p.spectator)
                     if people >= start_when:
                         self.started = True
                         await self.remote.send(Kind.START)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import statistics
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,8 +29,10 @@ from game.bots.observation import (
     RiftSeen,
     WorldView,
 )
+from game.net.records import DreamerStatus, LobbyPlayer, RiftFlags, input_values
 from game.net.schema import Kind
 from game.net.snapshot import EntityKind, Mirror
+from game.percentile import percentile
 from game.remote import Remote, RemoteError
 from game.retreats import load_retreat
 from game.sim.events import EventKind
@@ -63,7 +64,7 @@ class PlayerStats:
 
     def summary(self) -> dict[str, Any]:
         secs = max(self.seconds, 1e-9)
-        acks = sorted(self.ack_ms)
+        acks = self.ack_ms
         return {
             "name": self.name,
             "room": self.room,
@@ -71,9 +72,8 @@ class PlayerStats:
             "downstream_bytes_per_s": round(self.bytes_down / secs, 1),
             "snapshots_per_s": round(self.snapshots / secs, 2),
             "inputs_sent": self.inputs,
-            "ack_ms_p50": round(statistics.median(acks), 2) if acks else None,
-            "ack_ms_p99": round(acks[min(len(acks) - 1, int(len(acks) * 0.99))], 2)
-            if acks else None,
+            "ack_ms_p50": round(percentile(acks, 50), 2) if acks else None,
+            "ack_ms_p99": round(percentile(acks, 99), 2) if acks else None,
             "matches_started": self.matches,
             "matches_ended": len(self.outcomes),
             "ended": self.ended or "still connected",
@@ -103,7 +103,8 @@ def view_of(mirror: Mirror, lv: LevelKit, me_id: int, night_ticks: int,
         x, y = e.px, e.py
         if e.kind == EntityKind.DREAMER:
             dreamers.append(DreamerSeen(eid, x, y, Realm(e.realm), Role(e.role),
-                                        bool(e.status & 1), bool(e.status & 2)))
+                                        bool(e.status & DreamerStatus.ASLEEP),
+                                        bool(e.status & DreamerStatus.DISTORTED)))
         elif e.kind in (EntityKind.CADRE, EntityKind.ETHAN):
             cadre.append(CadreSeen(eid, x, y, e.kind == EntityKind.ETHAN))
         else:
@@ -111,15 +112,17 @@ def view_of(mirror: Mirror, lv: LevelKit, me_id: int, night_ticks: int,
     rifts = []
     for index, x, y, cx, cy, core, seal in lv.rifts:
         flags, _ = mirror.rifts.get(index, (0, 0))
-        rifts.append(RiftSeen(index, x, y, cx, cy, bool(flags & 2), bool(flags & 1), core, seal))
+        rifts.append(RiftSeen(index, x, y, cx, cy, bool(flags & RiftFlags.SEALED),
+                              bool(flags & RiftFlags.OPEN), core, seal))
     selves: dict[int, Me] = {}
     mine = mirror.entities.get(me_id)
     if mirror.me is not None and mine is not None:
-        x, y, vx, vy, insp, ability_in, shove_in, status = mirror.me
-        selves[me_id] = Me(me_id, x / POSITION_SCALE, y / POSITION_SCALE, vx / VELOCITY_SCALE,
-                           vy / VELOCITY_SCALE, insp / 10, ability_in == 0, shove_in == 0,
-                           Realm(mine.realm), Role(mine.role), bool(status & 1),
-                           bool(status & 2), False)
+        me = mirror.me
+        selves[me_id] = Me(me_id, me.x / POSITION_SCALE, me.y / POSITION_SCALE,
+                           me.vx / VELOCITY_SCALE, me.vy / VELOCITY_SCALE, me.inspiration / 10,
+                           me.ability_in == 0, me.shove_in == 0, Realm(mine.realm),
+                           Role(mine.role), bool(me.status & DreamerStatus.ASLEEP),
+                           bool(me.status & DreamerStatus.DISTORTED), False)
     return WorldView(
         tick=mirror.tick, night_ticks=night_ticks, cell_size=lv.level.cell_size, tuning=tuning,
         state=state, realm=realm,
@@ -156,8 +159,8 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 while sent_at and sent_at[0][0] <= msg["ack"]:
                     stats.ack_ms.append((now - sent_at.popleft()[1]) * 1000)
                 for ev in msg["events"]:
-                    if ev[0] == EventKind.PING:
-                        pings.append(PingSeen(ev[1], ev[2], ev[3], int(ev[4]), mirror.tick))
+                    if ev.kind == EventKind.PING:
+                        pings.append(PingSeen(ev.entity, ev.x, ev.y, int(ev.value), mirror.tick))
                 del pings[:-16]
             elif msg.kind is Kind.MATCH_START:
                 stats.matches += 1
@@ -173,7 +176,8 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 stats.outcomes.append(msg["outcome"])
             elif msg.kind is Kind.LOBBY and start_when and msg["state"] == 0 \
                     and not state.get("started"):
-                people = sum(1 for p in msg["players"] if not p[5] and not p[7])
+                roster: list[LobbyPlayer] = msg["players"]
+                people = sum(1 for p in roster if not p.bot and not p.spectator)
                 if people >= start_when:
                     state["started"] = True
                     await remote.send(Kind.START)
@@ -192,12 +196,7 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 intent = state["policy"].decide(view.observe(me)) if me in view.selves else None
                 if intent is not None:
                     seq += 1
-                    buttons = (1 if intent.paint else 0) | (2 if intent.ability else 0) | (
-                        4 if intent.shove else 0)
-                    await remote.send(Kind.INPUT, {
-                        "seq": seq, "move_x": intent.move[0], "move_y": intent.move[1],
-                        "aim_x": intent.aim[0], "aim_y": intent.aim[1], "buttons": buttons,
-                        "ping": intent.ping})
+                    await remote.send(Kind.INPUT, input_values(seq, intent))
                     sent_at.append((seq, time.monotonic()))
                     stats.inputs += 1
             next_at += period

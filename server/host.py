@@ -28,7 +28,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from game.net.records import RoomEntry
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
+from game.percentile import percentile
 from game.retreats import UnknownLevel, campaign, level_names, load_retreat
 from game.tmx import LevelError
 from server.config import ServerConfig
@@ -205,15 +207,15 @@ class Host:
                 conn.room.drop(conn.member)
 
     # ------------------------------------------------------------------ rooms
-    def room_list(self) -> list[list[Any]]:
+    def room_list(self) -> list[RoomEntry]:
         out = []
         for r in self.rooms.values():
             if not r.public or r.closed:
                 continue
             owner = r.members.get(r.owner)
-            out.append([r.code, (owner.name if owner else "")[:32], r.level.name,
-                        r.dreamer_count(), r.max_dreamers, bool(r.password),
-                        r.state is not RoomState.LOBBY])
+            out.append(RoomEntry(r.code, (owner.name if owner else "")[:32], r.level.name,
+                                 r.dreamer_count(), r.max_dreamers, bool(r.password),
+                                 r.state is not RoomState.LOBBY))
         return out[:256]
 
     def create_room(self, conn: Connection, msg: Message) -> None:
@@ -338,11 +340,9 @@ def _quantiles(values: deque[float]) -> dict[str, float]:
     """p50, p99 and max in milliseconds of recent tick durations."""
     if not values:
         return {"p50": 0.0, "p99": 0.0, "max": 0.0, "samples": 0}
-    ordered = sorted(values)
-    n = len(ordered)
-    return {"p50": round(ordered[n // 2] * 1000, 3),
-            "p99": round(ordered[min(n - 1, int(n * 0.99))] * 1000, 3),
-            "max": round(ordered[-1] * 1000, 3), "samples": n}
+    return {"p50": round(percentile(values, 50) * 1000, 3),
+            "p99": round(percentile(values, 99) * 1000, 3),
+            "max": round(max(values) * 1000, 3), "samples": len(values)}
 
 
 def _http(ws: ServerConnection, status: HTTPStatus, body: str,

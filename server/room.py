@@ -1,8 +1,8 @@
 """A room: its members, one retreat after another, the fixed-rate tick and each member's sender.
 
 The tick never waits on a client: it reads whatever inputs have arrived, steps the world,
-and wakes the members' writers. Each member's writer (`Outbox`) sends its queued control
-messages in order and, when a snapshot is due, builds one from its `Observer` at send
+and wakes the members' writers. Each member's writer (in `server.connection`) sends its
+queued control messages in order and, when a snapshot is due, builds one from its `Observer` at send
 time, so a slow client gets one merged snapshot instead of a growing queue. A writer that
 cannot send for `slow_client_seconds` drops its client (close 4005).
 
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from game.bots.crew import BotCrew
 from game.match import lineup
+from game.net.records import Buttons, Contribution, LobbyPlayer, intent_of
 from game.net.schema import CloseCode, Kind
 from game.net.session import Phase
 from game.net.snapshot import ChunkClock, Observer
@@ -45,7 +46,6 @@ _INPUT_QUEUE = 3
 """inputs waiting per member: a small jitter buffer. A client running ahead of the tick has
 its oldest waiting input folded into the next (presses kept), so its inputs never wait
 long (each waiting input is one tick of delay)"""
-_PENDING_EVENTS = 512
 _INTERMISSION = 8.0
 """seconds between one retreat's end and the next one's start"""
 
@@ -202,14 +202,15 @@ class Room:
             latency = 0
             if m.conn is not None:
                 latency = min(int(m.conn.latency * 1000), 65535)
-            players.append([m.id, m.name[:32], int(m.realm), int(m.role), m.ready, False,
-                            m.id == self.owner, m.spectator, latency, m.dreamer])
+            players.append(LobbyPlayer(m.id, m.name[:32], int(m.realm), int(m.role), m.ready,
+                                       False, m.id == self.owner, m.spectator, latency,
+                                       m.dreamer))
         for did, name in self.bot_seats.items():
             d = self.world.dreamers.get(did) if self.world else None
             if d is not None and not any(m.dreamer == did and m.connected
                                          for m in self.members.values()):
-                players.append([0, name[:32], int(d.realm), int(d.role), True, True, False,
-                                False, 0, did])
+                players.append(LobbyPlayer(0, name[:32], int(d.realm), int(d.role), True, True,
+                                           False, False, 0, did))
         return {"code": self.code, "level": self.level.name, "title": self.level.title[:64],
                 "hazard": self.hazard, "max_dreamers": self.max_dreamers,
                 "state": int(self.state), "players": players[:64]}
@@ -319,7 +320,8 @@ class Room:
             # a client ahead of the tick: fold the oldest into the next, keeping presses
             old = member.inputs.popleft()
             nxt = member.inputs[0]
-            member.inputs[0] = Pending(nxt.seq, nxt.move, nxt.aim, nxt.buttons | (old.buttons & 6),
+            member.inputs[0] = Pending(nxt.seq, nxt.move, nxt.aim,
+                                       nxt.buttons | (old.buttons & Buttons.PRESSES),
                                        nxt.ping or old.ping)
         member.inputs.append(p)
 
@@ -328,13 +330,12 @@ class Room:
             p = m.inputs.popleft()
             m.last_seq = p.seq
             m.last_input = p
-            return Intent(move=p.move, aim=p.aim, paint=bool(p.buttons & 1),
-                          ability=bool(p.buttons & 2), shove=bool(p.buttons & 4), ping=p.ping)
+            return intent_of(p.move, p.aim, p.buttons, p.ping)
         last = m.last_input
         if last is None:
             return Intent()
         # no input arrived this tick: keep moving and painting as before, press nothing new
-        return Intent(move=last.move, aim=last.aim, paint=bool(last.buttons & 1))
+        return intent_of(last.move, last.aim, last.buttons & Buttons.PAINT, 0)
 
     async def _tick_loop(self, tick_rate: int, snapshot_every: int) -> None:
         loop = asyncio.get_running_loop()
@@ -389,8 +390,9 @@ class Room:
         names = {m.dreamer: m.name for m in self.members.values() if m.dreamer}
         names.update(self.bot_seats)
         for d in list(world.dreamers.values())[:16]:
-            contributions.append([d.id, names.get(d.id, d.name)[:32], int(d.realm), int(d.role),
-                                  d.painted, d.cleansed, d.revived_others, d.awakenings])
+            contributions.append(Contribution(d.id, names.get(d.id, d.name)[:32], int(d.realm),
+                                              int(d.role), d.painted, d.cleansed,
+                                              d.revived_others, d.awakenings))
         won = s.outcome.won
         nxt = self.level_index + 1 if won else self.level_index
         next_level = self.levels[nxt].name if nxt < len(self.levels) else ""

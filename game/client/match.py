@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pygame
 
 from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
+from game.net.records import LobbyPlayer, RiftFlags, input_values
 from game.net.schema import Kind
 from game.net.snapshot import EntityKind
 from game.sim.events import PingKind
@@ -185,12 +186,7 @@ class MatchScene:
         if intent is None:
             return
         self.seq += 1
-        buttons = (1 if intent.paint else 0) | (2 if intent.ability else 0) | (
-            4 if intent.shove else 0)
-        self.online.link.send(Kind.INPUT, {
-            "seq": self.seq, "move_x": intent.move[0], "move_y": intent.move[1],
-            "aim_x": intent.aim[0], "aim_y": intent.aim[1], "buttons": buttons,
-            "ping": intent.ping})
+        self.online.link.send(Kind.INPUT, input_values(self.seq, intent))
         if self.m.predictor is not None:
             self.m.predictor.input(self.seq, intent.move)
 
@@ -232,7 +228,8 @@ class MatchScene:
         m, now = self.m, time.monotonic()
         mirror = m.mirror
         me_pos = self._me_pos()
-        names = {p[9]: p[1] for p in (self.online.lobby or {}).get("players", []) if p[9]}
+        roster: list[LobbyPlayer] = (self.online.lobby or {}).get("players", [])
+        names = {p.dreamer: p.name for p in roster if p.dreamer}
         entities: list[EntityView] = []
         for eid, e in mirror.entities.items():
             if eid == m.dreamer and me_pos is not None:
@@ -251,17 +248,19 @@ class MatchScene:
         rifts = []
         for index, (x, y, core, seal) in enumerate(self._rifts):
             flags, prog = mirror.rifts.get(index, (0, 0))
-            rifts.append(RiftView(x, y, bool(flags & 1), bool(flags & 2), prog / 255, core, seal))
+            rifts.append(RiftView(x, y, bool(flags & RiftFlags.OPEN),
+                                  bool(flags & RiftFlags.SEALED), prog / 255, core, seal))
         me = mirror.me
-        inspiration = me[4] / 10 if me else 0.0
-        ability_in = me[5] / TICK_RATE if me else 0.0
-        shove_in = me[6] / TICK_RATE if me else 0.0
+        inspiration = me.inspiration / 10 if me else 0.0
+        ability_in = me.ability_in / TICK_RATE if me else 0.0
+        shove_in = me.shove_in / TICK_RATE if me else 0.0
         mine = mirror.entities.get(m.dreamer)
         players = []
-        for p in (self.online.lobby or {}).get("players", []):
-            if p[7]:
+        for lp in roster:
+            if lp.spectator:
                 continue
-            players.append(PlayerView(p[1], p[2], p[3], p[8], p[5], p[0] == self.online.player))
+            players.append(PlayerView(lp.name, lp.realm, lp.role, lp.latency_ms, lp.bot,
+                                      lp.player == self.online.player))
         effects = [EffectView(e.kind, e.x, e.y, now - e.at, e.value) for e in m.effects
                    if now - e.at < _EFFECT_SECONDS]
         stats = None

@@ -17,6 +17,7 @@ from typing import Any
 
 from game.client.link import Link, LinkError, LocalServer
 from game.client.predict import Interpolator, Predictor
+from game.net.records import LobbyPlayer
 from game.net.schema import Kind, Message, ProtocolError
 from game.net.snapshot import EntityKind, Mirror
 from game.retreats import load_retreat
@@ -129,11 +130,11 @@ class Online:
             self._positions(m, now)
             if m.predictor is not None and msg["me"] is not None:
                 m.predictor.reconcile(msg["ack"], msg["me"])
-            for kind, entity, x, y, value, _other in msg["events"]:
-                if kind in _EFFECT_KINDS:
-                    m.effects.append(Effect(kind, x, y, now, value, entity))
+            for ev in msg["events"]:
+                if ev.kind in _EFFECT_KINDS:
+                    m.effects.append(Effect(ev.kind, ev.x, ev.y, now, ev.value, ev.entity))
                     if len(m.heard) < 32:
-                        m.heard.append(kind)
+                        m.heard.append(ev.kind)
             if m.mirror.tick % 15 == 0 and len(m.mirror.meters) == 2:
                 m.meter_history.append((m.mirror.meters[0] / 100, m.mirror.meters[1] / 100))
             return "snapshot"
@@ -155,9 +156,10 @@ class Online:
         return ""
 
     def _name_of(self, player: int) -> str:
-        for p in (self.lobby or {}).get("players", []):
-            if p[0] == player:
-                return str(p[1])
+        roster: list[LobbyPlayer] = (self.lobby or {}).get("players", [])
+        for p in roster:
+            if p.player == player:
+                return p.name
         return "someone"
 
     @staticmethod

@@ -18,6 +18,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from game.net.records import DreamerStatus, MeRecord
 from game.sim.level import Level
 from game.sim.motion import POSITION_SCALE, VELOCITY_SCALE, SoloMotion, scramble
 from game.sim.tuning import DT, TICK_RATE, Tuning
@@ -58,11 +59,11 @@ class Predictor:
 
     def _step(self, move: Vec) -> None:
         t = self.tuning
-        if self.status & 1:  # asleep: the server holds you still
+        if self.status & DreamerStatus.ASLEEP:  # the server holds you still
             self.solo.reset(self.solo.position, (0.0, 0.0))
             return
         factor = 1.0
-        if self.status & 2:
+        if self.status & DreamerStatus.DISTORTED:
             move = scramble(*move, t.distort_scramble_degrees)
             factor = t.distort_slow
         self.solo.step(move, factor)
@@ -72,14 +73,14 @@ class Predictor:
         self.pending.append(_Pending(seq, move))
         self._step(move)
 
-    def reconcile(self, ack: int, me: list[int]) -> float:
+    def reconcile(self, ack: int, me: MeRecord) -> float:
         """The server applied inputs up to `ack` and says your dreamer is `me` (the
         snapshot's `me` list). Returns how far (px) the prediction was off."""
         before = self.display
         while self.pending and self.pending[0].seq <= ack:
             self.pending.popleft()
-        x, y, vx, vy = me[0], me[1], me[2], me[3]
-        self.status = me[7]
+        x, y, vx, vy = me.x, me.y, me.vx, me.vy
+        self.status = me.status
         self.solo.reset((x / POSITION_SCALE, y / POSITION_SCALE),
                         (vx / VELOCITY_SCALE, vy / VELOCITY_SCALE))
         for p in self.pending:

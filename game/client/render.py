@@ -30,6 +30,7 @@ import pygame
 from game.client import palette as pal
 from game.client.palette import Colour
 from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
+from game.net.records import CadreStatus, DreamerStatus, RiftFlags
 from game.sim.events import EventKind, PingKind
 from game.sim.grid import CHUNK
 from game.sim.level import Level
@@ -46,10 +47,9 @@ __all__ = [
 
 DREAMER, CADRE, ETHAN, BEACON = 1, 2, 3, 4
 """entity kinds (game.net.snapshot.EntityKind)"""
-ASLEEP, DISTORTED, STAGGERED = 1, 2, 4
-"""dreamer status bits"""
-HIJACKING, SLOWED, AWAKENING = 1, 2, 4
-"""cadre and Ethan status bits"""
+ASLEEP, DISTORTED = DreamerStatus.ASLEEP, DreamerStatus.DISTORTED
+HIJACKING, SLOWED, AWAKENING = (CadreStatus.HIJACKING, CadreStatus.SLOWED,
+                                CadreStatus.AWAKENING)
 
 EFFECT_SECONDS: dict[int, float] = {
     EventKind.PING: 4.0,
@@ -788,7 +788,8 @@ def busy_view(level: Level, seed: int = 3, ticks: int = 1200
     mine = next(e for e in entities if e.id == me)
     rifts = []
     for r, (flags, prog) in zip(world.rifts, world_rifts(world).values(), strict=True):
-        rifts.append(RiftView(r.x, r.y, bool(flags & 1), bool(flags & 2), prog / 255,
+        rifts.append(RiftView(r.x, r.y, bool(flags & RiftFlags.OPEN),
+                              bool(flags & RiftFlags.SEALED), prog / 255,
                               r.core_radius, r.seal_radius))
     effects = []
     rng = np.random.default_rng(seed)

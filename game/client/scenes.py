@@ -16,6 +16,7 @@ from game.client.link import Link
 from game.client.online import Online
 from game.client.settings import SIZES
 from game.client.ui import BG, GOLD, INK, MUTED, TEAL, WARN, Choice, Menu, TextField, text, wrapped
+from game.net.records import Contribution, LobbyPlayer
 from game.net.schema import Kind, Message
 from game.retreats import campaign
 from game.sim.events import Outcome
@@ -448,13 +449,14 @@ class LobbyScene:
         if self.online.local is not None:
             text(screen, "Friends join with: " + ", ".join(self.online.local.addresses[:3]),
                  26, (cx, 165), TEAL, center=True)
-        for i, p in enumerate(lobby.get("players", [])[:8]):
-            realm = "Sanctuary" if p[2] == 1 else "Rest Zone"
-            role = ("Architect", "Innovator", "Organizer")[p[3] - 1]
-            tags = " ".join(t for t, on in (("host", p[6]), ("bot", p[5]), ("ready", p[4]),
-                                            ("watching", p[7])) if on)
-            color = GOLD if p[2] == 1 else TEAL
-            text(screen, f"{p[1]}  -  {realm}, {role}  {tags}  {p[8]} ms", 28,
+        players: list[LobbyPlayer] = lobby.get("players", [])
+        for i, p in enumerate(players[:8]):
+            realm = "Sanctuary" if p.realm == 1 else "Rest Zone"
+            role = ("Architect", "Innovator", "Organizer")[p.role - 1]
+            tags = " ".join(t for t, on in (("host", p.host), ("bot", p.bot), ("ready", p.ready),
+                                            ("watching", p.spectator)) if on)
+            color = GOLD if p.realm == 1 else TEAL
+            text(screen, f"{p.name}  -  {realm}, {role}  {tags}  {p.latency_ms} ms", 28,
                  (cx, 210 + i * 28), color, center=True)
         if self.online.notice:
             text(screen, self.online.notice, 26, (cx, 400), WARN, center=True)
@@ -534,10 +536,12 @@ class ResultsScene:
         text(screen, f"score {r.get('score', 0)}   mosaic {cov[2] / 10:.0f}%   rifts sealed "
              f"{r.get('rifts_sealed', 0)}/{r.get('rifts', 0)}   cadre awakened "
              f"{r.get('awakened', 0)}", 28, (cx, 110), INK, center=True)
-        for i, d in enumerate(r.get("dreamers", [])[:8]):
-            color = GOLD if d[2] == 1 else TEAL
-            text(screen, f"{d[1]:>20}  painted {d[4]:6d}  cleansed {d[5]:5d}  revived {d[6]}  "
-                 f"awakened {d[7]}", 26, (cx, 150 + i * 26), color, center=True)
+        dreamers: list[Contribution] = r.get("dreamers", [])
+        for i, d in enumerate(dreamers[:8]):
+            color = GOLD if d.realm == 1 else TEAL
+            text(screen, f"{d.name:>20}  painted {d.painted:6d}  cleansed {d.cleansed:5d}  "
+                 f"revived {d.revived}  awakened {d.awakenings}", 26, (cx, 150 + i * 26), color,
+                 center=True)
         self._plot(screen, pygame.Rect(cx - 300, 370, 600, 120), r.get("meter_history", []))
         level = r.get("level")
         if level is not None and outcome.won:

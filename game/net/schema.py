@@ -5,7 +5,10 @@ string-keyed maps). `decode()` checks every message against this table, so the r
 program only ever sees well-formed values; anything else raises `ProtocolError`, the
 protocol's one error type, carrying the close code to answer with.
 
-Imports msgpack and nothing from the game but its version.
+Records nested in messages are declared here field by field and decode to the NamedTuples
+of `game.net.records`.
+
+Imports msgpack and game.net.records.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ from enum import IntEnum
 from typing import Any
 
 import msgpack
+
+from game.net.records import (
+    Contribution,
+    EventRecord,
+    LobbyPlayer,
+    MeRecord,
+    RiftRecord,
+    RoomEntry,
+)
 
 __all__ = [
     "MAX_DEPTH",
@@ -113,7 +125,9 @@ class Field:
     """One positional field: `kind` is int, float, bool, str, bytes, list, or any (only
     in server messages whose payload is checked by its own reader). Numbers must lie in
     [lo, hi]; str, bytes and list lengths in [0, size]; a list's items match `item`
-    (a Field) or, for a list of records, `items` (Fields, one per position)."""
+    (a Field) or, for a list of records, `items` (Fields, one per position). `record` is
+    the NamedTuple a checked record becomes: for `items`, each item; for `item`, the
+    whole list (then it must have exactly one value per record field)."""
 
     name: str
     kind: str
@@ -123,6 +137,7 @@ class Field:
     item: Field | None = None
     items: tuple[Field, ...] = ()
     nullable: bool = False
+    record: Any = None
 
     def check(self, value: Any, where: str) -> Any:
         """Return `value` if it fits this field, else raise ProtocolError(BAD_MESSAGE)."""
@@ -159,15 +174,22 @@ class Field:
                 raise ProtocolError(CloseCode.BAD_MESSAGE,
                                     f"{where}.{self.name}: longer than {self.size} bytes")
         elif k == "list":
-            if type(value) is not list:
+            if not isinstance(value, (list, tuple)):
                 raise self._wrong_type(value, where)
             if len(value) > self.size:
                 raise ProtocolError(CloseCode.BAD_MESSAGE,
                                     f"{where}.{self.name}: more than {self.size} items")
             if self.item is not None:
                 value = [self.item.check(v, f"{where}.{self.name}[]") for v in value]
+                if self.record is not None:
+                    if len(value) != len(self.record._fields):
+                        raise ProtocolError(CloseCode.BAD_MESSAGE,
+                                            f"{where}.{self.name}: expected "
+                                            f"{len(self.record._fields)} values")
+                    value = self.record(*value)
             elif self.items:
-                value = [_record(self.items, v, f"{where}.{self.name}[]") for v in value]
+                value = [_record(self.items, v, f"{where}.{self.name}[]", self.record)
+                         for v in value]
         return value
 
 
@@ -181,11 +203,12 @@ def _range(where: str, f: Field, value: float) -> ProtocolError:
                          f"{where}.{f.name}: {value!r} outside {f.lo:g}..{f.hi:g}")
 
 
-def _record(fields: Sequence[Field], value: Any, where: str) -> list[Any]:
-    if type(value) is not list or len(value) != len(fields):
+def _record(fields: Sequence[Field], value: Any, where: str, record: Any) -> Any:
+    if not isinstance(value, (list, tuple)) or len(value) != len(fields):
         raise ProtocolError(CloseCode.BAD_MESSAGE,
                             f"{where}: expected a record of {len(fields)} values")
-    return [f.check(v, where) for f, v in zip(fields, value, strict=True)]
+    checked = [f.check(v, where) for f, v in zip(fields, value, strict=True)]
+    return record(*checked) if record is not None else checked
 
 
 def i(name: str, lo: int, hi: int, nullable: bool = False) -> Field:
@@ -209,8 +232,9 @@ def raw(name: str, size: int, nullable: bool = False) -> Field:
 
 
 def lst(name: str, size: int, item: Field | None = None, items: Sequence[Field] = (),
-        nullable: bool = False) -> Field:
-    return Field(name, "list", size=size, item=item, items=tuple(items), nullable=nullable)
+        nullable: bool = False, record: Any = None) -> Field:
+    return Field(name, "list", size=size, item=item, items=tuple(items), nullable=nullable,
+                 record=record)
 
 
 U16, U32 = 65535, 2**32 - 1
@@ -251,14 +275,14 @@ _SPECS: tuple[Spec, ...] = (
     Spec(Kind.WELCOME, (i("version", 0, U16), i("player", 0, U16), s("server", 64))),
     Spec(Kind.ROOM_LIST, (lst("rooms", 256, items=(
         s("code", CODE), s("host", NAME), s("level", 64), i("dreamers", 0, 8),
-        i("max_dreamers", 1, 8), b("locked"), b("playing"))),)),
+        i("max_dreamers", 1, 8), b("locked"), b("playing")), record=RoomEntry),)),
     Spec(Kind.JOINED, (s("code", CODE), s("token", 64), i("player", 0, U16), b("host"),
                        b("spectator"))),
     Spec(Kind.LOBBY, (s("code", CODE), s("level", 64), s("title", 64), i("hazard", 1, 5),
                       i("max_dreamers", 1, 8), i("state", 0, 2), lst("players", 64, items=(
                           i("player", 0, U16), s("name", NAME), i("realm", 1, 2),
                           i("role", 1, 3), b("ready"), b("bot"), b("host"), b("spectator"),
-                          i("latency_ms", 0, U16), i("dreamer", 0, U16)))),
+                          i("latency_ms", 0, U16), i("dreamer", 0, U16)), record=LobbyPlayer)),
          "the room's roster; state 0 lobby, 1 playing, 2 between retreats"),
     Spec(Kind.MATCH_START, (s("level", 64), i("hazard", 1, 5), i("night_ticks", 1, U32),
                             i("tick_rate", 1, 120), i("dreamer", 0, U16),
@@ -273,10 +297,11 @@ _SPECS: tuple[Spec, ...] = (
                          lst("events", 512, items=(
                              i("kind", 0, 255), i("entity", -1, U16), i("x", -(2**20), 2**20),
                              i("y", -(2**20), 2**20), f("value", -1e9, 1e9),
-                             i("other", -1, U16))),
-                         lst("me", 8, item=i("v", -(2**20), 2**20), nullable=True),
-                         lst("rifts", 64, items=(i("index", 0, 255), i("flags", 0, 3),
-                                                 i("progress", 0, 255)))),
+                             i("other", -1, U16)), record=EventRecord),
+                         lst("me", 8, item=i("v", -(2**20), 2**20), nullable=True,
+                             record=MeRecord),
+                         lst("rifts", 64, items=(i("rift", 0, 255), i("flags", 0, 3),
+                                                 i("progress", 0, 255)), record=RiftRecord)),
          "what changed since this client's last snapshot (see snapshot.py)"),
     Spec(Kind.CHAT_MSG, (i("player", 0, U16), s("name", NAME), s("text", TEXT))),
     Spec(Kind.EMOTE_MSG, (i("player", 0, U16),)),
@@ -288,7 +313,8 @@ _SPECS: tuple[Spec, ...] = (
                           lst("dreamers", 16, items=(
                               i("dreamer", 0, U16), s("name", NAME), i("realm", 1, 2),
                               i("role", 1, 3), i("painted", 0, U32), i("cleansed", 0, U32),
-                              i("revived", 0, U32), i("awakenings", 0, U32))),
+                              i("revived", 0, U32), i("awakenings", 0, U32)),
+                              record=Contribution),
                           s("next_level", 64)),
          "coverage permille: sanctuary dream, rest dream, mosaic, nightmare, unformed"),
     Spec(Kind.ERROR, (i("code", 0, U16), s("text", TEXT)),
@@ -297,6 +323,21 @@ _SPECS: tuple[Spec, ...] = (
 )
 
 _BY_CODE: dict[int, Spec] = {sp.kind.value: sp for sp in _SPECS}
+
+
+def _check_records() -> None:
+    """Every declared record's NamedTuple names its fields as the table does."""
+    for sp in _SPECS:
+        for fd in sp.fields:
+            if fd.record is None:
+                continue
+            names = [x.name for x in fd.items] if fd.items else None
+            if names is not None and list(fd.record._fields) != names:
+                raise AssertionError(f"{sp.kind.name}.{fd.name}: {fd.record.__name__} "
+                                     f"fields {fd.record._fields} != {names}")
+
+
+_check_records()
 
 
 def spec_of(kind: Kind) -> Spec:
@@ -379,12 +420,28 @@ def messages_markdown() -> str:
 
 def describe() -> list[tuple[str, int, str, list[str]]]:
     """(name, code, doc, field descriptions) for every message: the protocol's own docs."""
-    out = []
-    for sp in _SPECS:
-        fields = []
-        for fd in sp.fields:
-            rng = f" {fd.lo:g}..{fd.hi:g}" if fd.kind in ("int", "float") else ""
-            size = f" <= {fd.size}" if fd.kind in ("str", "bytes", "list") else ""
-            fields.append(f"{fd.name}: {fd.kind}{rng}{size}{' or nil' if fd.nullable else ''}")
-        out.append((sp.kind.name, sp.kind.value, sp.doc, fields))
-    return out
+    return [(sp.kind.name, sp.kind.value, sp.doc, [_describe(fd) for fd in sp.fields])
+            for sp in _SPECS]
+
+
+def _describe(fd: Field) -> str:
+    """One field as PROTOCOL.md lists it, records spelled out field by field."""
+    if fd.kind == "int":
+        what = f"int {int(fd.lo)}..{int(fd.hi)}"
+    elif fd.kind == "float":
+        what = f"float {fd.lo:g}..{fd.hi:g}"
+    elif fd.kind in ("str", "bytes"):
+        what = f"{fd.kind} <= {fd.size}"
+    elif fd.kind == "list":
+        what = f"list <= {fd.size}"
+        if fd.items:
+            what += " of [" + ", ".join(_describe(x) for x in fd.items) + "]"
+        elif fd.item is not None:
+            what += " of " + _describe(fd.item).split(": ", 1)[1]
+            if fd.record is not None:
+                what = (f"list of exactly {len(fd.record._fields)}: ["
+                        + ", ".join(fd.record._fields) + "], each "
+                        + _describe(fd.item).split(": ", 1)[1])
+    else:
+        what = fd.kind
+    return f"{fd.name}: {what}{' or nil' if fd.nullable else ''}"

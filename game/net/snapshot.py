@@ -33,7 +33,9 @@ import msgpack
 import numpy as np
 import numpy.typing as npt
 
+from game.net.records import CadreStatus, DreamerStatus, EventRecord, MeRecord, RiftFlags
 from game.net.schema import CloseCode, ProtocolError
+from game.sim.entities import Dreamer
 from game.sim.events import Event, EventKind
 from game.sim.grid import CHUNK
 from game.sim.motion import POSITION_SCALE, VELOCITY_SCALE
@@ -94,13 +96,13 @@ def world_entities(world: World) -> dict[int, EntityState]:
     tick = world.tick
     out: dict[int, EntityState] = {}
     for d in world.dreamers.values():
-        status = (1 if d.asleep else 0) | (2 if d.distorted(tick) else 0) | (
-            4 if tick < d.stagger_until else 0)
+        status = _dreamer_status(d, tick)
         out[d.id] = EntityState(EntityKind.DREAMER, d.realm, d.role, _q(d.pos[0]), _q(d.pos[1]),
                                 status)
     for c in world.cadre.values():
-        status = (1 if c.hijack is not None else 0) | (2 if c.slowed else 0) | (
-            4 if c.awaken > 0 else 0)
+        status = int((CadreStatus.HIJACKING if c.hijack is not None else 0)
+                     | (CadreStatus.SLOWED if c.slowed else 0)
+                     | (CadreStatus.AWAKENING if c.awaken > 0 else 0))
         kind = EntityKind.ETHAN if c.is_ethan else EntityKind.CADRE
         out[c.id] = EntityState(kind, 0, 0, _q(c.pos[0]), _q(c.pos[1]), status)
     for b in world.beacons:
@@ -112,7 +114,8 @@ def world_rifts(world: World) -> dict[int, tuple[int, int]]:
     """index -> (flags: 1 open, 2 sealed; seal progress 0..255)."""
     out = {}
     for r in world.rifts:
-        flags = (1 if r.open(world.tick) else 0) | (2 if r.sealed else 0)
+        flags = int((RiftFlags.OPEN if r.open(world.tick) else 0)
+                    | (RiftFlags.SEALED if r.sealed else 0))
         prog = 255 if r.sealed else min(255, round(255 * r.progress / max(r.seal_ticks, 1)))
         out[r.index] = (flags, prog)
     return out
@@ -122,23 +125,26 @@ def world_meters(world: World) -> list[int]:
     return [round(m.value * 100) for m in world.meters.values()]
 
 
-def me_of(world: World, dreamer: int) -> list[int] | None:
-    """The own dreamer's exact state, for prediction: x, y (1/8 px), vx, vy (1/4 px/s),
-    inspiration (tenths), ticks until ability and shove are ready, status."""
+def _dreamer_status(d: Dreamer, tick: int) -> int:
+    return int((DreamerStatus.ASLEEP if d.asleep else 0)
+               | (DreamerStatus.DISTORTED if d.distorted(tick) else 0)
+               | (DreamerStatus.STAGGERED if tick < d.stagger_until else 0))
+
+
+def me_of(world: World, dreamer: int) -> MeRecord | None:
+    """The own dreamer's exact state, for prediction (see MeRecord)."""
     d = world.dreamers.get(dreamer)
     if d is None:
         return None
     tick = world.tick
-    status = (1 if d.asleep else 0) | (2 if d.distorted(tick) else 0) | (
-        4 if tick < d.stagger_until else 0)
-    return [round(d.pos[0] * POSITION_SCALE), round(d.pos[1] * POSITION_SCALE),
-            round(d.vel[0] * VELOCITY_SCALE), round(d.vel[1] * VELOCITY_SCALE),
-            round(d.inspiration * 10), max(d.ability_ready - tick, 0),
-            max(d.shove_ready - tick, 0), status]
+    return MeRecord(round(d.pos[0] * POSITION_SCALE), round(d.pos[1] * POSITION_SCALE),
+                    round(d.vel[0] * VELOCITY_SCALE), round(d.vel[1] * VELOCITY_SCALE),
+                    round(d.inspiration * 10), max(d.ability_ready - tick, 0),
+                    max(d.shove_ready - tick, 0), _dreamer_status(d, tick))
 
 
-def event_record(e: Event) -> list[Any]:
-    return [int(e.kind), e.entity, round(e.x), round(e.y), float(e.value), e.other]
+def event_record(e: Event) -> EventRecord:
+    return EventRecord(int(e.kind), e.entity, round(e.x), round(e.y), float(e.value), e.other)
 
 
 class ChunkClock:
@@ -341,7 +347,7 @@ class Mirror:
         self.entities = {e[0]: EntityState(*e[1:]) for e in ents}
         self.meters: list[int] = list(meters)
         self.rifts: dict[int, tuple[int, int]] = {r[0]: (r[1], r[2]) for r in rifts}
-        self.me: list[int] | None = None
+        self.me: MeRecord | None = None
         self.ack = 0
         self.dirty: set[int] = set(range(cx * cy))
         """chunks whose paint changed since the renderer last looked (it clears this)"""

@@ -6,6 +6,7 @@ import math
 from collections import deque
 
 from game.client.predict import Interpolator, Predictor
+from game.net.records import MeRecord
 from game.net.snapshot import me_of
 from game.sim import Intent, Realm, Role, World
 from tests.conftest import QUIET, level_from, open_rows
@@ -53,7 +54,7 @@ def test_a_server_side_surprise_is_corrected_and_smoothed() -> None:
     for seq in range(1, 11):
         pred.input(seq, (1.0, 0.0))
     # the server says we were shoved: at seq 5 we stood 30 px lower
-    err = pred.reconcile(5, [200 * 8, 230 * 8, 0, 0, 1000, 0, 0, 0])
+    err = pred.reconcile(5, MeRecord(200 * 8, 230 * 8, 0, 0, 1000, 0, 0, 0))
     assert err > 20
     assert pred.position[1] == 230.0
     shown = pred.display[1]

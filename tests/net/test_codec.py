@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from game.net.records import Buttons, LobbyPlayer, input_values, intent_of
 from game.net.schema import (
     MAX_DEPTH,
     CloseCode,
@@ -20,8 +21,10 @@ from game.net.schema import (
     decode,
     describe,
     encode,
+    messages_markdown,
     spec_of,
 )
+from game.sim.intent import Intent
 
 
 def value_for(f: Field) -> st.SearchStrategy[Any]:
@@ -36,11 +39,16 @@ def value_for(f: Field) -> st.SearchStrategy[Any]:
         base = st.text(max_size=min(f.size, 40))
     elif f.kind == "bytes":
         base = st.binary(max_size=min(f.size, 64))
+    elif f.item is not None and f.record is not None:  # a record packed as a flat list
+        n = len(f.record._fields)
+        base = st.lists(value_for(f.item), min_size=n, max_size=n).map(
+            lambda v, r=f.record: r(*v))
     elif f.item is not None:
         base = st.lists(value_for(f.item), max_size=min(f.size, 4))
     else:
-        base = st.lists(st.tuples(*(value_for(x) for x in f.items)).map(list),
-                        max_size=min(f.size, 3))
+        record = f.record or (lambda *v: list(v))
+        base = st.lists(st.tuples(*(value_for(x) for x in f.items)).map(
+            lambda v, r=record: r(*v)), max_size=min(f.size, 3))
     return st.none() | base if f.nullable else base
 
 
@@ -117,3 +125,27 @@ def test_every_message_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "game" / "net" / "PROTOCOL.md").read_text()
     for name, code, _, _fields in describe():
         assert f"`{name}` ({code})" in doc
+    # the message list is the table, rendered: regenerate it with messages_markdown()
+    assert doc.split("## Messages\n", 1)[1] == messages_markdown()
+
+
+def test_records_decode_to_their_named_tuples() -> None:
+    players = [LobbyPlayer(7, "Ada", 1, 2, True, False, True, False, 12, 3)]
+    data = encode(Kind.LOBBY, {"code": "ABCDE", "level": "x", "title": "X", "hazard": 1,
+                               "max_dreamers": 4, "state": 0, "players": players})
+    got = decode(data)["players"][0]
+    assert isinstance(got, LobbyPlayer) and got == players[0]
+    assert got.dreamer == 3 and got.host and not got.bot
+    # a tuple packs as the same array a list would
+    as_list = encode(Kind.LOBBY, {"code": "ABCDE", "level": "x", "title": "X", "hazard": 1,
+                                  "max_dreamers": 4, "state": 0, "players": [list(players[0])]})
+    assert as_list == data
+
+
+def test_an_input_round_trips_through_its_codec() -> None:
+    intent = Intent(move=(0.6, -0.8), aim=(10.0, -4.0), paint=True, shove=True, ping=2)
+    msg = decode(encode(Kind.INPUT, input_values(9, intent)))
+    assert msg["seq"] == 9 and msg["buttons"] == Buttons.PAINT | Buttons.SHOVE
+    back = intent_of((msg["move_x"], msg["move_y"]), (msg["aim_x"], msg["aim_y"]),
+                     msg["buttons"], msg["ping"])
+    assert back == intent
