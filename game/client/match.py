@@ -291,8 +291,8 @@ class MatchScene:
 
     def _message(self, now: float) -> str:
         if self.online.chat:
-            name, text = self.online.chat[-1]
-            return f"{name}: {text}" if name else text
+            line = self.online.chat[-1]
+            return f"{line.name}: {line.text}" if line.name else line.text
         if now - self.opened < 6 and self.m.level.goal:
             return self.m.level.goal
         return ""

@@ -25,13 +25,23 @@ from game.sim.events import EventKind
 from game.sim.level import Level
 from game.sim.motion import POSITION_SCALE
 
-__all__ = ["Effect", "Online"]
+__all__ = ["ChatLine", "Effect", "Online"]
 
 _EFFECT_KINDS = {EventKind.PING, EventKind.BURST, EventKind.DISTORTED, EventKind.AWAKENED,
                  EventKind.RIFT_SEALED, EventKind.HIJACK, EventKind.RALLY, EventKind.BEACON,
                  EventKind.SHOVE, EventKind.ASLEEP, EventKind.REVIVED,
                  EventKind.ETHAN_DRIVEN_OUT, EventKind.RIFT_OPENED, EventKind.ETHAN_ARRIVED,
                  EventKind.METER_WARNING, EventKind.VICTORY, EventKind.FRACTURE}
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """A chat message or an emote as shown: who (empty for the game's own lines), what, and
+    when it arrived (time.monotonic()), so the screen can let it fade."""
+
+    name: str
+    text: str
+    at: float
 
 
 @dataclass
@@ -76,7 +86,11 @@ class Online:
         self.results: dict[str, Any] | None = None
         self.error: str = ""
         self.notice: str = ""
-        self.chat: deque[tuple[str, str]] = deque(maxlen=8)
+        self.chat: deque[ChatLine] = deque(maxlen=8)
+        self.reconnecting = 0
+        """0 while connected; n while the link is trying to come back for the n-th time
+        (the match screen shows "connection lost, reconnecting (n)..." over the frozen
+        match)"""
 
     def pump(self) -> list[str]:
         """Take what arrived; returns the names of what happened ('joined', 'lobby',
@@ -145,10 +159,11 @@ class Online:
                 self.results["level"] = self.match.level
             return "end"
         if k is Kind.CHAT_MSG:
-            self.chat.append((msg["name"], msg["text"]))
+            self.chat.append(ChatLine(msg["name"], msg["text"], time.monotonic()))
             return "chat"
         if k is Kind.EMOTE_MSG:
-            self.chat.append(("", f"{self._name_of(msg['player'])} says: together!"))
+            self.chat.append(ChatLine("", f"{self._name_of(msg['player'])} says: together!",
+                                      time.monotonic()))
             return "chat"
         if k is Kind.ERROR:
             self.notice = msg["text"]
