@@ -46,6 +46,8 @@ class Settings:
     fullscreen: bool = False
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
     last_server: str = "ws://127.0.0.1:8765"
+    hints: bool = True
+    """show the first night's teaching prompts"""
 
     @classmethod
     def load(cls) -> Settings:
@@ -64,6 +66,7 @@ class Settings:
             if isinstance(keys, dict):
                 s.keys.update({k: str(v) for k, v in keys.items() if k in DEFAULT_KEYS})
             s.last_server = str(raw.get("last_server", s.last_server))[:200]
+            s.hints = bool(raw.get("hints", s.hints))
             return s
         except (OSError, ValueError, TypeError) as e:
             log.warning("ignoring unreadable settings %s: %s", path, e)
