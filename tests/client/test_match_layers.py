@@ -13,16 +13,16 @@ import pygame
 import pytest
 
 from game.client.app import App
+from game.client.match import MatchScene
 from game.net.records import Buttons
 from game.net.schema import Kind
 from tests.client.conftest import click, frames, key, run_until, typed
 
 
 @pytest.fixture
-def match(app: App, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def match(app: App, monkeypatch: pytest.MonkeyPatch) -> Iterator[MatchScene]:
     """The match scene of a solo night with one ally, reached by a key on the story card;
     every message the client sends is recorded in `app.sent`."""
-    from game.client.match import MatchScene
     from game.client.scenes import StoryScene, start_solo
 
     story = run_until(app, start_solo(app, "first-retreat", 1, 1),
@@ -67,7 +67,7 @@ def wait_inputs(app: App, n: int) -> list[dict[str, Any]]:
     return inputs(app)[start:]
 
 
-def test_chat_is_typed_without_moving_the_dreamer(app: App, match: Any,
+def test_chat_is_typed_without_moving_the_dreamer(app: App, match: MatchScene,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     hold_w(monkeypatch)
     assert all(v["move_y"] < 0 for v in wait_inputs(app, 3))  # W walks up
@@ -83,12 +83,11 @@ def test_chat_is_typed_without_moving_the_dreamer(app: App, match: Any,
     assert match._message(time.monotonic() + 7) != f"{name}: wave!"  # toasts expire
     frames(app, key(pygame.K_RETURN), typed("never mind"), key(pygame.K_ESCAPE))
     assert not match.overlay.chat.active
-    assert (Kind.CHAT, {"text": "never mind"}) not in app.sent  # type: ignore[attr-defined]
+    assert (Kind.CHAT, {"text": "never mind"}) not in app.sent
 
 
-def test_escape_pauses_the_player_not_the_night(app: App, match: Any,
+def test_escape_pauses_the_player_not_the_night(app: App, match: MatchScene,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from game.client.match import MatchScene
     from game.client.scenes import SettingsScene, TitleScene
 
     hold_w(monkeypatch)
@@ -132,7 +131,8 @@ def test_escape_pauses_the_player_not_the_night(app: App, match: Any,
     assert app.online is None
 
 
-def test_f1_or_question_mark_shows_the_rules_and_the_bound_keys(app: App, match: Any) -> None:
+def test_f1_or_question_mark_shows_the_rules_and_the_bound_keys(app: App,
+                                                                 match: MatchScene) -> None:
     from game.client.overlay import help_layout
     from game.client.rules import RULES
 
@@ -150,7 +150,7 @@ def test_f1_or_question_mark_shows_the_rules_and_the_bound_keys(app: App, match:
     assert not match.overlay.help and match.overlay.pause is None
 
 
-def test_no_input_is_sent_while_reconnecting(app: App, match: Any) -> None:
+def test_no_input_is_sent_while_reconnecting(app: App, match: MatchScene) -> None:
     assert app.online is not None
     wait_inputs(app, 2)
     app.online.reconnecting = 2
@@ -162,7 +162,7 @@ def test_no_input_is_sent_while_reconnecting(app: App, match: Any) -> None:
     wait_inputs(app, 2)
 
 
-def test_paint_still_reaches_the_server(app: App, match: Any,
+def test_paint_still_reaches_the_server(app: App, match: MatchScene,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pygame.mouse, "get_pressed", lambda *a: (True, False, False))
     assert all(Buttons(v["buttons"]) & Buttons.PAINT for v in wait_inputs(app, 3))

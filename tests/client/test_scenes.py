@@ -172,9 +172,10 @@ def test_a_key_can_be_rebound_and_is_saved(app: App, tmp_path: Path) -> None:
 
 
 def test_a_bug_in_a_scene_lands_on_a_message_not_a_traceback(app: App) -> None:
+    from game.client.flow import Scene
     from game.client.scenes import MessageScene
 
-    class Broken:
+    class Broken(Scene):
         def handle(self, ev: Any) -> None:
             pass
 
