@@ -78,13 +78,15 @@ class ChatEntry:
         return None
 
     def draw(self, surface: pygame.Surface, bottom: int, hint: str = "") -> None:
-        """The entry line (or, closed, a hint such as 'Enter to chat') ending at `bottom`."""
+        """The entry line, centred, ending at `bottom` (or, closed, a hint such as
+        'Enter: chat' at the left)."""
         w = surface.get_width()
         if not self.active:
             if hint:
                 text(surface, hint, 22, (16, bottom - 24), MUTED)
             return
-        box = pygame.Rect(12, bottom - 36, min(w - 24, 760), 30)
+        box_w = min(w - 24, 760)
+        box = pygame.Rect((w - box_w) // 2, bottom - 36, box_w, 30)
         shade(surface, box, 220)
         pygame.draw.rect(surface, GOLD, box, 2, border_radius=6)
         shown = f"say: {self.value}_"

@@ -74,6 +74,9 @@ class MatchOverlay:
             return ev.type in (pygame.KEYDOWN, pygame.KEYUP, pygame.MOUSEBUTTONDOWN,
                                pygame.TEXTINPUT)
         if self.pause is not None:
+            if _asks_for_help(ev) and not self.pause.capturing:
+                self.help = True
+                return True
             choice = self.pause.handle(ev)
             if choice is PauseChoice.RESUME:
                 self.pause = None
@@ -100,11 +103,11 @@ class MatchOverlay:
 
     def draw(self, surface: pygame.Surface) -> None:
         """Everything open, over the frame the renderer and the HUD drew."""
-        if self.pause is not None:
-            self.pause.draw(surface)
         if self.help:
             draw_help(surface, self.app.settings.keys)
-        self.chat.draw(surface, surface.get_height() - 40)
+        elif self.pause is not None:
+            self.pause.draw(surface)
+        self.chat.draw(surface, surface.get_height() - 132)
         if self.online.reconnecting > 0:
             draw_reconnecting(surface, self.online.reconnecting)
 
@@ -129,8 +132,8 @@ def help_layout(size: tuple[int, int], keys: Mapping[str, str]
         lh = line_height(fs)
         for what, keys_text in controls(keys):
             lines.append((what, _MARGIN, y, 1))
-            for part in wrap_lines(keys_text, fs, left_w - left_w // 3):
-                lines.append((part, _MARGIN + left_w // 3, y, 2))
+            for part in wrap_lines(keys_text, fs, left_w - left_w * 2 // 5):
+                lines.append((part, _MARGIN + left_w * 2 // 5, y, 2))
                 y += lh
         left_end = y
         y = top
@@ -148,7 +151,7 @@ def help_layout(size: tuple[int, int], keys: Mapping[str, str]
 
 def draw_help(surface: pygame.Surface, keys: Mapping[str, str]) -> None:
     """The controls (as the player bound them) and the rules on one screen."""
-    shade(surface, alpha=225)
+    shade(surface, alpha=235)
     w, h = surface.get_size()
     text(surface, "Controls & rules", 44, (w // 2, 40), GOLD, center=True)
     fs, lines = help_layout((w, h), keys)

@@ -18,6 +18,7 @@ import pygame
 from game.client.flow import Go, Scene, SceneStack
 from game.client.scenes import SettingsScene
 from game.client.ui import GOLD, INK, MUTED, Choice, Menu, shade, text
+from game.net.records import LobbyPlayer
 
 if TYPE_CHECKING:
     from game.client.app import App
@@ -76,6 +77,17 @@ class PauseMenu:
                                  Choice("Leave the retreat", "leave")], top=0, size=40)
         return None
 
+    def leaving_means(self) -> str:
+        """What leaving does to the night, said before the player confirms."""
+        online = self.app.online
+        if online is None or online.local is None:
+            return "Your dreamer stays in the dream, played by an ally bot."
+        roster: list[LobbyPlayer] = (online.lobby or {}).get("players", [])
+        others = [p for p in roster if not p.bot and p.player != online.player]
+        if others:
+            return "You host this retreat: leaving ends it for everyone."
+        return "The night ends here."
+
     def update(self, dt: float) -> None:
         """Run the Settings panel, closing it when it is done."""
         if self.panel is None:
@@ -95,8 +107,7 @@ class PauseMenu:
         w, h = surface.get_size()
         if self.confirm is not None:
             text(surface, "Leave the retreat?", 52, (w // 2, h // 2 - 110), GOLD, center=True)
-            text(surface, "Your dreamer stays in the dream, played by an ally bot.", 26,
-                 (w // 2, h // 2 - 66), MUTED, center=True)
+            text(surface, self.leaving_means(), 26, (w // 2, h // 2 - 66), MUTED, center=True)
             self.confirm.top = h // 2 - 10
             self.confirm.draw(surface)
             return

@@ -82,6 +82,5 @@ def controls_line(keys: Mapping[str, str]) -> str:
                                                   "shove", "chat")}
     moves = [k["up"], k["left"], k["down"], k["right"]]
     move = "".join(moves) if all(len(m) == 1 for m in moves) else "/".join(moves)
-    return (f"move {move}   paint: left mouse   "
-            f"ability: {k['ability']}   shove: {k['shove']}   chat: {k['chat']}   "
-            "controls & rules: F1")
+    return " · ".join((f"move {move}", "paint: left mouse", f"ability: {k['ability']}",
+                       f"shove: {k['shove']}", f"chat: {k['chat']}", "controls & rules: F1"))

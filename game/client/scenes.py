@@ -20,7 +20,7 @@ from game.client.chat import ChatEntry, line_text
 from game.client.flow import BACK, Go, Over, Place, Scene, Step
 from game.client.link import Link
 from game.client.online import Online
-from game.client.rules import controls_line
+from game.client.rules import controls_line, key_label
 from game.client.settings import SIZES
 from game.client.ui import (
     BG,
@@ -127,10 +127,6 @@ class TitleScene(Scene):
         self.menu.draw(screen)
 
 
-def _level_names() -> list[str]:
-    return [lv.name for lv in campaign()]
-
-
 def _level_titles() -> dict[str, str]:
     return {lv.name: lv.title for lv in campaign()}
 
@@ -146,7 +142,8 @@ class SoloScene(Scene):
     def __init__(self, app: App) -> None:
         super().__init__()
         self.app = app
-        self.menu = Menu([Choice("Retreat", "level", _level_names()),
+        self.levels = _level_titles()
+        self.menu = Menu([Choice("Retreat", "level", list(self.levels.values())),
                           Choice("Ally bots", "allies", ["1", "2", "3"], 0),
                           Choice("Hazard", "hazard", ["1", "2", "3", "4", "5"], 0),
                           Choice("Begin the night", "go"), Choice("Back", "back")], top=260)
@@ -155,7 +152,8 @@ class SoloScene(Scene):
         choice = self.menu.handle(ev)
         if choice == "go":
             c = {ch.key: ch.value for ch in self.menu.choices}
-            self.next = start_solo(self.app, c["level"], int(c["allies"]), int(c["hazard"]))
+            level = next(n for n, t in self.levels.items() if t == c["level"])
+            self.next = start_solo(self.app, level, int(c["allies"]), int(c["hazard"]))
         elif choice == "back" or _escape(ev):
             self.next = BACK
 
@@ -196,7 +194,8 @@ class HostScene(Scene):
     def __init__(self, app: App) -> None:
         super().__init__()
         self.app = app
-        self.menu = Menu([Choice("Retreat", "level", ["campaign", *_level_names()]),
+        self.levels = {"": "the whole campaign", **_level_titles()}
+        self.menu = Menu([Choice("Retreat", "level", list(self.levels.values())),
                           Choice("Dreamers", "max", ["2", "3", "4", "5", "6", "7", "8"], 2),
                           Choice("Hazard", "hazard", ["1", "2", "3", "4", "5"]),
                           Choice("Ally bots fill empty seats", "fill", ["yes", "no"]),
@@ -223,7 +222,7 @@ class HostScene(Scene):
         link = Link()
         online = Online(link)
         link.start_local(public=True, port=8765)
-        level = "" if c["level"] == "campaign" else c["level"]
+        level = next(n for n, t in self.levels.items() if t == c["level"])
         password = self.password.value
 
         async def create(remote: Remote) -> Message:
@@ -492,7 +491,7 @@ class KeysScene(Scene):
 
     def _menu(self) -> Menu:
         keys = self.app.settings.keys
-        items = [Choice(f"{action.replace('_', ' ')}: {key}", action)
+        items = [Choice(f"{action.replace('_', ' ')}: {key_label(key)}", action)
                  for action, key in keys.items()]
         menu = Menu([*items, Choice("Done", "done")], top=120, size=26)
         old = getattr(self, "menu", None)
@@ -783,7 +782,7 @@ class ResultsScene(Scene):
     the story after a won retreat, and what comes next: the room's host continues (or plays
     again, or goes back to the menu), the others wait for the host.
 
-    Everything between the title and the buttons scrolls (wheel, arrows, Page Up/Down)
+    The column between the title and what-comes-next scrolls (wheel, arrows, Page Up/Down)
     when it does not fit the window; the text wraps to its width."""
 
     def __init__(self, app: App, online: Online) -> None:
@@ -869,19 +868,29 @@ class ResultsScene(Scene):
         return self
 
     # ------------------------------------------------------------------ layout
-    def frame(self, size: tuple[int, int]) -> tuple[pygame.Rect, pygame.Rect, int]:
-        """(title area, the scrolling viewport, the menu's top) for a window of `size`."""
+    def _font_size(self, h: int) -> int:
+        return min(max(round(26 * h / 720), 18), 32)
+
+    def _next_lines(self, w: int, h: int) -> list[str]:
+        return wrap_lines(self.what_next(), self._font_size(h), min(w - 48, 1000))
+
+    def frame(self, size: tuple[int, int]
+              ) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect, int]:
+        """(title area, the scrolling column's viewport, the what-comes-next lines, the
+        menu's top) for a window of `size`: what comes next never scrolls away."""
         w, h = size
         title_h = max(56, h * 84 // 720)
         menu_h = (len(self.menu.choices) - 1) * int(self.menu.size * 1.3) + self.menu.size
         menu_top = h - menu_h - 6 + self.menu.size // 2
-        view = pygame.Rect(0, title_h + 4, w, menu_top - self.menu.size // 2 - 12 - title_h)
-        return pygame.Rect(0, 0, w, title_h), view, menu_top
+        next_h = len(self._next_lines(w, h)) * line_height(self._font_size(h))
+        nxt = pygame.Rect(0, menu_top - self.menu.size // 2 - 10 - next_h, w, next_h)
+        view = pygame.Rect(0, title_h + 4, w, nxt.top - 10 - title_h - 4)
+        return pygame.Rect(0, 0, w, title_h), view, nxt, menu_top
 
     def blocks(self, size: tuple[int, int]) -> list[Block]:
         """The column's pieces for a window of `size`, top to bottom, none overlapping."""
         w, h = size
-        fs = min(max(round(26 * h / 720), 18), 32)
+        fs = self._font_size(h)
         lh = line_height(fs)
         col = min(w - 48, 1000)
         x0 = (w - col) // 2
@@ -906,8 +915,8 @@ class ResultsScene(Scene):
 
         r = self.r
         cov = r.get("coverage", [0, 0, 0, 0, 0])
-        para("score", f"score {r.get('score', 0)}   mosaic {cov[2] / 10:.0f}%   rifts sealed "
-             f"{r.get('rifts_sealed', 0)}/{r.get('rifts', 0)}   cadre awakened "
+        para("score", f"score {r.get('score', 0)} · mosaic {cov[2] / 10:.0f}% · rifts sealed "
+             f"{r.get('rifts_sealed', 0)}/{r.get('rifts', 0)} · cadre awakened "
              f"{r.get('awakened', 0)}", INK)
         dreamers: list[Contribution] = r.get("dreamers", [])
         if dreamers:
@@ -918,13 +927,12 @@ class ResultsScene(Scene):
         level = r.get("level")
         if level is not None and self.outcome.won and level.story_after:
             para("story", level.story_after, MUTED)
-        para("next", self.what_next(), TEAL)
         return out
 
     def draw(self, screen: pygame.Surface) -> None:
         _backdrop(screen, self.t)
         w, h = screen.get_size()
-        title, view, menu_top = self.frame((w, h))
+        title, view, nxt, menu_top = self.frame((w, h))
         won = self.outcome.won
         text(screen, _TITLES.get(self.outcome, ""), min(60, title.h - 8), title.center,
              GOLD if won else WARN, center=True)
@@ -946,6 +954,10 @@ class ResultsScene(Scene):
                 hint = "more below: wheel or arrows"
                 text(screen, hint, 20, (w - 16 - font(20).size(hint)[0], title.bottom - 20),
                      MUTED)
+        fs = self._font_size(h)
+        for i, line in enumerate(self._next_lines(w, h)):
+            text(screen, line, fs, (w // 2, nxt.y + i * line_height(fs) + fs // 2), TEAL,
+                 center=True)
         self.menu.top = menu_top
         self.menu.draw(screen)
 

@@ -110,6 +110,10 @@ def test_escape_pauses_the_player_not_the_night(app: App, match: MatchScene,
     assert match.overlay.help
     frames(app, key(pygame.K_F1))
     assert not match.overlay.help and match.overlay.pause is pause
+    frames(app, key(pygame.K_SLASH, "?"))  # the help key works from the pause menu too
+    assert match.overlay.help
+    frames(app, key(pygame.K_ESCAPE))
+    assert not match.overlay.help and match.overlay.pause is pause
 
     frames(app, key(pygame.K_ESCAPE))  # Escape resumes
     assert match.overlay.pause is None

@@ -45,16 +45,16 @@ def test_results_lay_out_without_overlap_and_scroll_to_the_end(app: App,
     screen = pygame.display.set_mode(size)
     scene = ResultsScene(app, online)
     scene.draw(screen)
-    title, view, _ = scene.frame(size)
+    title, view, nxt, _ = scene.frame(size)
     blocks = scene.blocks(size)
-    assert [b.kind for b in blocks] == ["score", "dreamers", "meters", "story", "next"]
+    assert [b.kind for b in blocks] == ["score", "dreamers", "meters", "story"]
     for a, b in itertools.pairwise(blocks):
         assert a.rect.bottom <= b.rect.top, (a.kind, b.kind)
     for b in blocks:
         assert b.rect.left >= 0 and b.rect.right <= size[0]
-    assert title.bottom <= view.top
+    assert title.bottom <= view.top and view.bottom <= nxt.top and nxt.height > 0
     for r in scene.menu.rects:  # the buttons lie below the column, inside the window
-        assert view.bottom <= r.inflate(0, -4).top and r.bottom <= size[1]
+        assert nxt.bottom <= r.inflate(0, -4).top and r.bottom <= size[1]
         assert r.left >= 0 and r.right <= size[0]
     for upper, lower in itertools.pairwise(scene.menu.rects):
         assert upper.inflate(0, -4).bottom <= lower.inflate(0, -4).top
