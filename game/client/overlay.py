@@ -7,7 +7,8 @@ scene asks it first, lets the dreamer stand still while `still` is true, and cal
 `draw()` last. Every sheet fits any window size in Settings (the text shrinks before it
 would spill).
 
-Imports pygame and game.client's ui, rules, chat, pause, online and link (no match).
+Imports pygame, game.net.schema and game.client's ui, rules, chat and pause (never the
+match scene).
 """
 
 from __future__ import annotations

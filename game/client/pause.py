@@ -4,8 +4,8 @@ A match is online, so nothing stops underneath: the pause menu is drawn over the
 match, and the match scene keeps pumping the link (and sends "stand still" inputs) while
 it is open. Settings open as a panel inside the menu; Back or Save there returns to it.
 
-Imports pygame and game.client's flow, ui and scenes (for the Settings screen); never
-game.client.match.
+Imports pygame, game.net.records and game.client's flow, ui and scenes (for the Settings
+screen); never game.client.match.
 """
 
 from __future__ import annotations

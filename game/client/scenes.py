@@ -5,7 +5,8 @@ Every scene is a `game.client.flow.Scene`: its update answers where to go next. 
 is a place (`Go(Place.MATCH)`) the App builds, so this module never imports the match
 scene, and the match scene never imports this one.
 
-Imports pygame and the client's flow, ui, rules, chat, link and online modules.
+Imports pygame, game.net, game.retreats, game.sim.events and the client's flow, ui, rules,
+chat, link and online modules.
 """
 
 from __future__ import annotations
