@@ -3,7 +3,7 @@ connecting, lobby, story cards, results, and the message screen every error ends
 
 Every scene is a `game.client.flow.Scene`: its update answers where to go next. The match
 is a place (`Go(Place.MATCH)`) the App builds, so this module never imports the match
-scene, and the match scene never imports this one.
+scene (which reaches the Settings screen here only through its pause menu).
 
 Imports pygame, game.net, game.retreats, game.sim.events and the client's flow, ui, rules,
 chat, link and online modules.
