@@ -4,7 +4,7 @@ A match is online, so nothing stops underneath: the pause menu is drawn over the
 match, and the match scene keeps pumping the link (and sends "stand still" inputs) while
 it is open. Settings open as a panel inside the menu; Back or Save there returns to it.
 
-Imports pygame, game.net.records and game.client's flow, ui and scenes (for the Settings
+Imports pygame and game.client's flow, ui, roster and scenes (for the Settings
 screen); never game.client.match.
 """
 
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import pygame
 
 from game.client.flow import Go, Scene, SceneStack
+from game.client.roster import others
 from game.client.scenes import SettingsScene
 from game.client.ui import GOLD, INK, MUTED, Choice, Menu, shade, text
-from game.net.records import LobbyPlayer
 
 if TYPE_CHECKING:
     from game.client.app import App
@@ -82,9 +82,7 @@ class PauseMenu:
         online = self.app.online
         if online is None or online.local is None:
             return "Your dreamer stays in the dream, played by an ally bot."
-        roster: list[LobbyPlayer] = (online.lobby or {}).get("players", [])
-        others = [p for p in roster if not p.bot and p.player != online.player]
-        if others:
+        if others(online):
             return "You host this retreat: leaving ends it for everyone."
         return "The night ends here."
 

@@ -21,6 +21,7 @@ from game.client.chat import ChatEntry, line_text
 from game.client.flow import BACK, Go, Over, Place, Scene, Step
 from game.client.link import Link
 from game.client.online import Online
+from game.client.roster import is_host, my_line, others, players
 from game.client.rules import controls_line, key_label
 from game.client.settings import SIZES
 from game.client.ui import (
@@ -39,7 +40,7 @@ from game.client.ui import (
     wrap_lines,
     wrapped,
 )
-from game.net.records import Contribution, LobbyPlayer, RoomEntry
+from game.net.records import Contribution, RoomEntry
 from game.net.schema import Kind, Message
 from game.retreats import campaign, load_retreat
 from game.sim.events import Outcome
@@ -568,17 +569,6 @@ _REALMS = ("Sleep Sanctuary", "Rest Zone")
 _ROLES = ("Architect", "Innovator", "Organizer")
 
 
-def _mine(online: Online) -> LobbyPlayer | None:
-    """This player's line in the room's roster."""
-    roster: list[LobbyPlayer] = (online.lobby or {}).get("players", [])
-    return next((p for p in roster if p.player == online.player and not p.bot), None)
-
-
-def _is_host(online: Online) -> bool:
-    mine = _mine(online)
-    return mine.host if mine is not None else online.is_host
-
-
 class LobbyScene(Scene):
     """The room: its code, the addresses friends can use, who is in with their real
     choices, the player's realm and role (sent only when changed), ready, start (the
@@ -599,8 +589,8 @@ class LobbyScene(Scene):
 
     def _menu(self) -> Menu:
         old = getattr(self, "menu", None)
-        self.host = _is_host(self.online)
-        mine = _mine(self.online)
+        self.host = is_host(self.online)
+        mine = my_line(self.online)
         ready = mine.ready if mine is not None else False
         choices = [Choice("Realm", "realm", list(_REALMS)), Choice("Role", "role", list(_ROLES)),
                    Choice("Not ready any more" if ready else "Ready", "ready")]
@@ -622,7 +612,7 @@ class LobbyScene(Scene):
         """Set the selectors from this player's roster line when the server's view of it
         changed (on arrival, or when the server moved the player), and the menu's labels
         from its ready mark and host flag."""
-        mine = _mine(self.online)
+        mine = my_line(self.online)
         self.menu = self._menu()
         if mine is None:
             return
@@ -647,7 +637,7 @@ class LobbyScene(Scene):
             self.shown = (realm, role)
             self.online.link.send(Kind.CHOOSE, {"realm": realm, "role": role})
         if choice == "ready":
-            mine = _mine(self.online)
+            mine = my_line(self.online)
             self.online.link.send(Kind.READY, {"ready": not (mine is not None and mine.ready)})
         elif choice == "start":
             self.online.link.send(Kind.START)
@@ -680,8 +670,7 @@ class LobbyScene(Scene):
                  24, (cx, 124), TEAL, center=True)
         left, col_w = 32, int(w * 0.56)
         y = 150
-        players: list[LobbyPlayer] = lobby.get("players", [])
-        for p in players[:8]:
+        for p in players(self.online)[:8]:
             tags = " ".join(t for t, on in (("host", p.host), ("bot", p.bot),
                                             ("ready", p.ready), ("watching", p.spectator))
                             if on)
@@ -799,7 +788,7 @@ class ResultsScene(Scene):
                 self.next_title = load_retreat(nxt).title
             except Exception:  # an unknown or broken map: its name will do
                 self.next_title = nxt
-        self.host = _is_host(online)
+        self.host = is_host(online)
         self.menu = self._menu()
         self._max_scroll = 0
 
@@ -813,6 +802,8 @@ class ResultsScene(Scene):
         if self.host and not self.started:
             label = f"Continue to {self.next_title}" if self.next_title else "Play again"
             choices.append(Choice(label, "start"))
+        if not self.next_title and not self.started and others(self.online):
+            choices.append(Choice("Back to the room", "room"))  # the room is a lobby again
         choices.append(Choice("Back to the menu", "menu"))
         return Menu(choices, top=0, size=32)
 
@@ -848,6 +839,8 @@ class ResultsScene(Scene):
             self.online.link.send(Kind.START)
             self.started = True
             self.menu = self._menu()
+        elif choice == "room":
+            self.next = LobbyScene(self.app, self.online)
         elif choice == "menu" or _escape(ev):
             self.next = Go(Place.TITLE)
 
@@ -863,7 +856,7 @@ class ResultsScene(Scene):
                 return self.app.error_scene(self.online.error)
             if name == "start":
                 return Go(Place.STORY)
-            if name == "lobby" and _is_host(self.online) != self.host:
+            if name == "lobby" and is_host(self.online) != self.host:
                 self.host = not self.host  # the host left and the room passed it on
                 self.menu = self._menu()
         return self

@@ -22,10 +22,13 @@ from tests.client.conftest import fake_online, key
 
 
 def results(online: Online, *, host: bool, next_level: str, won: bool = True,
-            dreamers: int = 8) -> None:
+            dreamers: int = 8, alone: bool = False) -> None:
+    """MATCH_END values as Online keeps them, for player 1 (Mira), with Liam in the room
+    unless `alone` (then an ally bot)."""
     online.lobby = {"players": [
         LobbyPlayer(1, "Mira", 1, 1, False, False, host, False, 20, 3),
-        LobbyPlayer(2, "Liam", 2, 2, False, False, not host, False, 40, 4)], "state": 2}
+        LobbyPlayer(0 if alone else 2, "Liam", 2, 2, False, alone, not host, False, 40, 4)],
+        "state": 2}
     online.results = {
         "outcome": int(Outcome.SEALED if won else Outcome.FRACTURE), "score": 4210,
         "coverage": [200, 180, 310, 90, 220], "rifts_sealed": 3, "rifts": 4, "awakened": 7,
@@ -109,11 +112,23 @@ def test_a_single_retreat_ends_at_its_results(app: App) -> None:
     from game.client.scenes import ResultsScene
 
     online, link = fake_online()
-    results(online, host=True, next_level="", won=False)
+    results(online, host=True, next_level="", won=False, alone=True)
     scene = ResultsScene(app, online)
     assert labels(scene) == ["Play again", "Back to the menu"]
     assert "again" in scene.what_next()
     assert "story" not in [b.kind for b in scene.blocks((1280, 720))]  # lost: no story after
     scene.handle(key(pygame.K_RETURN))
     assert link.kinds() == [Kind.START]
+
+
+def test_after_a_single_retreat_in_company_the_room_is_a_lobby_again(app: App) -> None:
+    from game.client.scenes import LobbyScene, ResultsScene
+
+    online, link = fake_online()
+    results(online, host=False, next_level="")
+    scene = ResultsScene(app, online)
+    assert labels(scene) == ["Back to the room", "Back to the menu"]
+    scene.handle(key(pygame.K_RETURN))
+    assert isinstance(scene.update(0.1), LobbyScene)
+    assert link.sent == []
 
