@@ -735,23 +735,46 @@ class StoryScene(Scene):
             return Go(Place.MATCH)
         return step
 
-    def draw(self, screen: pygame.Surface) -> None:
-        _backdrop(screen, self.t)
+    def layout(self, size: tuple[int, int]) -> list[tuple[str, int, int, str]]:
+        """The card's lines for a window of `size`: (text, font size, centre y, what), what
+        being title, story, goal, controls or key. The story and the goal take the
+        largest font (30 down to 16) at which they end above the controls."""
         m = self.online.match
         if m is None:
-            return
-        w, h = screen.get_size()
-        cx = w // 2
-        text(screen, m.level.title, 60, (cx, h * 110 // 720), GOLD, center=True)
+            return []
+        w, h = size
         col = min(880, w - 80)
-        y = wrapped(screen, m.level.story_before, 30,
-                    pygame.Rect(cx - col // 2, h * 180 // 720, col, 400))
-        if m.level.goal:
-            y = wrapped(screen, m.level.goal, 30, pygame.Rect(cx - col // 2, y + 16, col, 80),
-                        TEAL)
-        wrapped(screen, controls_line(self.app.settings.keys), 24,
-                pygame.Rect(40, max(y + 16, h - 110), w - 80, 60), INK)
-        text(screen, "press any key", 26, (cx, h - 30), MUTED, center=True)
+        out = [(m.level.title, 60, h * 110 // 720, "title")]
+        controls = wrap_lines(controls_line(self.app.settings.keys), 24, w - 80)
+        key_y = h - 30
+        controls_top = key_y - 24 - len(controls) * line_height(24)
+        top = h * 110 // 720 + 50
+        for fs in range(30, 15, -1):
+            story = wrap_lines(m.level.story_before, fs, col)
+            goal = wrap_lines(m.level.goal, fs, col) if m.level.goal else []
+            lh = line_height(fs)
+            if top + (len(story) + len(goal)) * lh + lh // 2 <= controls_top - 8 or fs == 16:
+                break
+        y = top
+        for line in story:
+            out.append((line, fs, y + fs // 2, "story"))
+            y += lh
+        y += lh // 2
+        for line in goal:
+            out.append((line, fs, y + fs // 2, "goal"))
+            y += lh
+        for i, line in enumerate(controls):
+            out.append((line, 24, controls_top + i * line_height(24) + 12, "controls"))
+        out.append(("press any key", 26, key_y, "key"))
+        return out
+
+    def draw(self, screen: pygame.Surface) -> None:
+        _backdrop(screen, self.t)
+        colours = {"title": GOLD, "story": INK, "goal": TEAL, "controls": INK, "key": MUTED}
+        cx = screen.get_width() // 2
+        for line, size, y, what in self.layout(screen.get_size()):
+            if line:
+                text(screen, line, size, (cx, y), colours[what], center=True)
 
 
 _TITLES = {Outcome.SEALED: "Every rift sealed", Outcome.DAWN: "Dawn, together",

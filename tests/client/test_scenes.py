@@ -198,3 +198,24 @@ def test_a_bug_in_a_scene_lands_on_a_message_not_a_traceback(app: App) -> None:
     assert app.run(Broken()) == 0
     assert isinstance(seen[1], MessageScene)
     assert "the dream folded" in seen[1].body
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_story_card_fits_the_window(app: App, size: tuple[int, int]) -> None:
+    """Title, story, goal, the controls and 'press any key': in order, none overlapping,
+    all inside the window, for every retreat at every window size."""
+    import types
+
+    from game.client.scenes import StoryScene
+    from game.retreats import campaign
+    from tests.client.conftest import fake_online
+
+    for level in campaign():
+        online, _ = fake_online()
+        online.match = types.SimpleNamespace(level=level)  # type: ignore[assignment]
+        lines = [ln for ln in StoryScene(app, online).layout(size) if ln[0]]
+        assert [w for _, _, _, w in lines][-2:] == ["controls", "key"]
+        assert any(w == "story" for _, _, _, w in lines)
+        for (_, s1, y1, _), (_, s2, y2, _) in itertools.pairwise(lines):
+            assert y1 + s1 // 2 <= y2 - s2 // 2 + 2, (level.name, size)
+        assert lines[-1][2] + lines[-1][1] // 2 <= size[1]
