@@ -434,10 +434,18 @@ class SettingsScene(Scene):
             Choice("Hints in the first nights", "hints", ["on", "off"], 0 if s.hints else 1),
             Choice("Key bindings", "keys"), Choice("Save", "save"), Choice("Back", "back")],
             top=210, size=34)
+        self.fullscreen = s.fullscreen
 
     @property
     def capturing(self) -> bool:
         return self.name.active
+
+    def update(self, dt: float) -> Step:
+        if self.app.settings.fullscreen != self.fullscreen:  # the fullscreen key was pressed
+            self.fullscreen = self.app.settings.fullscreen
+            fs = next(c for c in self.menu.choices if c.key == "fs")
+            fs.index = 1 if self.fullscreen else 0
+        return super().update(dt)
 
     def handle(self, ev: pygame.event.Event) -> None:
         self.name.handle(ev)

@@ -105,3 +105,15 @@ def test_a_scene_stack_carries_out_each_step_once() -> None:
     assert stack.scenes == [c]
     stack.follow(None)
     assert stack.top is None
+
+
+def test_settings_follow_the_fullscreen_key(app: App) -> None:
+    from game.client.scenes import SettingsScene
+
+    settings = SettingsScene(app)
+    app.scene = settings
+    frames(app, key(pygame.K_F11))
+    assert app.settings.fullscreen
+    assert next(c for c in settings.menu.choices if c.key == "fs").value == "on"
+    settings._save()  # saving the screen keeps what the key did
+    assert app.settings.fullscreen
