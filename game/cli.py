@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--solo", action="store_true",
                       help="go straight into a local match, an ally bot playing your dreamer")
     play.add_argument("--level", default="first-retreat", help="with --solo: the retreat")
-    play.add_argument("--allies", type=_ranged(0, 3), default=3, help="with --solo: ally bots")
+    play.add_argument("--allies", type=_ranged(1, 3), default=1,
+                      help="with --solo: ally bots (1..3: mosaic needs both realms)")
     play.add_argument("--hazard", type=_ranged(1, 5), default=1, help="with --solo: 1..5")
     play.add_argument("--screenshot", default=None, help="save the last frame to this PNG")
     play.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",

@@ -11,13 +11,13 @@ The only package that imports pygame is game.client.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pygame
 
+from game.client.flow import Go, Place, Scene, SceneStack, Step
 from game.client.online import Online
 from game.client.settings import Settings
 
@@ -27,7 +27,9 @@ log = logging.getLogger("dreamlayer.client")
 
 
 class App:
-    """The window, the settings, the sound, and the scene being shown."""
+    """The window, the settings, the sound, and the stack of scenes shown (the top one
+    live). Scenes answer where to go next; `follow()` carries it out and `resolve()`
+    builds the places they name (game.client.flow)."""
 
     def __init__(self, settings: Settings, autopilot: bool = False) -> None:
         pygame.init()
@@ -40,7 +42,7 @@ class App:
         pygame.display.set_caption("Dreamlayer")
         self.clock = pygame.time.Clock()
         self.online: Online | None = None
-        self.scene: Any = None
+        self.stack = SceneStack(self.resolve)
         self.audio: Any = None
         self.assets: Any = None
         try:
@@ -69,23 +71,60 @@ class App:
         if self.audio is not None:
             self.audio.set_volume(self.settings.volume)
 
-    def error_scene(self, text: str) -> Any:
+    def error_scene(self, text: str) -> Scene:
+        """The message every failure ends on (the room and the server are left)."""
         from game.client.scenes import MessageScene
 
         self._drop_online()
         return MessageScene(self, "The dream was interrupted", text)
 
-    def leave(self, note: str) -> None:
-        """Leave the room and the server, back to the title."""
-        from game.client.scenes import TitleScene
+    def resolve(self, go: Go) -> Scene | None:
+        """Build the scene for `go` (the scenes name a place; the App knows how to build
+        it, so the scene modules need not import each other)."""
+        from game.client.scenes import ResultsScene, StoryScene, TitleScene
 
-        self._drop_online()
-        self.scene = TitleScene(self)
+        if go.place is Place.TITLE:
+            self._drop_online()
+            return TitleScene(self, go.note)
+        online = self.online
+        if online is None:
+            return self.error_scene("The connection to the server was lost.")
+        if go.place is Place.STORY:
+            return StoryScene(self, online, autopilot=self.autopilot)
+        if go.place is Place.RESULTS:
+            return ResultsScene(self, online)
+        from game.client.match import MatchScene
+
+        return MatchScene(self, online, autopilot=self.autopilot)
+
+    @property
+    def scene(self) -> Scene | None:
+        """The scene on top: the one shown and fed events."""
+        return self.stack.top
+
+    @scene.setter
+    def scene(self, scene: Scene | None) -> None:
+        """Show `scene` alone (None: nothing, the loop ends)."""
+        self.stack.scenes = [scene] if scene is not None else []
+
+    def follow(self, step: Step) -> None:
+        """Carry out what the top scene's update answered (see game.client.flow)."""
+        self.stack.follow(step)
 
     def _drop_online(self) -> None:
         if self.online is not None:
             self.online.link.close()
             self.online = None
+
+    def _toggles_fullscreen(self, ev: pygame.event.Event) -> bool:
+        scene = self.scene
+        if ev.type != pygame.KEYDOWN or (scene is not None and scene.capturing):
+            return False
+        try:
+            code = pygame.key.key_code(self.settings.keys.get("fullscreen", "f11"))
+        except (ValueError, pygame.error):
+            return False
+        return bool(ev.key == code)
 
     def _frame(self, dt: float) -> bool:
         """One frame: events, update, draw. False when the game should close."""
@@ -93,24 +132,29 @@ class App:
             if ev.type == pygame.QUIT:
                 self.scene = None
                 return False
-            if ev.type == pygame.KEYDOWN and ev.key == pygame.K_F11:
+            if self._toggles_fullscreen(ev):
                 self.settings.fullscreen = not self.settings.fullscreen
+                self.settings.save()
                 self.apply_settings()
-            self.scene.handle(ev)
-        current = self.scene
-        nxt = current.update(dt)
-        if self.scene is current:  # leave() may have replaced the scene already
-            self.scene = nxt
-        if self.scene is None:
+                continue
+            scene = self.scene
+            if scene is not None:
+                scene.handle(ev)
+        scene = self.scene
+        if scene is None:
             return False
-        self.scene.draw(self.screen)
+        self.follow(scene.update(dt))
+        scene = self.scene
+        if scene is None:
+            return False
+        scene.draw(self.screen)
         pygame.display.flip()
         return True
 
-    def run(self, first: Any, quit_after: float | None = None,
+    def run(self, first: Scene, quit_after: float | None = None,
             screenshot: Path | None = None) -> int:
         """The frame loop. Returns 0, or 1 when automation could not take its screenshot."""
-        self.scene = first
+        self.stack.scenes = [first]
         started = time.monotonic()
         status = 0
         shot_taken = False
@@ -171,7 +215,7 @@ def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
 
     _log_to_file()
     app = App(Settings.load(), autopilot=solo)
-    first = start_solo(app, level, allies, hazard, autopilot=True) if solo else TitleScene(app)
+    first = start_solo(app, level, allies, hazard) if solo else TitleScene(app)
     return app.run(first, quit_after, screenshot)
 
 
@@ -183,8 +227,3 @@ def run_join(url: str, code: str, password: str = "") -> int:
     app = App(Settings.load())
     return app.run(join(app, url, code.upper(), password))
 
-
-def headless() -> None:
-    """Use the dummy video and audio drivers (tests, benchmarks, no display)."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

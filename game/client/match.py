@@ -5,6 +5,11 @@ plugged in, or an ally bot's policy for `--solo` automation), sends one INPUT an
 the same move to the predictor. Every frame it builds a `MatchView` from the mirror, the
 interpolation and the prediction, and hands it to the renderer and the HUD.
 
+Escape, F1 and the chat key open what lies over the match (game.client.overlay); while
+one is open the dreamer stands still, and while the link reconnects no input is sent. The
+scene answers where to go next with a `game.client.flow` step (the results are a place
+the App builds), so it imports no other scene module.
+
 Imports pygame, game.client, game.net, game.sim, game.bots (through game.swarm).
 """
 
@@ -16,6 +21,9 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from game.client.chat import fresh_lines, line_text
+from game.client.flow import Go, Place, Scene, Step
+from game.client.overlay import MatchOverlay
 from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
 from game.net.records import LobbyPlayer, RiftFlags, input_values
 from game.net.schema import Kind
@@ -110,13 +118,14 @@ class Controls:
         return lx, ly, aim, bool(trig)
 
 
-class MatchScene:
+class MatchScene(Scene):
     """Plays the current match of `online` until it ends (then shows the results)."""
 
     def __init__(self, app: App, online: Online, autopilot: bool = False) -> None:
         from game.client.hud import Hud
         from game.client.render import MatchRenderer
 
+        super().__init__()
         self.app = app
         self.online = online
         m = online.match
@@ -138,31 +147,37 @@ class MatchScene:
         self._rifts = [(mk.x, mk.y, *rift_radii(mk.strength, self.tuning))
                        for mk in m.level.rifts]
         self.frame_times: list[float] = []
+        self.overlay = MatchOverlay(app, online)
         if app.audio is not None:
             app.audio.music(True)
 
     # ------------------------------------------------------------------ scene protocol
+    @property
+    def capturing(self) -> bool:
+        return self.overlay.capturing
+
     def handle(self, ev: pygame.event.Event) -> None:
+        if self.overlay.handle(ev):
+            return
         self.controls.handle(ev)
         if ev.type == pygame.KEYDOWN:
             if ev.key == self.controls.codes.get("netstats"):
                 self.show_stats = not self.show_stats
             elif ev.key == self.controls.codes.get("emote"):
                 self.online.link.send(Kind.EMOTE)
-            elif ev.key == pygame.K_ESCAPE:
-                self.app.leave("You left the retreat.")
 
-    def update(self, dt: float) -> object:
+    def update(self, dt: float) -> Step:
         happened = self.online.pump()
         if "error" in happened:
             return self.app.error_scene(self.online.error)
+        if self.overlay.leaving:
+            return Go(Place.TITLE, "You left the retreat.")
         if "end" in happened:
-            from game.client.scenes import ResultsScene
-
-            return ResultsScene(self.app, self.online)
+            return Go(Place.RESULTS)
         if "start" in happened and self.online.match is not None \
                 and self.online.match is not self.m:
-            return MatchScene(self.app, self.online, self.autopilot)
+            return Go(Place.MATCH)  # a new retreat, or the same one after a reconnect
+        self.overlay.update(dt)
         now = time.monotonic()
         audio = self.app.audio
         if audio is not None:
@@ -179,10 +194,18 @@ class MatchScene:
         return self
 
     def _send_input(self) -> None:
+        """One INPUT for this tick: the controls, the autopilot's choice, or standing still
+        while something is open over the match. None while the link reconnects."""
         me = self.m.dreamer
-        if not me or self.m.mirror.me is None:
+        if not me or self.m.mirror.me is None or self.online.reconnecting > 0:
             return
-        intent = self._bot_intent() if self.autopilot else self.controls.sample(self._aim())
+        if self.autopilot:
+            intent = self._bot_intent()
+        elif self.overlay.still:
+            self.controls.pressed.clear()
+            intent = Intent()
+        else:
+            intent = self.controls.sample(self._aim())
         if intent is None:
             return
         self.seq += 1
@@ -221,6 +244,7 @@ class MatchScene:
         view = self.view()
         self.renderer.draw(screen, view)
         self.hud.draw(screen, view)
+        self.overlay.draw(screen)
         self.frame_times.append(time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ the view
@@ -290,9 +314,11 @@ class MatchScene:
             message=self._message(now))
 
     def _message(self, now: float) -> str:
-        if self.online.chat:
-            line = self.online.chat[-1]
-            return f"{line.name}: {line.text}" if line.name else line.text
+        """The message line: the newest chat line or emote while it is fresh, else the
+        retreat's goal for its first seconds, else nothing."""
+        fresh = fresh_lines(self.online.chat, now)
+        if fresh:
+            return line_text(fresh[-1])
         if now - self.opened < 6 and self.m.level.goal:
             return self.m.level.goal
         return ""

@@ -1,11 +1,16 @@
-"""The player's settings: key bindings, volume, window size, fullscreen, name.
+"""The player's settings: key bindings, volume, window size, fullscreen, name, hints.
 
-Saved as JSON in the user's config folder (`$XDG_CONFIG_HOME/dreamlayer/settings.json`,
-`~/.config/dreamlayer/settings.json` by default; `DREAMLAYER_CONFIG_DIR` overrides it, as
-tests do). A missing file gives the defaults; a broken one is reported once in the log and
-replaced by the defaults, never a crash.
+Saved as JSON in the platform's folder for a user's settings (platformdirs:
+`~/.config/dreamlayer` on Linux, honouring `$XDG_CONFIG_HOME`; `~/Library/Application
+Support/dreamlayer` on macOS; `%LOCALAPPDATA%\\dreamlayer` on Windows).
+`DREAMLAYER_CONFIG_DIR` overrides it, as tests do. Where no file is there yet, the one an
+older version kept in `~/.config/dreamlayer` is read (on Linux that is the same place). A
+missing file gives the defaults and a fresh dream name, saved at once so it stays the
+player's; a broken one is reported once in the log and replaced by the defaults, never a
+crash.
 
-Imports the standard library only (key names are pygame's, looked up by the input module).
+Imports the standard library and platformdirs only (key names are pygame's, looked up by
+the input module).
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["DEFAULT_KEYS", "Settings", "config_dir"]
+from platformdirs import user_config_dir
+
+__all__ = ["DEFAULT_KEYS", "SIZES", "Settings", "config_dir", "dream_name"]
 
 log = logging.getLogger("dreamlayer.settings")
 
@@ -29,17 +37,34 @@ DEFAULT_KEYS: dict[str, str] = {
 SIZES = ((1280, 720), (1600, 900), (1920, 1080), (1024, 576))
 
 
+_DREAMY = ("Lucid", "Drowsy", "Gentle", "Silver", "Quiet", "Velvet", "Wandering", "Starlit",
+           "Hushed", "Amber", "Misty", "Lunar", "Woven", "Tidal", "Drifting", "Dawnlit")
+_THINGS = ("Heron", "Lantern", "Comet", "Willow", "Otter", "Harbor", "Sparrow", "Meadow",
+           "Moth", "Tide", "Ember", "Fox", "Cloud", "Reed", "Owl", "Lark")
+
+
+def dream_name() -> str:
+    """A fresh name for a new player, e.g. 'Lucid Heron' (256 of them)."""
+    return f"{secrets.choice(_DREAMY)} {secrets.choice(_THINGS)}"
+
+
 def config_dir() -> Path:
+    """Where the settings and the log live (see the module's docstring)."""
     env = os.environ.get("DREAMLAYER_CONFIG_DIR")
     if env:
         return Path(env)
+    return Path(user_config_dir("dreamlayer", appauthor=False))
+
+
+def _legacy_dir() -> Path:
+    """Where versions before platformdirs kept the settings, on every platform."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "dreamlayer"
 
 
 @dataclass
 class Settings:
-    name: str = "Dreamer"
+    name: str = field(default_factory=dream_name)
     volume: float = 0.6
     width: int = 1280
     height: int = 720
@@ -51,9 +76,16 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
+        """The saved settings; on the first run, fresh ones (with a new dream name) that are
+        saved at once, so the name is chosen only once."""
         path = config_dir() / "settings.json"
+        if not path.exists() and "DREAMLAYER_CONFIG_DIR" not in os.environ:
+            legacy = _legacy_dir() / "settings.json"
+            path = legacy if legacy.exists() else path
         if not path.exists():
-            return cls()
+            fresh = cls()
+            fresh.save()
+            return fresh
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             s = cls()

@@ -11,7 +11,8 @@ from functools import cache
 
 import pygame
 
-__all__ = ["BG", "GOLD", "INK", "MUTED", "TEAL", "Choice", "Menu", "TextField", "font", "text"]
+__all__ = ["BG", "GOLD", "INK", "MUTED", "TEAL", "WARN", "Choice", "Menu", "TextField", "font",
+           "line_height", "shade", "text", "wrap_lines", "wrapped"]
 
 BG = (22, 18, 38)
 INK = (236, 230, 250)
@@ -46,24 +47,46 @@ def text(surface: pygame.Surface, msg: str, size: int, pos: tuple[int, int],
     return rect
 
 
-def wrapped(surface: pygame.Surface, msg: str, size: int, rect: pygame.Rect,
-            color: tuple[int, int, int] = INK) -> int:
-    """Draw a paragraph wrapped to `rect`'s width, centred; returns the y after it."""
-    y = rect.top
+def wrap_lines(msg: str, size: int, width: int) -> list[str]:
+    """`msg` broken into lines no wider than `width` at font `size` (a word longer than the
+    width gets a line of its own); a newline starts a new paragraph, an empty one a blank
+    line."""
+    lines: list[str] = []
+    f = font(size)
     for para in msg.split("\n"):
         line = ""
         for word in para.split():
             trial = f"{line} {word}".strip()
-            if font(size).size(trial)[0] > rect.width and line:
-                text(surface, line, size, (rect.centerx, y + size // 2), color, center=True)
-                y += int(size * 1.15)
+            if f.size(trial)[0] > width and line:
+                lines.append(line)
                 line = word
             else:
                 line = trial
+        lines.append(line)
+    return lines
+
+
+def line_height(size: int) -> int:
+    return int(size * 1.15)
+
+
+def wrapped(surface: pygame.Surface, msg: str, size: int, rect: pygame.Rect,
+            color: tuple[int, int, int] = INK) -> int:
+    """Draw a paragraph wrapped to `rect`'s width, centred; returns the y after it."""
+    y = rect.top
+    for line in wrap_lines(msg, size, rect.width):
         if line:
             text(surface, line, size, (rect.centerx, y + size // 2), color, center=True)
-        y += int(size * 1.15)
+        y += line_height(size)
     return y
+
+
+def shade(surface: pygame.Surface, rect: pygame.Rect | None = None, alpha: int = 200) -> None:
+    """Darken `rect` (the whole surface by default) so text over a match stays readable."""
+    rect = rect or surface.get_rect()
+    veil = pygame.Surface(rect.size, pygame.SRCALPHA)
+    veil.fill((*BG, alpha))
+    surface.blit(veil, rect.topleft)
 
 
 @dataclass
@@ -88,6 +111,8 @@ class Menu:
         self.selected = 0
         self.top = top
         self.size = size
+        self.centerx: int | None = None
+        """where the column is centred (the window's middle by default)"""
         self.rects: list[pygame.Rect] = []
 
     def handle(self, ev: pygame.event.Event) -> str | None:
@@ -121,14 +146,27 @@ class Menu:
         return None
 
     def draw(self, surface: pygame.Surface) -> None:
-        cx = surface.get_width() // 2
+        """Draw the choices from `top` down; in a short window the lines close up (and the
+        text shrinks) so the last one still shows."""
+        cx = self.centerx if self.centerx is not None else surface.get_width() // 2
         self.rects = []
+        step = self._step(surface)
+        size = min(self.size, max(int(step / 1.1), 16))
         for i, c in enumerate(self.choices):
             label = f"{c.label}:  < {c.value} >" if c.values else c.label
             color = GOLD if i == self.selected else INK
-            y = self.top + i * int(self.size * 1.3)
-            r = text(surface, label, self.size, (cx, y), color, center=True)
-            self.rects.append(r.inflate(40, 10))
+            y = self.top + i * step
+            r = text(surface, label, size, (cx, y), color, center=True)
+            self.rects.append(r.inflate(40, max(step - r.height, 4)))
+
+    def _step(self, surface: pygame.Surface) -> int:
+        n = max(len(self.choices) - 1, 1)
+        room = surface.get_height() - self.top - self.size // 2 - 4
+        return min(int(self.size * 1.3), max(room // n, 12))
+
+    def height(self, surface: pygame.Surface) -> int:
+        """How tall `draw` lays the choices out in `surface`, from `top`."""
+        return (len(self.choices) - 1) * self._step(surface) + self.size // 2 + 8
 
 
 class TextField:

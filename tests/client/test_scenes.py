@@ -3,79 +3,17 @@ as a message with a way back, and a client connected to a real server plays."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
-import time
-from collections.abc import Iterator
+import itertools
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 import pytest
 
 from game.client.app import App
-from game.client.settings import Settings
+from game.client.settings import SIZES
 from game.remote import Remote
-from server.config import ServerConfig
-from server.host import Host
-
-
-class ServerThread:
-    """A real server on 127.0.0.1 in its own thread and event loop."""
-
-    def __init__(self, **config: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.host = Host(ServerConfig(host="127.0.0.1", port=0, **config))
-        self.call(self.host.start())
-        self.url = f"ws://127.0.0.1:{self.host.port}"
-
-    def call(self, coro: Any, timeout: float = 20) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def stop(self) -> None:
-        self.call(self.host.shutdown("test over"))
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
-@pytest.fixture
-def server() -> Iterator[ServerThread]:
-    s = ServerThread()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    monkeypatch.setenv("DREAMLAYER_CONFIG_DIR", str(tmp_path))
-    a = App(Settings())
-    yield a
-    a._drop_online()
-    pygame.quit()
-
-
-def run_until(app: App, scene: Any, done: Any, seconds: float = 15.0) -> Any:
-    """Step scenes (update + draw) until `done(scene)` or the time runs out."""
-    app.scene = scene
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        for ev in pygame.event.get():
-            app.scene.handle(ev)
-        nxt = app.scene.update(1 / 60)
-        if nxt is None:
-            return None
-        app.scene = nxt
-        app.scene.draw(app.screen)
-        if done(app.scene):
-            return app.scene
-        time.sleep(1 / 120)
-    raise AssertionError(f"still on {type(app.scene).__name__}")
+from tests.client.conftest import ServerThread, run_until
 
 
 def message_of(scene: Any) -> str:
@@ -91,21 +29,30 @@ def is_message(scene: Any) -> bool:
     return isinstance(scene, MessageScene)
 
 
-def test_every_menu_scene_renders(app: App) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_every_menu_fits_the_window(app: App, size: tuple[int, int]) -> None:
+    """At every window size in Settings, each menu's choices lie inside the window and
+    do not overlap each other."""
     from game.client.scenes import (
         HostScene,
-        JoinScene,
         MessageScene,
         SettingsScene,
         SoloScene,
         TitleScene,
     )
 
-    for scene in (TitleScene(app), SoloScene(app), HostScene(app), JoinScene(app),
+    screen = pygame.display.set_mode(size)
+    for scene in (TitleScene(app, "You left the retreat."), SoloScene(app), HostScene(app),
                   SettingsScene(app), MessageScene(app, "Oops", "Something happened.")):
         scene.update(0.016)
-        scene.draw(app.screen)
-        assert app.screen.get_at((5, 5))[:3] != (0, 0, 0)
+        scene.draw(screen)
+        rects = scene.menu.rects
+        assert len(rects) == len(scene.menu.choices)
+        for r in rects:
+            assert screen.get_rect().contains(r.inflate(-40, 0)), (type(scene).__name__, r)
+        for upper, lower in itertools.pairwise(rects):
+            assert upper.centery < lower.centery
+            assert upper.inflate(-40, -6).bottom <= lower.inflate(-40, -6).top + 1
 
 
 def test_cannot_connect_is_a_message(app: App) -> None:
@@ -188,49 +135,47 @@ def test_a_solo_night_plays_through_story_match_and_results(
     monkeypatch.setattr(server.host, "campaign", lambda: short)
     history = paint_history
     app.autopilot = True
-    scene = run_until(app, start_solo(app, "first-retreat", 2, 1, autopilot=True),
-                      lambda s: isinstance(s, StoryScene))
-    match = run_until(app, scene, lambda s: isinstance(s, MatchScene))
-    compared = 0
-    end = time.monotonic() + 3
-    while time.monotonic() < end:
-        nxt = app.scene.update(1 / 60)
-        if not isinstance(nxt, MatchScene):
-            break
-        app.scene = nxt
-        app.scene.draw(app.screen)
+    run_until(app, start_solo(app, "first-retreat", 2, 1),
+              lambda s: isinstance(s, (StoryScene, MatchScene)))
+    match = run_until(app, None, lambda s: isinstance(s, MatchScene))
+    compared: set[int] = set()
+
+    def played(scene: Any) -> bool:
         mirror = match.m.mirror
-        if mirror.tick in history:
+        if mirror.tick in history and scene is match:
             assert (mirror.codes == history[mirror.tick]).all()
-            compared += 1
-        time.sleep(1 / 60)
-    assert compared > 10
-    assert match.seq > 10  # the autopilot really played
-    results = run_until(app, app.scene, lambda s: isinstance(s, ResultsScene), seconds=20)
+            compared.add(mirror.tick)
+        return len(compared) >= 10 and match.seq >= 10
+
+    run_until(app, None, played)  # the autopilot really plays, and sees the server's grid
+    results = run_until(app, None, lambda s: isinstance(s, ResultsScene))
     assert results.online.results is not None
     assert results.online.results["dreamers"]
 
 
 def test_a_key_can_be_rebound_and_is_saved(app: App, tmp_path: Path) -> None:
-    from game.client.scenes import KeysScene, SettingsScene
+    from game.client.flow import BACK
+    from game.client.scenes import KeysScene
 
-    settings = SettingsScene(app)
-    keys = KeysScene(app, settings)
+    keys = KeysScene(app)
     first = keys.menu.choices[0].key
     keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN))
     assert keys.waiting == first
+    assert keys.capturing
     keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_i))
     assert app.settings.keys[first] == "i"
     keys.draw(app.screen)
     keys.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE))
-    assert keys.update(0.1) is settings
+    assert keys.update(0.1) is BACK
+    assert keys.update(0.1) is keys  # a step is taken once
     assert '"i"' in (tmp_path / "settings.json").read_text()
 
 
 def test_a_bug_in_a_scene_lands_on_a_message_not_a_traceback(app: App) -> None:
+    from game.client.flow import Scene
     from game.client.scenes import MessageScene
 
-    class Broken:
+    class Broken(Scene):
         def handle(self, ev: Any) -> None:
             pass
 
@@ -253,3 +198,24 @@ def test_a_bug_in_a_scene_lands_on_a_message_not_a_traceback(app: App) -> None:
     assert app.run(Broken()) == 0
     assert isinstance(seen[1], MessageScene)
     assert "the dream folded" in seen[1].body
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_story_card_fits_the_window(app: App, size: tuple[int, int]) -> None:
+    """Title, story, goal, the controls and 'press any key': in order, none overlapping,
+    all inside the window, for every retreat at every window size."""
+    import types
+
+    from game.client.scenes import StoryScene
+    from game.retreats import campaign
+    from tests.client.conftest import fake_online
+
+    for level in campaign():
+        online, _ = fake_online()
+        online.match = types.SimpleNamespace(level=level)  # type: ignore[assignment]
+        lines = [ln for ln in StoryScene(app, online).layout(size) if ln[0]]
+        assert [w for _, _, _, w in lines][-2:] == ["controls", "key"]
+        assert any(w == "story" for _, _, _, w in lines)
+        for (_, s1, y1, _), (_, s2, y2, _) in itertools.pairwise(lines):
+            assert y1 + s1 // 2 <= y2 - s2 // 2 + 2, (level.name, size)
+        assert lines[-1][2] + lines[-1][1] // 2 <= size[1]
