@@ -157,8 +157,8 @@ class Connection:
         self.close_reason = code.name.lower()
         self.session.close()
         self.host.metrics.disconnects.labels(reason=self.close_reason).inc()
-        level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY) \
-            else logging.WARNING
+        level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY,
+                                         CloseCode.REPLACED) else logging.WARNING
         log.log(level, "closing %s (%s, %s): %s", self.name, self.ip, int(code), reason)
         try:
             await asyncio.wait_for(self.ws.close(int(code), reason[:120]), timeout=2.0)

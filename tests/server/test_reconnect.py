@@ -13,11 +13,10 @@ import pytest
 
 from game.net.schema import CloseCode, Kind
 from game.remote import Backoff, Line, Remote, RemoteError, Seat, rejoin
-from game.swarm import PlayerStats, play
 from server.host import Host
 from tests.proxy import Proxy
 from tests.server.conftest import serve_and
-from tests.server.test_weather import until
+from tests.server.netplay import bot_playing, until
 
 
 def test_the_wait_between_attempts_doubles_is_jittered_and_never_passes_its_cap() -> None:
@@ -34,31 +33,24 @@ def test_a_cut_link_comes_back_into_the_same_dreamer_on_its_first_try() -> None:
     async def go(host: Host, url: str) -> None:
         proxy = await Proxy(host.port).start()
         try:
-            remote = await Remote.connect(proxy.url, "Jade")
-            joined = await remote.create_room(max_dreamers=1, bot_fill=False)
-            line = Line(remote, proxy.url, "Jade", joined)
-            await remote.send(Kind.START)
-            stats = PlayerStats("Jade")
-            player = asyncio.get_running_loop().create_task(play(line, stats, 120.0, seed=1))
-            room = host.rooms[joined["code"]]
-            member = room.members[joined["player"]]
+            bot = await bot_playing(host, proxy.url, "Jade")
+            line, member = bot.line, bot.member
             await until(lambda: member.last_seq > 10, 20, "playing")
             dreamer = member.dreamer
             proxy.cut()
             await until(lambda: proxy.refused >= 2, 20, "two attempts while the link is down")
-            assert line.attempt >= 2 and not player.done()
+            assert line.attempt >= 2 and not bot.task.done()
             proxy.restore()
-            await until(lambda: line.reconnects == 1 and len(stats.dreamers) == 2, 20,
+            await until(lambda: line.reconnects == 1 and len(bot.stats.dreamers) == 2, 20,
                         "back in the match")
             # the first attempt after the link returned got through: with a wait between
             # attempts capped at 1.5 s (test above), that is within 2 s of its return
             assert proxy.accepted_since_restore == 1
-            assert stats.dreamers == [dreamer, dreamer] and line.attempt == 0
+            assert bot.stats.dreamers == [dreamer, dreamer] and line.attempt == 0
             await until(lambda: member.last_seq > 10, 20, "inputs applied again")
             assert member.connected and member.dreamer == dreamer
-            await line.close()
-            await player
-            assert stats.reconnects == 1
+            await bot.stop()
+            assert bot.stats.reconnects == 1
         finally:
             await proxy.close()
 

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from game.client.link import Link
 from game.client.online import Online
 from game.net.records import Buttons, input_values
 from game.net.schema import Kind, Message
-from game.remote import Line, Remote
+from game.remote import Remote
 from game.sim.intent import Intent
 from game.sim.level import Level, Realm
 from game.sim.roles import Role
 from game.sim.world import World
-from game.swarm import PlayerStats, play
 from server.config import ServerConfig
 from server.host import Host
 from server.room import Member, Pending, Room, RoomState
 from tests.proxy import Proxy
 from tests.server.conftest import serve_and
+from tests.server.netplay import bot_playing, until
 
 STALL_SECONDS = 15.0
 
@@ -113,16 +112,6 @@ def test_a_member_that_came_back_numbers_its_inputs_afresh(field: Level) -> None
 
 
 # ---------------------------------------------------------------- the weather, real sockets
-async def until(condition: Any, within: float, what: str, every: float = 0.05) -> None:
-    """Wait until `condition()` holds, failing with `what` after `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while not condition():
-                await asyncio.sleep(every)
-    except TimeoutError:
-        raise AssertionError(f"not within {within} s: {what}") from None
-
-
 def test_a_15_second_stall_does_not_cost_a_bot_player_its_seat() -> None:
     """A link that outlives the stall (no client keepalive): everything held back arrives at
     once, the server takes it as catch-up, drops what is stale, and play goes on."""
@@ -130,30 +119,22 @@ def test_a_15_second_stall_does_not_cost_a_bot_player_its_seat() -> None:
     async def go(host: Host, url: str) -> None:
         proxy = await Proxy(host.port).start()
         try:
-            remote = await Remote.connect(proxy.url, "Wi-Fi", ping_interval=None,
-                                          ping_timeout=None)
-            joined = await remote.create_room(max_dreamers=1, bot_fill=False)
-            line = Line(remote, proxy.url, "Wi-Fi", joined)
-            await remote.send(Kind.START)
-            stats = PlayerStats("Wi-Fi")
-            player = asyncio.get_running_loop().create_task(play(line, stats, 120.0, seed=1))
-            room = host.rooms[joined["code"]]
-            member = room.members[joined["player"]]
+            bot = await bot_playing(host, proxy.url, "Wi-Fi", ping=False)
+            member = bot.member
             await until(lambda: member.last_seq > 30, 20, "inputs applied before the stall")
             conn = member.conn
             proxy.stall()
             await asyncio.sleep(STALL_SECONDS)  # the weather: 15 s of it
-            sent_in_stall = stats.inputs
+            sent_in_stall = bot.stats.inputs
             proxy.resume()
             await until(lambda: member.last_seq > sent_in_stall, 20,
                         "an input made after the stall applied")
             assert member.conn is conn and conn is not None and not conn.closing
-            assert line.reconnects == 0 and not player.done()
+            assert bot.line.reconnects == 0 and not bot.task.done()
             assert host.metrics.disconnects.labels(reason="flood").value == 0
             assert host.metrics.messages_rejected.labels(reason="stale_input").value > 0
-            assert stats.dreamers == [member.dreamer]
-            await line.close()
-            await player
+            assert bot.stats.dreamers == [member.dreamer]
+            await bot.stop()
         finally:
             await proxy.close()
 
@@ -229,17 +210,10 @@ def test_a_slow_link_plays_with_its_inputs_applied() -> None:
         proxy = await Proxy(host.port).start()
         proxy.delay = 0.15
         try:
-            remote = await Remote.connect(proxy.url, "far away")
-            joined = await remote.create_room(max_dreamers=1, bot_fill=False)
-            line = Line(remote, proxy.url, "far away", joined)
-            await remote.send(Kind.START)
-            stats = PlayerStats("far away")
-            player = asyncio.get_running_loop().create_task(play(line, stats, 120.0, seed=2))
-            member = host.rooms[joined["code"]].members[joined["player"]]
-            await until(lambda: member.last_seq > 90, 30, "three seconds of inputs applied")
+            bot = await bot_playing(host, proxy.url, "far away")
+            await until(lambda: bot.member.last_seq > 90, 30, "three seconds of inputs applied")
             assert host.metrics.messages_rejected.labels(reason="stale_input").value == 0
-            await line.close()
-            await player
+            await bot.stop()
         finally:
             await proxy.close()
 
