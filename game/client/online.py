@@ -106,6 +106,7 @@ class Online:
                 happened.append("reconnecting")
             elif isinstance(item, LinkError):
                 self.error = item.text
+                self.reconnecting, self.lost = 0, ""
                 happened.append("error")
             elif isinstance(item, LocalServer):
                 self.local = item
