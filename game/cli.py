@@ -214,7 +214,8 @@ def _bots(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r['name']:10} room {r['room'] or '-':6} {r['downstream_bytes_per_s']:8.0f} B/s"
                   f" {r['snapshots_per_s']:5.1f} snapshots/s  input->ack p50 "
-                  f"{r['ack_ms_p50']} ms p99 {r['ack_ms_p99']} ms  {r['ended']}")
+                  f"{r['ack_ms_p50']} ms p99 {r['ack_ms_p99']} ms  reconnects "
+                  f"{r['reconnects']}  {r['ended']}")
     failed = [r for r in rows if r["ended"] != "still connected"]
     return 1 if failed and len(failed) == len(rows) else 0
 

@@ -404,6 +404,8 @@ class _Client:
     started: bool = False
     ended: str = ""
     inputs: int = 0
+    seen_tick: int = 0
+    """the tick of the last snapshot read (INPUT's seen_tick)"""
     reader: asyncio.Task[None] | None = None
 
     def down(self) -> int:
@@ -423,9 +425,11 @@ class _Client:
                 self.messages += 1
                 if msg.kind is Kind.SNAPSHOT:
                     self.snapshots += 1
+                    self.seen_tick = msg["tick"]
                 elif msg.kind is Kind.MATCH_START:
                     self.matches += 1
                     self.level = msg["level"]
+                    self.seen_tick = 0
                 elif msg.kind is Kind.LOBBY and self.host and not self.started \
                         and msg["state"] == 0:
                     people = sum(1 for p in msg["players"] if not p.bot and not p.spectator)
@@ -452,7 +456,8 @@ async def _drive(clients: list[_Client], stop: asyncio.Event, lag: list[float]) 
             angle = 2 * math.pi * (seq / (8 * TICK_RATE) + n / 7)
             mx, my = math.cos(angle), math.sin(angle)
             try:
-                await c.remote.send(Kind.INPUT, {"seq": seq, "move_x": mx, "move_y": my,
+                await c.remote.send(Kind.INPUT, {"seq": seq, "seen_tick": c.seen_tick,
+                                                 "move_x": mx, "move_y": my,
                                                  "aim_x": mx * 40, "aim_y": my * 40,
                                                  "buttons": 1, "ping": 0})
                 c.inputs += 1

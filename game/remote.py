@@ -1,9 +1,15 @@
 """A player's connection to a Dreamlayer server: the asyncio + websockets adapter around
 `game.net.Session`, shared by the headless network bots and the pygame client.
 
+`Remote` is one websocket connection. `Line` is a player's line to its seat: a `Remote`
+that, after a drop that is not final, connects again and comes back into the same seat with
+the room code and reconnect token of its last JOINED (`rejoin`), waiting between attempts
+as `Backoff` says, for as long as the server holds the seat.
+
 Every failure a player can meet comes out as `RemoteError` with a message fit to show on
 screen (cannot connect, wrong code, wrong password, room full, version mismatch, server
-shut down, kicked...).
+shut down, kicked, a reconnect token that opens no seat any more...) and says whether it is
+`final` or worth connecting again for.
 
 Imports game.net and websockets.
 """
@@ -11,6 +17,11 @@ Imports game.net and websockets.
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -19,18 +30,28 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Session, Side, hello
 
-__all__ = ["Remote", "RemoteError", "explain_close"]
+__all__ = ["RETRYABLE_CLOSES", "Backoff", "Line", "Remote", "RemoteError", "Seat",
+           "explain_close", "rejoin"]
+
+log = logging.getLogger("dreamlayer.remote")
 
 _CLOSE_TEXT = {
     CloseCode.GOING_AWAY: "The server shut down",
     CloseCode.KICKED: "You were kicked by the room's host",
     CloseCode.VERSION_MISMATCH: "This game and the server speak different protocol versions",
     CloseCode.TOO_SLOW: "The connection fell too far behind",
-    CloseCode.STALE_TOKEN: "That seat can no longer be reclaimed",
+    CloseCode.STALE_TOKEN: "Could not get back into the room",
     CloseCode.ROOM_CLOSED: "The room was closed",
     CloseCode.FLOOD: "Too many messages were sent",
     CloseCode.SERVER_FULL: "The server is full",
+    CloseCode.REPLACED: "Another connection took over this seat",
 }
+
+RETRYABLE_CLOSES = frozenset({1006, 1011, 1012, 1013, 1014, int(CloseCode.TOO_SLOW)})
+"""close codes after which a player connects again: the link was lost (1006), the keepalive
+went unanswered or the server hit an error (1011), it restarts or is overloaded (1012, 1013,
+1014), or it could not send fast enough (4005; the seat is held). Every other close is
+final: shut down, kicked, replaced, a refused token, a protocol error..."""
 
 
 def explain_close(code: int | None, reason: str) -> str:
@@ -46,11 +67,14 @@ def explain_close(code: int | None, reason: str) -> str:
 
 
 class RemoteError(Exception):
-    """Something a player should be told; `code` is the close or error code if any."""
+    """Something a player should be told; `code` is the close or error code if any.
+    `final` is False when connecting again may help (the link was lost, the server could not
+    be reached); a refusal, a close the server meant, or a protocol error is final."""
 
-    def __init__(self, text: str, code: int = 0) -> None:
+    def __init__(self, text: str, code: int = 0, *, final: bool = True) -> None:
         super().__init__(text)
         self.code = code
+        self.final = final
 
 
 class Remote:
@@ -64,22 +88,36 @@ class Remote:
         self.server = server
 
     @classmethod
-    async def connect(cls, url: str, name: str, timeout: float = 5.0) -> Remote:
-        """Connect and say hello. Raises RemoteError for every way this can fail."""
+    async def connect(cls, url: str, name: str, timeout: float = 5.0, *,
+                      ping_interval: float | None = 2.0,
+                      ping_timeout: float | None = 4.0) -> Remote:
+        """Connect and say hello. Raises RemoteError for every way this can fail (not final
+        unless the address is no address or the server refuses this game's version).
+
+        The websocket keepalive pings every `ping_interval` seconds and drops a link whose
+        pong does not come within `ping_timeout` (None: never), so a connection that went
+        silent (a stalled or lost network) ends in seconds and a `Line` can come back."""
         try:
             ws = await asyncio.wait_for(
                 connect(url, compression=None, max_size=1 << 21, open_timeout=timeout,
-                        ping_interval=5, ping_timeout=20, close_timeout=2), timeout + 1)
+                        ping_interval=ping_interval, ping_timeout=ping_timeout,
+                        close_timeout=2), timeout + 1)
         except InvalidURI:
             raise RemoteError(f"{url!r} is not a server address (ws://host:port)") from None
         except InvalidHandshake as e:
-            raise RemoteError(f"The server at {url} refused the connection ({e})") from None
+            raise RemoteError(f"The server at {url} refused the connection ({e})",
+                              final=False) from None
         except (OSError, TimeoutError) as e:
-            raise RemoteError(f"Cannot connect to {url}: {e.strerror if isinstance(e, OSError) and e.strerror else 'no answer'}") from None  # noqa: E501
+            why = e.strerror if isinstance(e, OSError) and e.strerror else "no answer"
+            raise RemoteError(f"Cannot connect to {url}: {why}", final=False) from None
         session = Session(Side.CLIENT)
         remote = cls(ws, session, 0, "")
-        await remote.send(Kind.HELLO, hello(name))
-        welcome = await remote.expect(Kind.WELCOME)
+        try:
+            await remote.send(Kind.HELLO, hello(name))
+            welcome = await remote.expect(Kind.WELCOME)
+        except BaseException:
+            remote.abort()
+            raise
         remote.player, remote.server = welcome["player"], welcome["server"]
         return remote
 
@@ -131,8 +169,181 @@ class Remote:
     async def close(self) -> None:
         await self.ws.close()
 
+    def abort(self) -> None:
+        """Drop the connection at once, without the closing handshake (for a link that
+        is already dead or silent)."""
+        self.ws.transport.abort()
+
+    @property
+    def keepalive(self) -> tuple[float | None, float | None]:
+        """(ping interval, ping timeout) this connection was opened with."""
+        return self.ws.ping_interval, self.ws.ping_timeout
+
     def _closed(self, e: ConnectionClosed) -> RemoteError:
         rcvd = e.rcvd
         if rcvd is None:
-            return RemoteError(explain_close(None, ""))
-        return RemoteError(explain_close(rcvd.code, rcvd.reason), rcvd.code)
+            return RemoteError(explain_close(None, ""), final=False)
+        return RemoteError(explain_close(rcvd.code, rcvd.reason), rcvd.code,
+                           final=rcvd.code not in RETRYABLE_CLOSES)
+
+
+# ---------------------------------------------------------------------------- coming back
+@dataclass(frozen=True)
+class Seat:
+    """What a dropped player comes back to: the server, the player's name, and the room
+    code, reconnect token and hold time of its last JOINED."""
+
+    url: str
+    name: str
+    code: str
+    token: str
+    hold_seconds: float
+
+    @classmethod
+    def of(cls, url: str, name: str, joined: Message) -> Seat:
+        return cls(url, name, joined["code"], joined["token"], float(joined["hold_seconds"]))
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before each reconnection attempt: doubling from `first` up to `cap`
+    seconds, half of it fixed and half random ("equal jitter"), so players dropped together
+    do not all come back in the same instant, and none waits more than `cap` once the
+    server can be reached again."""
+
+    first: float = 0.25
+    cap: float = 1.5
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1, 2, ...)."""
+        top = min(self.cap, self.first * 2.0 ** min(max(attempt - 1, 0), 16))
+        return top / 2 + rng.uniform(0.0, top / 2)
+
+
+async def rejoin(seat: Seat, *, on_attempt: Callable[[int], None] | None = None,
+                 backoff: Backoff = Backoff(), rng: random.Random | None = None,
+                 keepalive: tuple[float | None, float | None] = (2.0, 4.0),
+                 attempt_seconds: float = 6.0) -> tuple[Remote, Message]:
+    """Connect again and come back into `seat` with its code and token; returns the new
+    connection and its JOINED (a MATCH_START follows when a match is running).
+
+    Attempt n (1, 2, ...) is announced to `on_attempt(n)` as it starts; each may take up to
+    `attempt_seconds`; between them it waits as `backoff` says. Raises RemoteError (final)
+    when the server refuses the seat (a spent, expired or foreign token: the message says
+    which), or when `seat.hold_seconds` pass without getting through (the message says what
+    the last attempt met)."""
+    rng = rng or random.Random()
+    deadline = time.monotonic() + seat.hold_seconds
+    attempt = 0
+    while True:
+        attempt += 1
+        if on_attempt is not None:
+            on_attempt(attempt)
+        try:
+            async with asyncio.timeout(attempt_seconds):
+                remote = await Remote.connect(seat.url, seat.name, ping_interval=keepalive[0],
+                                              ping_timeout=keepalive[1])
+                try:
+                    joined = await remote.join_room(seat.code, token=seat.token)
+                except BaseException:
+                    remote.abort()
+                    raise
+            return remote, joined
+        except TimeoutError:
+            last = RemoteError(f"No answer from {seat.url}", final=False)
+        except RemoteError as e:
+            if e.final:
+                raise
+            last = e
+        wait = backoff.delay(attempt, rng)
+        if time.monotonic() + wait > deadline:
+            raise RemoteError(f"Could not get back into room {seat.code} within "
+                              f"{seat.hold_seconds:.0f} s ({last})", last.code)
+        log.info("reconnection attempt %d to room %s failed (%s); again in %.2f s", attempt,
+                 seat.code, last, wait)
+        await asyncio.sleep(wait)
+
+
+class Line:
+    """A player's line to its seat: reads and sends through a `Remote` and, when that
+    drops for a reason that is not final, comes back into the same seat by itself.
+
+    It learns the seat from every JOINED it reads (or `joined`, the one the caller already
+    took). `attempt` is 0 while connected and n during the n-th reconnection attempt;
+    `reconnects` counts the times it came back."""
+
+    def __init__(self, remote: Remote, url: str, name: str, joined: Message | None = None, *,
+                 on_attempt: Callable[[int, str], None] | None = None,
+                 backoff: Backoff = Backoff(), rng: random.Random | None = None) -> None:
+        self.remote = remote
+        self.url = url
+        self.name = name
+        self.seat = Seat.of(url, name, joined) if joined is not None else None
+        self.on_attempt = on_attempt
+        self.backoff = backoff
+        self.rng = rng
+        self.attempt = 0
+        self.reconnects = 0
+        self._bytes_before = 0
+
+    @property
+    def wire_bytes_in(self) -> int:
+        """Bytes received over every connection of this line (see Session.wire_bytes_in)."""
+        return self._bytes_before + self.remote.session.wire_bytes_in
+
+    async def recv(self) -> Message:
+        """The next message. After a drop that is not final it first comes back into the
+        seat and returns that connection's JOINED. Raises RemoteError (final) when the drop
+        is final, or when coming back failed (saying why)."""
+        try:
+            msg = await self.remote.recv()
+        except RemoteError as e:
+            if e.final or self.seat is None:
+                raise
+            msg = await self._come_back(str(e))
+        if msg.kind is Kind.JOINED:
+            self.seat_from(msg)
+        return msg
+
+    def seat_from(self, joined: Message) -> None:
+        """Come back to the seat of this JOINED after a drop (`recv` calls it for every
+        JOINED it reads; call it for one read elsewhere)."""
+        self.seat = Seat.of(self.url, self.name, joined)
+
+    async def send(self, kind: Kind, values: dict[str, Any] | None = None) -> int:
+        """Send one message; returns its size, or 0 when it was dropped: while coming back,
+        when the link just dropped (`recv` notices and comes back), or when the connection's
+        phase no longer allows it (an INPUT racing the drop). Raises RemoteError only for a
+        final close."""
+        if self.attempt:
+            return 0
+        try:
+            return await self.remote.send(kind, values)
+        except ValueError as e:
+            log.debug("not sending %s: %s", kind.name, e)
+            return 0
+        except RemoteError as e:
+            if e.final:
+                raise
+            return 0
+
+    async def close(self) -> None:
+        await self.remote.close()
+
+    async def _come_back(self, why: str) -> Message:
+        assert self.seat is not None
+        old = self.remote
+        old.abort()
+        self._bytes_before += old.session.wire_bytes_in
+        log.info("%s: %s; coming back to room %s", self.name, why, self.seat.code)
+
+        def attempt(n: int) -> None:
+            self.attempt = n
+            if self.on_attempt is not None:
+                self.on_attempt(n, why)
+
+        self.remote, joined = await rejoin(self.seat, on_attempt=attempt, backoff=self.backoff,
+                                           rng=self.rng, keepalive=old.keepalive)
+        self.attempt = 0
+        self.reconnects += 1
+        return joined

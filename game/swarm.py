@@ -1,10 +1,12 @@
 """Headless network players: ally-bot policies playing over real websockets.
 
-Each player connects with `game.remote.Remote`, rebuilds the world from snapshots in a
-`Mirror`, turns that into the same `Observation` the in-process bots get, and sends one
-INPUT per tick. It measures what a player's machine sees: downstream bytes per second,
-snapshots per second, the delay from sending an input to the snapshot acknowledging it,
-and how the connection ended. The engine of `dreamlayer bots` and `dreamlayer bench net`.
+Each player connects with `game.remote.Remote` and plays through a `game.remote.Line`
+(after a drop that is not final it comes back into its seat with its token, as the pygame
+client does), rebuilds the world from snapshots in a `Mirror`, turns that into the same
+`Observation` the in-process bots get, and sends one INPUT per tick. It measures what a
+player's machine sees: downstream bytes per second, snapshots per second, the delay from
+sending an input to the snapshot acknowledging it, how often it came back, and how the
+connection ended. The engine of `dreamlayer bots` and `dreamlayer bench net`.
 
 Imports game.net, game.remote, game.bots, game.sim, game.retreats.
 """
@@ -31,9 +33,10 @@ from game.bots.observation import (
 )
 from game.net.records import DreamerStatus, LobbyPlayer, RiftFlags, input_values
 from game.net.schema import Kind
+from game.net.session import Phase
 from game.net.snapshot import EntityKind, Mirror
 from game.percentile import percentile
-from game.remote import Remote, RemoteError
+from game.remote import Line, Remote, RemoteError
 from game.retreats import load_retreat
 from game.sim.events import EventKind
 from game.sim.grid import CHUNK, Cell, PaintGrid
@@ -61,6 +64,10 @@ class PlayerStats:
     """the outcome (game.sim.Outcome value) of every match that ended"""
     ended: str = ""
     room: str = ""
+    reconnects: int = 0
+    """times the player's connection dropped and it came back into its seat"""
+    dreamers: list[int] = field(default_factory=list)
+    """the dreamer of every MATCH_START (one per match, and again after each comeback)"""
 
     def summary(self) -> dict[str, Any]:
         secs = max(self.seconds, 1e-9)
@@ -76,6 +83,7 @@ class PlayerStats:
             "ack_ms_p99": round(percentile(acks, 99), 2) if acks else None,
             "matches_started": self.matches,
             "matches_ended": len(self.outcomes),
+            "reconnects": self.reconnects,
             "ended": self.ended or "still connected",
         }
 
@@ -134,12 +142,13 @@ def view_of(mirror: Mirror, lv: LevelKit, me_id: int, night_ticks: int,
         selves=selves, kind_map=lv.kind_map)
 
 
-async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
+async def play(line: Line, stats: PlayerStats, seconds: float, *, seed: int,
                start_when: int = 0) -> None:
-    """Play in the joined room for `seconds` (or until the connection ends).
+    """Play in the joined room for `seconds` (or until the connection ends for good).
 
     With `start_when` > 0 this player is the room's host and starts the match once that
-    many players are in the room.
+    many players are in the room. A drop that is not final is mended by `line` (which comes
+    back into the seat); inputs are not sent meanwhile.
     """
     tuning = Tuning()
     t0 = time.monotonic()
@@ -150,7 +159,7 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
 
     async def reader() -> None:
         while True:
-            msg = await remote.recv()
+            msg = await line.recv()
             if msg.kind is Kind.SNAPSHOT and state["mirror"] is not None:
                 stats.snapshots += 1
                 mirror: Mirror = state["mirror"]
@@ -164,6 +173,7 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 del pings[:-16]
             elif msg.kind is Kind.MATCH_START:
                 stats.matches += 1
+                stats.dreamers.append(msg["dreamer"])
                 state["mirror"] = Mirror(msg["state"])
                 level = load_retreat(msg["level"])
                 state["level"] = LevelKit(level, tuning)
@@ -171,6 +181,8 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 state["me"] = msg["dreamer"]
                 state["policy"] = AllyPolicy(msg["dreamer"], state["level"].nav, seed)
                 sent_at.clear()
+            elif msg.kind is Kind.JOINED:  # back after a drop: MATCH_START follows if playing
+                state["mirror"] = None
             elif msg.kind is Kind.MATCH_END:
                 state["mirror"] = None
                 stats.outcomes.append(msg["outcome"])
@@ -180,74 +192,86 @@ async def play(remote: Remote, stats: PlayerStats, seconds: float, *, seed: int,
                 people = sum(1 for p in roster if not p.bot and not p.spectator)
                 if people >= start_when:
                     state["started"] = True
-                    await remote.send(Kind.START)
+                    await line.send(Kind.START)
 
     task = asyncio.get_running_loop().create_task(reader())
-    counted_from = remote.session.wire_bytes_in
+    counted_from = line.wire_bytes_in
     seq = 0
     period = 1.0 / TICK_RATE
     next_at = time.monotonic()
     try:
         while time.monotonic() < deadline and not task.done():
             mirror = state["mirror"]
-            if mirror is not None and remote.session.phase.value == "playing":
+            if mirror is not None and not line.attempt \
+                    and line.remote.session.phase is Phase.PLAYING:
                 me = state["me"]
                 view = view_of(mirror, state["level"], me, state["night"], pings, tuning)
                 intent = state["policy"].decide(view.observe(me)) if me in view.selves else None
                 if intent is not None:
                     seq += 1
-                    await remote.send(Kind.INPUT, input_values(seq, intent))
-                    sent_at.append((seq, time.monotonic()))
-                    stats.inputs += 1
+                    if await line.send(Kind.INPUT, input_values(seq, intent, mirror.tick)):
+                        sent_at.append((seq, time.monotonic()))
+                        stats.inputs += 1
             next_at += period
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            delay = next_at - time.monotonic()
+            if delay < -10 * period:  # far behind (a stalled loop): do not race to catch up
+                next_at = time.monotonic()
+            await asyncio.sleep(max(0.0, delay))
         if task.done() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
     except RemoteError as e:
         stats.ended = str(e)
     finally:
         stats.seconds = time.monotonic() - t0
-        stats.bytes_down = remote.session.wire_bytes_in - counted_from
+        stats.bytes_down = line.wire_bytes_in - counted_from
+        stats.reconnects = line.reconnects
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, RemoteError, Exception):
             await task
 
 
 async def swarm(url: str, n: int, seconds: float, room: str = "", *, level: str = "",
-                hazard: int = 1, bot_fill: bool = False) -> list[PlayerStats]:
+                hazard: int = 1, bot_fill: bool = False,
+                ping_timeout: float | None = 4.0) -> list[PlayerStats]:
     """Connect n bot players; without `room` the first creates one and starts the match
-    when all n are in. Returns each player's stats (connection failures included)."""
+    when all n are in. Returns each player's stats (connection failures included). Each
+    player comes back into its seat after a drop that is not final (`reconnects`); a link
+    silent for `ping_timeout` seconds counts as dropped (None: only a closed one)."""
     stats = [PlayerStats(f"netbot {k + 1}") for k in range(n)]
-    remotes: list[Remote | None] = [None] * n
+    lines: list[Line | None] = [None] * n
+    interval = 2.0 if ping_timeout is not None else None
+    opened: list[Remote] = []
     try:
-        first = await Remote.connect(url, stats[0].name)
-        remotes[0] = first
+        first = await Remote.connect(url, stats[0].name, ping_interval=interval,
+                                     ping_timeout=ping_timeout)
+        opened.append(first)
         if room:
-            code = (await first.join_room(room))["code"]
+            joined = await first.join_room(room)
         else:
-            code = (await first.create_room(level=level, max_dreamers=max(1, min(n, 8)),
-                                            hazard=hazard, bot_fill=bot_fill))["code"]
+            joined = await first.create_room(level=level, max_dreamers=max(1, min(n, 8)),
+                                             hazard=hazard, bot_fill=bot_fill)
+        lines[0] = Line(first, url, stats[0].name, joined)
+        code = joined["code"]
         for k in range(1, n):
-            r = await Remote.connect(url, stats[k].name)
-            await r.join_room(code)
-            remotes[k] = r
+            r = await Remote.connect(url, stats[k].name, ping_interval=interval,
+                                     ping_timeout=ping_timeout)
+            opened.append(r)
+            lines[k] = Line(r, url, stats[k].name, await r.join_room(code))
     except RemoteError as e:
-        for s, rr in zip(stats, remotes, strict=True):
-            if rr is None and not s.ended:
+        for s, ln in zip(stats, lines, strict=True):
+            if ln is None and not s.ended:
                 s.ended = str(e)
-        for left in remotes:
-            if left is not None:
-                with contextlib.suppress(Exception):
-                    await left.close()
+        for left in opened:
+            with contextlib.suppress(Exception):
+                await left.close()
         return stats
     for s in stats:
         s.room = code
     await asyncio.gather(*(
-        play(rm, s, seconds, seed=k + 1, start_when=n if (k == 0 and not room) else 0)
-        for k, (rm, s) in enumerate(zip(remotes, stats, strict=True)) if rm is not None))
-    for done in remotes:
+        play(ln, s, seconds, seed=k + 1, start_when=n if (k == 0 and not room) else 0)
+        for k, (ln, s) in enumerate(zip(lines, stats, strict=True)) if ln is not None))
+    for done in lines:
         if done is not None:
             with contextlib.suppress(Exception):
                 await done.close()
     return stats
-

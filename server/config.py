@@ -28,6 +28,9 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                  input_burst          input_burst                  integer 1..10000
                  chat_per_minute      chat_per_minute              integer 1..600
                  slow_client_seconds  slow_client_seconds          float   0.5..600
+                 catch_up_seconds     catch_up_seconds             float   0..600
+                 ping_interval_seconds  ping_interval_seconds      float   0.1..600
+                 ping_timeout_seconds   ping_timeout_seconds       float   0.1..600
     [simulation] tick_rate            tick_rate                    integer 10..60 (Hz)
                  snapshot_every       snapshot_every               integer 1..6 (ticks)
 
@@ -101,6 +104,9 @@ class ServerConfig:
     input_burst: int = 120
     chat_per_minute: int = 20
     slow_client_seconds: float = 5.0
+    catch_up_seconds: float = 30.0
+    ping_interval_seconds: float = 5.0
+    ping_timeout_seconds: float = 20.0
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -149,6 +155,9 @@ _SPECS: dict[str, _Spec] = {
     "input_burst": _Spec("security.input_burst", int, 1, 10_000),
     "chat_per_minute": _Spec("security.chat_per_minute", int, 1, 600),
     "slow_client_seconds": _Spec("security.slow_client_seconds", float, 0.5, 600),
+    "catch_up_seconds": _Spec("security.catch_up_seconds", float, 0, 600),
+    "ping_interval_seconds": _Spec("security.ping_interval_seconds", float, 0.1, 600),
+    "ping_timeout_seconds": _Spec("security.ping_timeout_seconds", float, 0.1, 600),
     "tick_rate": _Spec("simulation.tick_rate", int, 10, 60),
     "snapshot_every": _Spec("simulation.snapshot_every", int, 1, 6),
 }

@@ -54,6 +54,7 @@ class Connection:
         self.ip = ip
         self.name = f"dreamer {cid}"
         self.session = Session(Side.SERVER, rate=cfg.input_rate, burst=cfg.input_burst,
+                               catch_up_seconds=cfg.catch_up_seconds,
                                max_size=cfg.max_message_bytes)
         self.chat = TokenBucket(cfg.chat_per_minute / 60.0, 5)
         self.room: Room | None = None
@@ -67,6 +68,9 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
         self.close_reason = ""
+        self.replaced = False
+        """another connection took this one's seat with its token: it is being closed, and
+        whatever it still sends is ignored"""
 
     @property
     def latency(self) -> float:
@@ -153,8 +157,8 @@ class Connection:
         self.close_reason = code.name.lower()
         self.session.close()
         self.host.metrics.disconnects.labels(reason=self.close_reason).inc()
-        level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY) \
-            else logging.WARNING
+        level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY,
+                                         CloseCode.REPLACED) else logging.WARNING
         log.log(level, "closing %s (%s, %s): %s", self.name, self.ip, int(code), reason)
         try:
             await asyncio.wait_for(self.ws.close(int(code), reason[:120]), timeout=2.0)
@@ -162,6 +166,14 @@ class Connection:
             # a client that does not answer the closing handshake (it may not be reading
             # at all) is cut off, so its seat and memory are freed now
             self.ws.transport.abort()
+
+    def give_up_seat(self) -> None:
+        """Another connection came back with this one's token and took its seat: forget
+        the seat (so this link's end does not drop it) and ignore whatever still arrives."""
+        self.replaced = True
+        self.room, self.member, self.observer = None, None, None
+        self._events = []
+        self._snapshot_due = False
 
     # ------------------------------------------------------------------ match hooks
     def start_match(self, room: Room, observer: Observer, values: dict[str, Any]) -> None:
@@ -186,6 +198,8 @@ class Connection:
         """Act on one checked message. Raises ProtocolError to close the connection."""
         k = msg.kind
         host = self.host
+        if self.replaced:
+            return
         if k is Kind.HELLO:
             self.name = clean_text(msg["name"], host.config.max_name_length) or self.name
             self.post(Kind.WELCOME, {"version": msg["version"], "player": self.id,
@@ -206,10 +220,10 @@ class Connection:
     def _in_room(self, msg: Message, room: Room, member: Member) -> None:
         k = msg.kind
         if k is Kind.INPUT:
-            if room.state is RoomState.PLAYING and not member.spectator:
-                room.take_input(member, Pending(msg["seq"], (msg["move_x"], msg["move_y"]),
-                                                (msg["aim_x"], msg["aim_y"]), msg["buttons"],
-                                                msg["ping"]))
+            if room.state is RoomState.PLAYING and not member.spectator and not room.take_input(
+                    member, Pending(msg["seq"], msg["seen_tick"], (msg["move_x"], msg["move_y"]),
+                                    (msg["aim_x"], msg["aim_y"]), msg["buttons"], msg["ping"])):
+                self.host.metrics.messages_rejected.labels(reason="stale_input").inc()
         elif k is Kind.CHOOSE:
             room.choose(member, msg["realm"], msg["role"])
         elif k is Kind.READY:

@@ -16,10 +16,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import signal
 import time
 from collections import Counter as Tally
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Coroutine
 from http import HTTPStatus
 from typing import Any
@@ -42,6 +43,9 @@ __all__ = ["Host", "run"]
 
 log = logging.getLogger("dreamlayer.host")
 
+_ENDED_TOKENS = 1024
+"""how many forgotten reconnect tokens the host remembers the end of (for the 4007 reason)"""
+
 
 class Host:
     """Everything one server process holds: connections, rooms, reconnect tokens."""
@@ -52,6 +56,8 @@ class Host:
         self.rooms: dict[str, Room] = {}
         self.tokens: dict[str, tuple[str, int]] = {}
         """reconnect token -> (room code, member id)"""
+        self.ended_tokens: OrderedDict[str, str] = OrderedDict()
+        """the last forgotten tokens -> why they no longer open a seat (for the 4007 reason)"""
         self.connections: dict[int, Connection] = {}
         self.per_ip: Tally[str] = Tally()
         self._next_id = 1
@@ -78,7 +84,8 @@ class Host:
         cfg = self.config
         self._server = await serve(
             self.handler, cfg.host, cfg.port, compression=None, max_size=cfg.max_message_bytes,
-            max_queue=16, write_limit=16384, ping_interval=5, ping_timeout=20,
+            max_queue=16, write_limit=16384, ping_interval=cfg.ping_interval_seconds,
+            ping_timeout=cfg.ping_timeout_seconds,
             process_request=self.process_request, server_header="Dreamlayer")
         self._janitor = asyncio.get_running_loop().create_task(self._sweep(), name="janitor")
         log.info("%s listening on %s", cfg.name, ", ".join(self.addresses()))
@@ -274,25 +281,47 @@ class Host:
         self.tokens[member.token] = (room.code, member.id)
         conn.post(Kind.JOINED, {"code": room.code, "token": member.token, "player": member.id,
                                 "host": room.owner == member.id,
-                                "spectator": member.spectator})
+                                "spectator": member.spectator,
+                                "hold_seconds": math.ceil(self.config.reconnect_seconds)})
         room.broadcast_lobby()
         room.join_running(member)
 
     def _reconnect(self, conn: Connection, code: str, token: str) -> None:
+        """JOIN_ROOM with a token: back into the seat it holds, for as long as the seat lasts
+        (the token stays the same, so a client whose JOINED got lost on the way can try again
+        with it). A seat that still has a link (one gone silent, whose end this server has
+        not noticed yet) is taken over: that link is closed with 4011 and this one seated at
+        once. Raises ProtocolError(STALE_TOKEN) saying why the token opens no seat."""
         seat = self.tokens.get(token)
-        room = self.rooms.get(seat[0]) if seat else None
-        member = room.members.get(seat[1]) if room and seat else None
-        if seat is None or room is None or member is None or seat[0] != code:
-            raise ProtocolError(CloseCode.STALE_TOKEN, "unknown or expired reconnect token")
-        if member.conn is not None:
-            raise ProtocolError(CloseCode.STALE_TOKEN, "that seat is already connected")
+        if seat is None:
+            raise ProtocolError(CloseCode.STALE_TOKEN, self.ended_tokens.get(
+                token, "unknown reconnect token (never given out here, or its seat ended "
+                       "long ago)"))
+        room = self.rooms.get(seat[0])
+        if seat[0] != code:
+            raise ProtocolError(CloseCode.STALE_TOKEN,
+                                f"that reconnect token is room {seat[0]}'s, not {code}'s")
+        member = room.members.get(seat[1]) if room is not None and not room.closed else None
+        if room is None or room.closed:
+            raise ProtocolError(CloseCode.STALE_TOKEN, f"room {code} has closed")
+        if member is None:
+            raise ProtocolError(CloseCode.STALE_TOKEN, "that seat has ended: its player left, "
+                                                       "or dropped outside a match")
+        old = member.conn
+        if old is not None and old is not conn:
+            old.give_up_seat()
+            self.spawn(old.close(CloseCode.REPLACED, "replaced by a new connection with this "
+                                                     "seat's reconnect token"))
         room.reclaim(member, conn)
-        self.tokens.pop(token, None)
-        member.token = new_token()
         self._seat(conn, room, member)
 
-    def forget_token(self, token: str) -> None:
+    def forget_token(self, token: str, why: str = "that seat has ended") -> None:
+        """The seat of `token` has ended: the token opens nothing any more, and a later try
+        with it is told `why`."""
         self.tokens.pop(token, None)
+        self.ended_tokens[token] = why
+        while len(self.ended_tokens) > _ENDED_TOKENS:
+            self.ended_tokens.popitem(last=False)
 
     def kick(self, conn: Connection, room: Room, member: Member, target_id: int) -> None:
         if member.id != room.owner:
@@ -302,7 +331,7 @@ class Host:
         if target is None or target is member:
             conn.error("no such player to kick", 404)
             return
-        self.forget_token(target.token)
+        self.forget_token(target.token, f"its player was kicked from room {room.code}")
         tconn = target.conn
         room.remove(target, "kicked")
         if tconn is not None:
@@ -312,7 +341,7 @@ class Host:
     def close_room(self, room: Room, reason: str) -> None:
         self.rooms.pop(room.code, None)
         for m in room.members.values():
-            self.forget_token(m.token)
+            self.forget_token(m.token, f"room {room.code} has closed ({reason})")
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
 
     def _levels_from(self, name: str) -> list[Any]:

@@ -46,6 +46,14 @@ _INPUT_QUEUE = 3
 """inputs waiting per member: a small jitter buffer. A client running ahead of the tick has
 its oldest waiting input folded into the next (presses kept), so its inputs never wait
 long (each waiting input is one tick of delay)"""
+_STALE_SECONDS = 2.0
+"""an input made on a picture of the dream older than this (its `seen_tick` that many
+seconds' ticks behind the room's) is dropped: an honest client's lag is a round trip and a
+snapshot interval, far less; the inputs a network stall held back are far more, and would
+replay seconds-old moves and presses"""
+_COAST_TICKS = 15
+"""ticks a dreamer keeps its last move and brush while no input arrives (a late packet);
+after that it stands still until its player's inputs come back"""
 _INTERMISSION = 8.0
 """seconds between one retreat's end and the next one's start"""
 
@@ -61,6 +69,8 @@ class Pending:
     """One INPUT as received."""
 
     seq: int
+    seen_tick: int
+    """the newest server tick the client had seen when it made this input"""
     move: tuple[float, float]
     aim: tuple[float, float]
     buttons: int
@@ -84,6 +94,8 @@ class Member:
     inputs: deque[Pending] = field(default_factory=lambda: deque(maxlen=_INPUT_QUEUE))
     last_seq: int = 0
     last_input: Pending | None = None
+    quiet_ticks: int = 0
+    """ticks since this member's last input was applied"""
 
     @property
     def connected(self) -> bool:
@@ -182,10 +194,16 @@ class Room:
         self.broadcast_lobby()
 
     def reclaim(self, member: Member, conn: Connection) -> None:
-        """A dropped member came back with its token."""
+        """A member came back with its token: `conn` plays its seat from now on, whether
+        the seat was held (its link had dropped) or still had a link (the caller has closed
+        that one). Its inputs start afresh: the new link numbers them from wherever it
+        likes, and the dreamer stands still until the first one."""
         member.conn = conn
         member.held_until = 0.0
         member.inputs.clear()
+        member.last_seq = 0
+        member.last_input = None
+        member.quiet_ticks = 0
         if self.crew is not None:
             self.crew.remove_ally(member.dreamer)
         self.empty_since = None
@@ -315,24 +333,37 @@ class Room:
         if self.state is RoomState.PLAYING and m.conn is not None:
             self._send_start(m)
 
-    def take_input(self, member: Member, p: Pending) -> None:
-        if member.inputs and len(member.inputs) == member.inputs.maxlen:
-            # a client ahead of the tick: fold the oldest into the next, keeping presses
+    def take_input(self, member: Member, p: Pending) -> bool:
+        """Queue one INPUT for the next tick, or drop it (returning False) when it is stale:
+        not newer than what the room has applied or queued for this member, made for another
+        night (`seen_tick` ahead of the room's tick), or made on a picture of the dream more
+        than `_STALE_SECONDS` old (the inputs a network stall held back, arriving at once).
+        A client ahead of the tick has its oldest waiting input folded into the next, presses
+        kept, so the newest inputs never wait long."""
+        world = self.world
+        newest = member.inputs[-1].seq if member.inputs else member.last_seq
+        if world is None or p.seq <= newest or p.seen_tick > world.tick \
+                or world.tick - p.seen_tick > _STALE_SECONDS * self.host.config.tick_rate:
+            return False
+        if len(member.inputs) == member.inputs.maxlen:
             old = member.inputs.popleft()
             nxt = member.inputs[0]
-            member.inputs[0] = Pending(nxt.seq, nxt.move, nxt.aim,
+            member.inputs[0] = Pending(nxt.seq, nxt.seen_tick, nxt.move, nxt.aim,
                                        nxt.buttons | (old.buttons & Buttons.PRESSES),
                                        nxt.ping or old.ping)
         member.inputs.append(p)
+        return True
 
     def _intent_of(self, m: Member) -> Intent:
         if m.inputs:
             p = m.inputs.popleft()
             m.last_seq = p.seq
             m.last_input = p
+            m.quiet_ticks = 0
             return intent_of(p.move, p.aim, p.buttons, p.ping)
+        m.quiet_ticks += 1
         last = m.last_input
-        if last is None:
+        if last is None or m.quiet_ticks > _COAST_TICKS:
             return Intent()
         # no input arrived this tick: keep moving and painting as before, press nothing new
         return intent_of(last.move, last.aim, last.buttons & Buttons.PAINT, 0)
@@ -381,7 +412,9 @@ class Room:
         now = time.monotonic()
         for m in list(self.members.values()):
             if m.conn is None and m.held_until and now > m.held_until:
-                self.host.forget_token(m.token)
+                self.host.forget_token(m.token, f"the seat expired (held "
+                                                f"{self.host.config.reconnect_seconds:.0f} s "
+                                                f"after the drop)")
                 self.remove(m, "did not come back in time")
 
     def _end_match(self, world: World) -> None:

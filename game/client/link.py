@@ -1,10 +1,13 @@
 """The client's line to a server, kept off the frame loop.
 
 A `Link` owns one background thread running an asyncio loop. In it live the player's
-`Remote` connection and, for solo play and hosting, a whole `server.host.Host` on
+`Line` to the server (a `Remote` connection that comes back into its seat by itself after
+a drop that is not final) and, for solo play and hosting, a whole `server.host.Host` on
 loopback ("local play is the real thing"). The frame loop never waits on the network:
-it calls `poll()` to take what arrived, and `send()` to queue what to send. Every failure
-arrives as a `LinkError` message in `poll()` with text fit for the screen.
+it calls `poll()` to take what arrived, and `send()` to queue what to send. Each
+reconnection attempt arrives as `Reconnecting` (then the JOINED of the new connection, and
+MATCH_START when a match runs); every final failure as a `LinkError` with text fit for the
+screen.
 
 Imports game.remote, game.net and (for local servers) server.host; never pygame.
 """
@@ -12,6 +15,7 @@ Imports game.remote, game.net and (for local servers) server.host; never pygame.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import queue
@@ -22,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from game.net.schema import Kind, Message
-from game.remote import Remote, RemoteError
+from game.remote import Line, Remote, RemoteError
 
-__all__ = ["Link", "LinkError", "LocalServer"]
+__all__ = ["Link", "LinkError", "LocalServer", "Reconnecting"]
 
 log = logging.getLogger("dreamlayer.link")
 
@@ -35,6 +39,15 @@ class LinkError:
 
     text: str
     code: int = 0
+
+
+@dataclass(frozen=True)
+class Reconnecting:
+    """The connection dropped (`why`) and the link is trying to come back into its seat:
+    this is attempt number `attempt`. Sends are dropped until the next JOINED."""
+
+    attempt: int
+    why: str
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,10 @@ class Link:
         self._thread = threading.Thread(target=self._loop.run_forever, name="dreamlayer-net",
                                         daemon=True)
         self._thread.start()
-        self._inbox: queue.Queue[Message | LinkError | LocalServer] = queue.Queue()
-        self.remote: Remote | None = None
+        self._inbox: queue.Queue[Message | LinkError | LocalServer | Reconnecting] = \
+            queue.Queue()
+        self.line: Line | None = None
+        self._jobs: list[concurrent.futures.Future[None]] = []
         self._host: Any = None
         self.bytes_in = 0
         """wire bytes received when the rates were last worked out"""
@@ -65,7 +80,7 @@ class Link:
 
     # ------------------------------------------------------------------ thread plumbing
     def _run(self, coro: Awaitable[Any]) -> None:
-        asyncio.run_coroutine_threadsafe(self._guard(coro), self._loop)
+        self._jobs.append(asyncio.run_coroutine_threadsafe(self._guard(coro), self._loop))
 
     async def _guard(self, coro: Awaitable[Any]) -> None:
         try:
@@ -76,9 +91,22 @@ class Link:
             log.exception("network task failed")
             self._inbox.put(LinkError(f"Something went wrong with the connection ({e})"))
 
-    def poll(self) -> list[Message | LinkError | LocalServer]:
+    def _run_quiet(self, coro: Awaitable[Any]) -> None:
+        """Run `coro` in the network thread; its failures are not reported (the reader sees
+        the same drop and reports or mends it)."""
+        async def quiet() -> None:
+            try:
+                await coro
+            except RemoteError:
+                pass
+            except Exception:
+                log.exception("network send failed")
+
+        asyncio.run_coroutine_threadsafe(quiet(), self._loop)
+
+    def poll(self) -> list[Message | LinkError | LocalServer | Reconnecting]:
         """Everything that arrived since the last call (never blocks)."""
-        out: list[Message | LinkError | LocalServer] = []
+        out: list[Message | LinkError | LocalServer | Reconnecting] = []
         while True:
             try:
                 out.append(self._inbox.get_nowait())
@@ -115,20 +143,24 @@ class Link:
     def connect(self, url: str, name: str, then: Callable[[Remote], Awaitable[Any]]) -> None:
         """Connect and say hello, run `then(remote)` (create or join a room; if it returns
         a message, such as the JOINED it waited for, that goes to poll() first), then keep
-        reading: every message goes to poll()."""
+        reading: every message goes to poll(). After a drop that is not final the line
+        comes back into the seat of the last JOINED by itself (see `Reconnecting`)."""
         self._run(self._connect(url, name, then))
 
     async def _connect(self, url: str, name: str,
                        then: Callable[[Remote], Awaitable[Any]]) -> None:
         remote = await Remote.connect(url, name)
-        self.remote = remote
+        line = Line(remote, url, name, on_attempt=self._reconnecting)
+        self.line = line
         first = await then(remote)
         if isinstance(first, Message):
+            if first.kind is Kind.JOINED:
+                line.seat_from(first)
             self._inbox.put(first)  # the JOINED that `then` waited for
-        ping_task = self._loop.create_task(self._pinger(remote))
+        ping_task = self._loop.create_task(self._pinger(line))
         try:
             while True:
-                msg = await remote.recv()
+                msg = await line.recv()
                 if msg.kind is Kind.PONG:
                     self.rtt_ms = float((int(time.monotonic() * 1000) - msg["t"]) % 2**32)
                     continue
@@ -138,25 +170,35 @@ class Link:
         finally:
             ping_task.cancel()
 
-    async def _pinger(self, remote: Remote) -> None:
+    def _reconnecting(self, attempt: int, why: str) -> None:
+        self._inbox.put(Reconnecting(attempt, why))
+
+    async def _pinger(self, line: Line) -> None:
         with contextlib.suppress(RemoteError, asyncio.CancelledError):
             while True:
-                await remote.send(Kind.PING, {"t": int(time.monotonic() * 1000) % 2**32})
+                await line.send(Kind.PING, {"t": int(time.monotonic() * 1000) % 2**32})
                 await asyncio.sleep(1.0)
 
+    @property
+    def remote(self) -> Remote | None:
+        """The connection in use now (another one after each reconnection)."""
+        return self.line.remote if self.line is not None else None
+
     def send(self, kind: Kind, values: dict[str, Any] | None = None) -> None:
-        """Queue one message to the server (dropped silently when not connected)."""
-        remote = self.remote
-        if remote is None:
+        """Queue one message to the server. Dropped silently when not connected, while
+        reconnecting, or when the connection's phase no longer allows it (an INPUT that
+        crosses a drop)."""
+        line = self.line
+        if line is None or line.attempt:
             return
-        self._run(remote.send(kind, values))
+        self._run_quiet(line.send(kind, values))
 
     def rates(self) -> tuple[float, float]:
         """(snapshots per second, bytes per second) over the last second or so."""
         now = time.monotonic()
         if now - self._stats_at >= 1.0:
             span = now - self._stats_at
-            total = self.remote.session.wire_bytes_in if self.remote is not None else 0
+            total = self.line.wire_bytes_in if self.line is not None else 0
             self._rate = (self.snapshots / span, (total - self.bytes_in) / span)
             self.snapshots = 0
             self.bytes_in = total
@@ -167,9 +209,11 @@ class Link:
     def close(self) -> None:
         """Leave: close the connection, stop a local server, end the thread (bounded)."""
         async def down() -> None:
-            if self.remote is not None:
+            for job in self._jobs:  # the reader, perhaps in the middle of coming back
+                job.cancel()
+            if self.line is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.remote.close(), 2.0)
+                    await asyncio.wait_for(self.line.close(), 2.0)
             if self._host is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._host.shutdown("the host left"), 5.0)

@@ -209,7 +209,7 @@ class MatchScene(Scene):
         if intent is None:
             return
         self.seq += 1
-        self.online.link.send(Kind.INPUT, input_values(self.seq, intent))
+        self.online.link.send(Kind.INPUT, input_values(self.seq, intent, self.m.mirror.tick))
         if self.m.predictor is not None:
             self.m.predictor.input(self.seq, intent.move)
 

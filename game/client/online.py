@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from game.client.link import Link, LinkError, LocalServer
+from game.client.link import Link, LinkError, LocalServer, Reconnecting
 from game.client.predict import Interpolator, Predictor
 from game.net.records import LobbyPlayer
 from game.net.schema import Kind, Message, ProtocolError
@@ -90,15 +90,23 @@ class Online:
         self.reconnecting = 0
         """0 while connected; n while the link is trying to come back for the n-th time
         (the match screen shows "connection lost, reconnecting (n)..." over the frozen
-        match)"""
+        match); back to 0 with the JOINED of the new connection, after which MATCH_START
+        brings the same dreamer back (a new `Match`: prediction starts afresh)"""
+        self.lost = ""
+        """why the connection dropped, while `reconnecting`"""
 
     def pump(self) -> list[str]:
         """Take what arrived; returns the names of what happened ('joined', 'lobby',
-        'start', 'snapshot', 'end', 'error', 'local', 'rooms', 'chat', 'notice')."""
+        'start', 'snapshot', 'end', 'error', 'local', 'rooms', 'chat', 'notice',
+        'reconnecting')."""
         happened: list[str] = []
         for item in self.link.poll():
-            if isinstance(item, LinkError):
+            if isinstance(item, Reconnecting):
+                self.reconnecting, self.lost = item.attempt, item.why
+                happened.append("reconnecting")
+            elif isinstance(item, LinkError):
                 self.error = item.text
+                self.reconnecting, self.lost = 0, ""
                 happened.append("error")
             elif isinstance(item, LocalServer):
                 self.local = item
@@ -118,6 +126,7 @@ class Online:
         if k is Kind.JOINED:
             self.code, self.token = msg["code"], msg["token"]
             self.player, self.is_host = msg["player"], msg["host"]
+            self.reconnecting, self.lost = 0, ""
             return "joined"
         if k is Kind.LOBBY:
             self.lobby = dict(msg.values)

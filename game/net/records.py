@@ -148,14 +148,16 @@ class Contribution(NamedTuple):
     awakenings: int
 
 
-def input_values(seq: int, intent: Intent) -> dict[str, Any]:
-    """The values of the INPUT message that carries `intent` as input number `seq`."""
+def input_values(seq: int, intent: Intent, seen_tick: int) -> dict[str, Any]:
+    """The values of the INPUT message that carries `intent` as input number `seq`, made
+    when the newest server tick the client had seen was `seen_tick` (the tick of its last
+    SNAPSHOT, or of MATCH_START's state before the first one)."""
     buttons = (Buttons.PAINT if intent.paint else 0) | (Buttons.ABILITY if intent.ability
                                                           else 0) | (
         Buttons.SHOVE if intent.shove else 0)
-    return {"seq": seq, "move_x": intent.move[0], "move_y": intent.move[1],
-            "aim_x": intent.aim[0], "aim_y": intent.aim[1], "buttons": int(buttons),
-            "ping": intent.ping}
+    return {"seq": seq, "seen_tick": seen_tick, "move_x": intent.move[0],
+            "move_y": intent.move[1], "aim_x": intent.aim[0], "aim_y": intent.aim[1],
+            "buttons": int(buttons), "ping": intent.ping}
 
 
 def intent_of(move: tuple[float, float], aim: tuple[float, float], buttons: int,

@@ -44,7 +44,8 @@ __all__ = [
     "spec_of",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2: INPUT carries `seen_tick`, JOINED carries `hold_seconds`, close code 4011 (REPLACED)"""
 MAX_DEPTH = 4
 """deepest nesting any message has; deeper input is refused before it is walked"""
 
@@ -75,6 +76,8 @@ class CloseCode(IntEnum):
     SERVER_FULL = 4009
     BAD_PASSWORD = 4010
     """the server's own password (a room's wrong password is only an ERROR message)"""
+    REPLACED = 4011
+    """another connection came back with this seat's reconnect token and took the seat"""
 
 
 class ProtocolError(Exception):
@@ -262,10 +265,12 @@ _SPECS: tuple[Spec, ...] = (
     Spec(Kind.CHOOSE, (i("realm", 1, 2), i("role", 1, 3)), "pick realm and role in the lobby"),
     Spec(Kind.READY, (b("ready"),)),
     Spec(Kind.START, (), "the room's host starts the match"),
-    Spec(Kind.INPUT, (i("seq", 0, U32), f("move_x", -1.0, 1.0), f("move_y", -1.0, 1.0),
-                      f("aim_x", -2048.0, 2048.0), f("aim_y", -2048.0, 2048.0),
-                      i("buttons", 0, 7), i("ping", 0, 3)),
-         "one tick of controls; buttons: 1 paint, 2 ability, 4 shove"),
+    Spec(Kind.INPUT, (i("seq", 0, U32), i("seen_tick", 0, U32), f("move_x", -1.0, 1.0),
+                      f("move_y", -1.0, 1.0), f("aim_x", -2048.0, 2048.0),
+                      f("aim_y", -2048.0, 2048.0), i("buttons", 0, 7), i("ping", 0, 3)),
+         "one tick of controls; seen_tick: the newest server tick the client had seen (its "
+         "last SNAPSHOT's or MATCH_START's) when it made them; buttons: 1 paint, 2 ability, "
+         "4 shove"),
     Spec(Kind.CHAT, (s("text", TEXT),)),
     Spec(Kind.EMOTE, (), "'together'"),
     Spec(Kind.KICK, (i("player", 0, U16),), "host only"),
@@ -277,7 +282,8 @@ _SPECS: tuple[Spec, ...] = (
         s("code", CODE), s("host", NAME), s("level", 64), i("dreamers", 0, 8),
         i("max_dreamers", 1, 8), b("locked"), b("playing")), record=RoomEntry),)),
     Spec(Kind.JOINED, (s("code", CODE), s("token", 64), i("player", 0, U16), b("host"),
-                       b("spectator"))),
+                       b("spectator"), i("hold_seconds", 0, 3600)),
+         "seated; after a drop the seat is held hold_seconds for JOIN_ROOM with this token"),
     Spec(Kind.LOBBY, (s("code", CODE), s("level", 64), s("title", 64), i("hazard", 1, 5),
                       i("max_dreamers", 1, 8), i("state", 0, 2), lst("players", 64, items=(
                           i("player", 0, U16), s("name", NAME), i("realm", 1, 2),

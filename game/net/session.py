@@ -81,17 +81,28 @@ _MOVES: dict[Kind, dict[Phase, Phase]] = {
 
 @dataclass(slots=True)
 class TokenBucket:
-    """Allows `rate` events per second on average and `burst` at once. Time is passed in."""
+    """Allows `rate` events per second on average. Time is passed in.
+
+    It starts with `burst` tokens (what may come at once on a fresh start) and refills at
+    `rate` up to `cap` (`burst` when not given). A cap above the burst sizes the bucket in
+    time: whoever stayed quiet for `cap / rate` seconds may then deliver that long's worth
+    at once, the catch-up after a network stall, while a sender that keeps going faster
+    than `rate` runs dry after at most `cap` extra events whatever it does.
+    """
 
     rate: float
     burst: float
+    cap: float = 0.0
     tokens: float = -1.0
     last: float = 0.0
 
     def take(self, now: float, cost: float = 1.0) -> bool:
+        """Take `cost` tokens at time `now` (seconds, any monotonic origin); False, taking
+        nothing, when there are not enough."""
         if self.tokens < 0:
             self.tokens, self.last = self.burst, now
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        top = max(self.cap, self.burst)
+        self.tokens = min(top, self.tokens + max(now - self.last, 0.0) * self.rate)
         self.last = now
         if self.tokens < cost:
             return False
@@ -103,17 +114,22 @@ class Session:
     """One end of one connection.
 
     After `receive()` returns, the message has been checked against the schema and the
-    phase, and the phase has moved on if the message moves it. `send()` does the same for
+    phase, and the phase has moved on if the message moves it. On the server side every
+    message takes a token of a `TokenBucket(rate, burst, cap=rate * catch_up_seconds)`:
+    a client may send `rate` messages a second (twice the tick rate by default, an honest
+    client sends one INPUT a tick and a PING a second), a new connection `burst` at once, and
+    one that went quiet (a stalled network holding its inputs back) that silence's worth at
+    once, up to `catch_up_seconds`; running dry closes with 4004. `send()` does the same for
     outgoing messages and returns the bytes to put on the wire; sending a message the
     phase does not allow is a bug and raises ValueError.
     """
 
     def __init__(self, side: Side, *, rate: float = 60.0, burst: float = 120.0,
-                 max_size: int = 1 << 21) -> None:
+                 catch_up_seconds: float = 0.0, max_size: int = 1 << 21) -> None:
         self.side = side
         self.phase = Phase.HELLO
         self.max_size = max_size
-        self.bucket = TokenBucket(rate, burst)
+        self.bucket = TokenBucket(rate, burst, cap=rate * catch_up_seconds)
         self.bytes_in = 0
         self.bytes_out = 0
         self.messages_in = 0

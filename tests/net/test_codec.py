@@ -97,10 +97,10 @@ def test_any_msgpack_array_decodes_or_raises_protocol_error(code: int,
 
 
 def test_nan_and_out_of_range_are_bad_messages() -> None:
-    good = {"seq": 1, "move_x": 0.0, "move_y": 0.0, "aim_x": 0.0, "aim_y": 0.0,
-            "buttons": 0, "ping": 0}
+    good = {"seq": 1, "seen_tick": 0, "move_x": 0.0, "move_y": 0.0, "aim_x": 0.0,
+            "aim_y": 0.0, "buttons": 0, "ping": 0}
     for field, bad in [("move_x", math.nan), ("move_y", math.inf), ("aim_x", 5000.0),
-                       ("buttons", 8), ("seq", -1)]:
+                       ("buttons", 8), ("seq", -1), ("seen_tick", -1)]:
         raw = msgpack.packb([Kind.INPUT.value, *({**good, field: bad}.values())])
         with pytest.raises(ProtocolError) as err:
             decode(raw)
@@ -144,8 +144,9 @@ def test_records_decode_to_their_named_tuples() -> None:
 
 def test_an_input_round_trips_through_its_codec() -> None:
     intent = Intent(move=(0.6, -0.8), aim=(10.0, -4.0), paint=True, shove=True, ping=2)
-    msg = decode(encode(Kind.INPUT, input_values(9, intent)))
+    msg = decode(encode(Kind.INPUT, input_values(9, intent, 4321)))
     assert msg["seq"] == 9 and msg["buttons"] == Buttons.PAINT | Buttons.SHOVE
+    assert msg["seen_tick"] == 4321
     back = intent_of((msg["move_x"], msg["move_y"]), (msg["aim_x"], msg["aim_y"]),
                      msg["buttons"], msg["ping"])
     assert back == intent

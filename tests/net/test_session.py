@@ -15,8 +15,8 @@ def exchange(src: Session, dst: Session, kind: Kind, values: dict[str, Any] | No
     return dst.receive(src.send(kind, values), now)
 
 
-INPUT = {"seq": 1, "move_x": 0.5, "move_y": 0.0, "aim_x": 3.0, "aim_y": 4.0, "buttons": 1,
-         "ping": 0}
+INPUT = {"seq": 1, "seen_tick": 0, "move_x": 0.5, "move_y": 0.0, "aim_x": 3.0, "aim_y": 4.0,
+         "buttons": 1, "ping": 0}
 
 
 def test_a_whole_conversation_moves_both_ends_through_the_phases() -> None:
@@ -27,7 +27,7 @@ def test_a_whole_conversation_moves_both_ends_through_the_phases() -> None:
     exchange(c, s, Kind.JOIN_ROOM, {"code": "ABCDE", "password": "", "spectate": False,
                                     "token": ""})
     exchange(s, c, Kind.JOINED, {"code": "ABCDE", "token": "t", "player": 1, "host": True,
-                                 "spectator": False})
+                                 "spectator": False, "hold_seconds": 60})
     assert c.phase is s.phase is Phase.ROOM
     exchange(s, c, Kind.MATCH_START, {"level": "first-retreat", "hazard": 1, "night_ticks": 9,
                                       "tick_rate": 30, "dreamer": 1, "state": b""})

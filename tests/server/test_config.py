@@ -42,6 +42,9 @@ input_rate = 45
 input_burst = 90
 chat_per_minute = 10
 slow_client_seconds = 2.5
+catch_up_seconds = 10
+ping_interval_seconds = 1.5
+ping_timeout_seconds = 6
 
 [simulation]
 tick_rate = 60
@@ -81,7 +84,8 @@ def test_a_full_file(tmp_path: Path) -> None:
         empty_room_grace_seconds=5.0, reconnect_seconds=12.5,
         password="hunter2", max_connections=100, max_connections_per_ip=2,
         max_message_bytes=8192, max_chat_length=80, max_name_length=16, input_rate=45,
-        input_burst=90, chat_per_minute=10, slow_client_seconds=2.5,
+        input_burst=90, chat_per_minute=10, slow_client_seconds=2.5, catch_up_seconds=10.0,
+        ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
         tick_rate=60, snapshot_every=3,
     )
     # An integer where a float is expected is accepted and stored as a float.

@@ -107,26 +107,34 @@ def test_reconnecting_reclaims_the_same_dreamer_and_stale_tokens_are_refused() -
         await a.send(Kind.START)
         dreamer = (await a.expect(Kind.MATCH_START))["dreamer"]
         await a.close()
-        await asyncio.sleep(0.3)
         back = await Remote.connect(url, "Jade")
         again = await back.join_room(joined["code"], token=joined["token"])
-        assert again["token"] != joined["token"]
+        # the token lasts as long as the seat (a lost JOINED can be tried again)
+        assert again["token"] == joined["token"]
+        assert again["hold_seconds"] == host.config.reconnect_seconds
         assert (await back.expect(Kind.MATCH_START))["dreamer"] == dreamer
         await back.expect(Kind.SNAPSHOT)
-        # the old token is spent: refused with 4007
-        ws = await raw(url)
-        await hello(ws)
-        await ws.send(encode(Kind.JOIN_ROOM, {"code": joined["code"], "password": "",
-                                              "spectate": False, "token": joined["token"]}))
-        assert (await closed_with(ws))[0] == CloseCode.STALE_TOKEN
-        # a token from another room is refused too
+        # a token from another room is refused, saying whose it is
         other = await Remote.connect(url, "Liam")
         elsewhere = await other.create_room()
         ws = await raw(url)
         await hello(ws)
         await ws.send(encode(Kind.JOIN_ROOM, {"code": elsewhere["code"], "password": "",
-                                              "spectate": False, "token": again["token"]}))
-        assert (await closed_with(ws))[0] == CloseCode.STALE_TOKEN
+                                              "spectate": False, "token": joined["token"]}))
+        code, reason = await closed_with(ws)
+        assert code == CloseCode.STALE_TOKEN and f"room {joined['code']}'s" in reason
+        # once its player has left, the seat has ended and the token is spent
+        await back.send(Kind.LEAVE)
+        room = host.rooms[joined["code"]]
+        async with asyncio.timeout(10):
+            while again["player"] in room.members:
+                await asyncio.sleep(0.02)
+        ws = await raw(url)
+        await hello(ws)
+        await ws.send(encode(Kind.JOIN_ROOM, {"code": joined["code"], "password": "",
+                                              "spectate": False, "token": joined["token"]}))
+        code, reason = await closed_with(ws)
+        assert code == CloseCode.STALE_TOKEN and "seat has ended" in reason
 
     serve_and(go)
 
@@ -252,11 +260,13 @@ HOSTILE_BEFORE_HELLO = [
     ("unknown message", msgpack.packb([99, 1]), CloseCode.MALFORMED),
     ("wrong types", msgpack.packb([1, "1", 5]), CloseCode.BAD_MESSAGE),
     ("wrong field count", msgpack.packb([1, 1]), CloseCode.BAD_MESSAGE),
-    ("wrong phase", encode(Kind.INPUT, {"seq": 1, "move_x": 0.0, "move_y": 0.0,
-                                        "aim_x": 0.0, "aim_y": 0.0, "buttons": 0, "ping": 0}),
+    ("wrong phase", encode(Kind.INPUT, {"seq": 1, "seen_tick": 0, "move_x": 0.0,
+                                        "move_y": 0.0, "aim_x": 0.0, "aim_y": 0.0,
+                                        "buttons": 0, "ping": 0}),
      CloseCode.WRONG_PHASE),
     ("server's message", encode(Kind.PONG, {"t": 1}), CloseCode.WRONG_PHASE),
     ("old version", msgpack.packb([1, 99, "time traveller"]), CloseCode.VERSION_MISMATCH),
+    ("protocol 1", msgpack.packb([1, 1, "last year's build"]), CloseCode.VERSION_MISMATCH),
     ("huge", msgpack.packb([9, "x" * 20000]), CloseCode.TOO_BIG),
 ]
 
@@ -288,7 +298,7 @@ def test_hostile_clients_get_specific_close_codes_while_a_match_plays_on() -> No
         await hello(ws)
         await ws.send(encode(Kind.JOIN_ROOM, {"code": code, "password": "", "spectate": False,
                                               "token": ""}))
-        await ws.send(msgpack.packb([8, 1, float("nan"), 0.0, 0.0, 0.0, 0, 0]))
+        await ws.send(msgpack.packb([8, 1, 0, float("nan"), 0.0, 0.0, 0.0, 0, 0]))
         assert (await closed_with(ws))[0] == CloseCode.BAD_MESSAGE
         ws = await raw(url)
         await hello(ws)
@@ -301,7 +311,7 @@ def test_hostile_clients_get_specific_close_codes_while_a_match_plays_on() -> No
         await hello(ws)
         await ws.send(encode(Kind.JOIN_ROOM, {"code": code, "password": "", "spectate": False,
                                               "token": ""}))
-        await ws.send(msgpack.packb([8, 1, 5.0, 0.0, 0.0, 0.0, 0, 0]))
+        await ws.send(msgpack.packb([8, 1, 0, 5.0, 0.0, 0.0, 0.0, 0, 0]))
         assert (await closed_with(ws))[0] == CloseCode.BAD_MESSAGE
         # the steady player never noticed: its snapshots keep coming
         async with asyncio.timeout(10):
