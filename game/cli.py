@@ -156,8 +156,8 @@ def _bench_client(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from game.bench.client import frame_bench
     from game.bench.sim import machine_noise
-    from game.client.render import frame_bench
 
     noise = machine_noise()
     result = frame_bench()

@@ -106,3 +106,5 @@ class MatchView:
     """seconds since the match screen opened (for animation)"""
     message: str = ""
     """a line of story or warning text to show for a moment"""
+    painting: bool = False
+    """you hold the paint button this frame (your dreamer takes its painting pose)"""

@@ -32,9 +32,9 @@ ROOT = assets_dir()
 SCRIPT = ROOT / "make_assets.py"
 
 EXPECTED_SPRITES = {
-    **{f"dreamer_{realm}_{role}": 32 for realm in ("sanctuary", "rest")
+    **{f"dreamer_{realm}_{role}": 64 for realm in ("sanctuary", "rest")
        for role in ("architect", "innovator", "organizer")},
-    "cadre": 32, "ethan": 48, "rift": 64, "rift_sealed": 64,
+    "cadre": 64, "ethan": 96, "rift": 64, "rift_sealed": 64,
     "beacon_sanctuary": 24, "beacon_rest": 24,
     "ping_nightmare": 24, "ping_help": 24, "ping_rift": 24,
     "asleep": 16, "distorted": 24,
@@ -104,7 +104,7 @@ def test_sprite_names_for_realm_and_role() -> None:
     assert beacon_sprite(2) == "beacon_rest"
     with pytest.raises(ValueError):
         dreamer_sprite(0, 1)
-    assert Assets().dreamer(2, 2).get_size() == (32, 32)
+    assert Assets().dreamer(2, 2).get_size() == (64, 64)
     assert Assets().beacon(1, 12).get_size() == (12, 12)
 
 
@@ -114,7 +114,7 @@ def test_scaled_sprites_are_cached_and_sized() -> None:
     assert big.get_size() == (64, 64)
     assert a.sprite("cadre", 64) is big
     assert a.sprite("rift", (40, 20)).get_size() == (40, 20)
-    assert a.sprite("ethan", 48) is a.sprite("ethan")
+    assert a.sprite("ethan", 96) is a.sprite("ethan")
     with pytest.raises(ValueError):
         a.sprite("cadre", 0)
 

@@ -17,7 +17,8 @@ import pytest
 
 from game.client import palette as pal
 from game.client.hud import Hud
-from game.client.render import EFFECT_SECONDS, MatchRenderer, camera_offset
+from game.client.layout import NO_INSETS, camera_offset
+from game.client.render import EFFECT_SECONDS, MatchRenderer
 from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
 from game.sim.events import PingKind
 from game.sim.grid import CHUNK, Cell
@@ -184,7 +185,7 @@ def test_codes_of_the_wrong_shape_are_refused(screen: pygame.Surface, level: Lev
 # ------------------------------------------------------------------------- the camera
 def test_the_camera_maps_both_ways(screen: pygame.Surface) -> None:
     big = level_from(open_rows(300, 200))  # 2400 x 1600 px: larger than the screen
-    renderer = MatchRenderer(big, SIZE, flicker=False)
+    renderer = MatchRenderer(big, SIZE, flicker=False, insets=NO_INSETS)
     codes = blank_codes(big)
     for camera in ((1200.0, 800.0), (10.0, 10.0), (2390.0, 1590.0), (777.7, 333.3)):
         renderer.draw(screen, make_view(big, codes, camera=camera, dirty=set()))
