@@ -434,26 +434,37 @@ class MatchRenderer:
     # ------------------------------------------------------------------ entities
     def _see_painting(self, view: MatchView) -> None:
         """Remember which dreamers just painted: their realm's paint (or mosaic) appeared
-        within their brush's reach since the last frame (the snapshot says no more)."""
+        within their brush's reach since the last frame (the snapshot says no more).
+        Only the chunks in `view.dirty` can have changed, so only they are compared."""
         codes = view.codes
         prev = self._prev_codes
         if prev is None or prev.shape != codes.shape:
             self._prev_codes = codes.copy()
             return
-        cs = self.cell
+        cs, cx_n = self.cell, self.chunks_x
         reach = int(self.tuning.brush_reach // cs) + 4
         until = view.time + _PAINT_MEMORY
+        dirty = view.dirty
         for e in view.entities:
             if e.kind != DREAMER or e.realm not in (1, 2):
                 continue
             cx, cy = int(e.x // cs), int(e.y // cs)
-            win = np.s_[max(cy - reach, 0):cy + reach + 1, max(cx - reach, 0):cx + reach + 1]
-            now = codes[win]
-            fresh = (now != prev[win]) & ((now == _DREAM + e.realm) | (now == _DREAM_BOTH)
-                                          | ((now >> 2) == Cell.MOSAIC))
+            x0, y0 = max(cx - reach, 0), max(cy - reach, 0)
+            x1, y1 = cx + reach + 1, cy + reach + 1
+            near = any(k // cx_n * CHUNK < y1 and (k // cx_n + 1) * CHUNK > y0
+                       and k % cx_n * CHUNK < x1 and (k % cx_n + 1) * CHUNK > x0
+                       for k in dirty)
+            if not near:
+                continue
+            now = codes[y0:y1, x0:x1]
+            fresh = (now != prev[y0:y1, x0:x1]) & (
+                (now == _DREAM + e.realm) | (now == _DREAM_BOTH) | ((now >> 2) == Cell.MOSAIC))
             if fresh.any():
                 self._painting_until[e.id] = until
-        np.copyto(prev, codes)
+        for k in dirty:
+            cy, cx = divmod(k, cx_n)
+            sl = np.s_[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
+            prev[sl] = codes[sl]
 
     def _track(self, entities: list[EntityView], t: float) -> None:
         """Follow every moving entity's velocity (smoothed) and the way it faces."""
@@ -583,7 +594,6 @@ class MatchRenderer:
         left, lean, _ = self._pose(e, t, self.tuning.cadre_speed)
         hover = round(2.0 * math.sin(t * 3.1 + e.id * 0.9))
         self._shadow(surface, x, y + CADRE_PX * 2 // 5, 26)
-        self._blit_glow(surface, pal.CADRE_GLOW, 26, x, y + hover)
         fig = self.figures.figure("cadre", CADRE_PX, left=left, lean=lean)
         surface.blit(fig, (x - fig.get_width() // 2, y + hover - fig.get_height() // 2))
         if e.status & SLOWED:
