@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pygame
 
-from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
+from game.client.view import EFFECT_SECONDS, EffectView, EntityView, MatchView, PlayerView, RiftView
 from game.net.records import RiftFlags
 from game.sim.events import EventKind, PingKind
 from game.sim.grid import CHUNK
@@ -110,8 +110,6 @@ def busy_view(level: Level, seed: int = 3, ticks: int = 1200
         hazard=5, message="Jade: hold the mosaic around the eastern rift together!")
     mine = next(e for e in view.entities if e.id == me)
     rng = np.random.default_rng(seed)
-    from game.client.render import EFFECT_SECONDS
-
     for k in _SAMPLE_EFFECTS:
         x = mine.x + float(rng.uniform(-500, 500))
         y = mine.y + float(rng.uniform(-300, 300))
@@ -137,8 +135,8 @@ def opening_view(level: Level, realm: Realm, dreamers: int = 2, seed: int = 1) -
 def frame_bench(frames: int = 600, level_name: str = "night-of-unity",
                 size: tuple[int, int] = (1280, 720), dirty_per_frame: int = 8, seed: int = 3,
                 screenshot: str | None = None) -> dict[str, float]:
-    """Time renderer + HUD + prompt card draws of a busy match (`busy_view`) on the
-    largest level, with the shipped sprites.
+    """Time renderer + HUD + tutorial and prompt card draws of a busy match (`busy_view`)
+    on the largest level, with the shipped sprites.
 
     Every frame the entities move, the camera pans, effects age, and `dirty_per_frame`
     chunks swap their codes (and are marked dirty). Uses the dummy video driver when no
@@ -148,7 +146,10 @@ def frame_bench(frames: int = 600, level_name: str = "night-of-unity",
     """
     from game.client.assets import Assets
     from game.client.hud import Hud
-    from game.client.render import EFFECT_SECONDS, MatchRenderer
+    from game.client.prompt_card import PromptCard
+    from game.client.render import MatchRenderer
+    from game.client.settings import DEFAULT_KEYS
+    from game.client.tutorial import Tutorial, sight_of
     from game.percentile import percentile
     from game.retreats import load_retreat
 
@@ -166,6 +167,7 @@ def frame_bench(frames: int = 600, level_name: str = "night-of-unity",
     view, earlier = busy_view(level, seed)
     renderer = MatchRenderer(level, size, assets=Assets())
     hud = Hud(size)
+    card = PromptCard(hud.text)
     base = list(view.entities)
     base_effects = list(view.effects)
     me = next(e for e in base if e.id == view.me)
@@ -209,9 +211,16 @@ def frame_bench(frames: int = 600, level_name: str = "night-of-unity",
             sl = np.s_[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
             view.codes[sl] = swap[1][sl] if i % 2 else swap[0][sl]
             view.dirty.add(k)
+        if i % 400 == 0:  # a fresh player every so often: the prompts come again
+            tutorial = Tutorial(DEFAULT_KEYS)
         a = time.perf_counter()
         renderer.draw(screen, view)
         hud.draw(screen, view)
+        ox, oy = renderer.offset
+        prompt = tutorial.update(sight_of(view, (ox, oy, ox + size[0], oy + size[1])))
+        mine = renderer.on_screen.get(view.me, (0, 0))
+        card.draw(screen, tutorial.text, tutorial.age, prompt.seconds if prompt else 0.0,
+                  [pygame.Rect(mine[0] - 180, mine[1] - 150, 360, 300)], t)
         times.append(time.perf_counter() - a)
         pygame.event.pump()
     if screenshot:

@@ -31,7 +31,7 @@ from game.client.labels import place_labels
 from game.client.layout import Insets, Rect, camera_offset, hud_insets
 from game.client.palette import Colour
 from game.client.text import TextCache
-from game.client.view import EffectView, EntityView, MatchView, RiftView
+from game.client.view import EFFECT_SECONDS, EffectView, EntityView, MatchView, RiftView
 from game.net.records import CadreStatus, DreamerStatus
 from game.sim.events import EventKind, PingKind
 from game.sim.grid import CHUNK, MOSAIC_REALM, Cell
@@ -54,22 +54,6 @@ ASLEEP, DISTORTED = DreamerStatus.ASLEEP, DreamerStatus.DISTORTED
 HIJACKING, SLOWED, AWAKENING = (CadreStatus.HIJACKING, CadreStatus.SLOWED,
                                 CadreStatus.AWAKENING)
 
-EFFECT_SECONDS: dict[int, float] = {
-    EventKind.PING: 4.0,
-    EventKind.BURST: 0.9,
-    EventKind.DISTORTED: 0.8,
-    EventKind.AWAKENED: 1.4,
-    EventKind.ETHAN_DRIVEN_OUT: 2.5,
-    EventKind.RIFT_SEALED: 2.5,
-    EventKind.RIFT_OPENED: 1.5,
-    EventKind.HIJACK: 2.0,
-    EventKind.RALLY: 1.0,
-    EventKind.SHOVE: 0.35,
-    EventKind.BEACON: 0.8,
-    EventKind.ASLEEP: 1.0,
-    EventKind.REVIVED: 1.0,
-}
-"""how long each kind of effect is drawn (seconds); other kinds are not drawn"""
 
 _PING_COLOURS: dict[int, Colour] = {  # by PingKind value
     PingKind.NIGHTMARE: (255, 70, 200),

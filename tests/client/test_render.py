@@ -18,8 +18,8 @@ import pytest
 from game.client import palette as pal
 from game.client.hud import Hud
 from game.client.layout import NO_INSETS, camera_offset
-from game.client.render import EFFECT_SECONDS, MatchRenderer
-from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
+from game.client.render import MatchRenderer
+from game.client.view import EFFECT_SECONDS, EffectView, EntityView, MatchView, PlayerView, RiftView
 from game.sim.events import PingKind
 from game.sim.grid import CHUNK, Cell
 from game.sim.level import Level
