@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pygame
 import pytest
 
@@ -96,6 +97,26 @@ def test_the_realms_differ_by_colour() -> None:
         r2, g2, b2 = mean_colour(f"dreamer_rest_{role}")
         assert r1 > b1 + 60, "Sanctuary is warm gold"
         assert g2 > r2 + 40 and b2 > r2 + 30, "the Rest Zones are teal"
+
+
+def edge_and_inside(name: str) -> tuple[float, float]:
+    """The mean brightness of a sprite's opaque edge and of its opaque inside."""
+    surf = Assets().sprite(name)
+    body = pygame.surfarray.array_alpha(surf) >= 200
+    inside = np.zeros_like(body)
+    inside[1:-1, 1:-1] = (body[1:-1, 1:-1] & body[:-2, 1:-1] & body[2:, 1:-1]
+                          & body[1:-1, :-2] & body[1:-1, 2:])
+    light = pygame.surfarray.array3d(surf).astype(float).mean(axis=2)
+    return float(light[body & ~inside].mean()), float(light[inside].mean())
+
+
+def test_the_cadre_wear_a_pale_rim_that_reads_on_nightmare() -> None:
+    edge, inside = edge_and_inside("cadre")
+    assert edge > 160 and edge > inside + 80
+    # the dreamers keep a darker outline, for their bright realms' paint
+    for realm in ("sanctuary", "rest"):
+        edge, inside = edge_and_inside(f"dreamer_{realm}_architect")
+        assert edge < inside
 
 
 def test_sprite_names_for_realm_and_role() -> None:

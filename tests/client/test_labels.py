@@ -1,0 +1,55 @@
+"""Name labels never pile up: each takes its own spot or a stacked one, or is left out;
+the kept ones (your own) always show. Pure geometry."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from game.client.labels import overlaps, place_labels
+
+
+def test_apart_labels_stay_where_they_want() -> None:
+    wanted = [(0, 100, 40, 16), (100, 100, 40, 16), (0, 200, 40, 16)]
+    assert place_labels(wanted) == wanted
+
+
+def test_a_crowd_stacks_then_leaves_the_rest_out() -> None:
+    same = [(100, 100, 40, 16)] * 5
+    got = place_labels(same, tiers=3)
+    assert got[:3] == [(100, 100, 40, 16), (100, 82, 40, 16), (100, 64, 40, 16)]
+    assert got[3:] == [None, None]
+
+
+def test_the_kept_label_shows_even_over_others() -> None:
+    wanted = [(100, 100, 40, 16), (110, 100, 40, 16)]
+    got = place_labels(wanted, keep=1)
+    assert got[0] == (100, 100, 40, 16)
+    assert got[1] is not None and not overlaps(got[0], got[1])
+
+
+def test_bounds_keep_labels_on_screen() -> None:
+    got = place_labels([(10, 10, 40, 16), (10, 10, 40, 16)], bounds=(0, 0, 200, 200))
+    assert got == [(10, 10, 40, 16), None]
+
+
+rects = st.tuples(st.integers(0, 300), st.integers(40, 300), st.integers(4, 80),
+                  st.integers(8, 24))
+
+
+@given(st.lists(rects, max_size=14), st.integers(0, 1))
+def test_no_two_placed_labels_overlap(wanted: list[tuple[int, int, int, int]],
+                                      keep: int) -> None:
+    got = place_labels(wanted, keep=keep)
+    assert len(got) == len(wanted)
+    if keep and wanted:
+        assert got[0] == wanted[0]
+    placed = [r for r in got if r is not None]
+    for a, b in itertools.combinations(placed, 2):
+        assert not overlaps(a, b), (a, b)
+    for want, spot in zip(wanted, got, strict=True):
+        if spot is not None:  # same place across, at most two tiers higher
+            assert spot[0] == want[0] and spot[2:] == want[2:]
+            assert want[1] - spot[1] in (0, want[3] + 2, 2 * (want[3] + 2))
