@@ -34,7 +34,7 @@ from game.client.view import MatchView
 from game.sim.level import Level
 from game.sim.tuning import TICK_RATE, Tuning
 
-__all__ = ["ABILITY_NAMES", "FADED", "Hud"]
+__all__ = ["ABILITY_NAMES", "FADED", "FADED_FOR_OTHERS", "Hud"]
 
 ABILITY_NAMES = {1: "Mosaic Burst", 2: "NeuroNook", 3: "Rally"}
 """each role's ability, as the HUD names it (Architect, Innovator, Organizer)"""
@@ -43,7 +43,10 @@ _FLASH_BELOW = 30.0
 _WARN_BELOW = 15.0
 _MARGIN = MARGIN
 FADED = 0.28
-"""how opaque a panel gets while a dreamer stands under it"""
+"""how opaque a panel gets while your dreamer stands under it"""
+FADED_FOR_OTHERS = 0.5
+"""how opaque a panel gets while another dreamer stands under it (your own panels stay
+readable)"""
 _FADE_RATE = 5.0
 """how fast a panel fades (opacity per second)"""
 _FIGURE_REACH = (16, 22)
@@ -59,10 +62,11 @@ class Hud:
     `view.codes` when `minimap_period` seconds of `view.time` have passed since the last
     rebuild (or time went backwards, or the level changed), so paint shows on it with at
     most that much delay. `minimap_rect` is where the minimap was last drawn. A panel with
-    a dreamer's figure under it (the camera as `layout.camera_offset` places it) fades
-    towards FADED opacity over about a fifth of a second of `view.time`, and back when
-    the dreamer leaves; `panel_alpha` holds each panel's opacity (meters, timer, minimap,
-    players, you, message, netstats) as last drawn, and `panel_rects` where it was.
+    your dreamer's figure under it (the camera as `layout.camera_offset` places it) fades
+    towards FADED opacity over about a fifth of a second of `view.time`, with another
+    dreamer's towards FADED_FOR_OTHERS, and back when the dreamer leaves. `panel_alpha`
+    holds each panel's opacity (meters, timer, minimap, players, you, message, netstats)
+    as last drawn, and `panel_rects` where it was.
     """
 
     def __init__(self, screen_size: tuple[int, int], *, minimap_period: float = 0.25,
@@ -81,6 +85,7 @@ class Hud:
         self.panel_alpha: dict[str, float] = {}
         self.panel_rects: dict[str, pygame.Rect] = {}
         self._spots: list[pygame.Rect] = []
+        self._your_spot: pygame.Rect | None = None
         self._last_time = 0.0
         self._step = 0.0
         self._cooldowns = {1: t.architect_cooldown / TICK_RATE,
@@ -161,17 +166,28 @@ class Hud:
         ox, oy = camera_offset(view.camera, self.screen_size, (lv.pixel_width, lv.pixel_height),
                                hud_insets(self.screen_size))
         rx, ry = _FIGURE_REACH
-        return [pygame.Rect(int(e.x) - ox - rx, int(e.y) - oy - ry, 2 * rx, 2 * ry)
-                for e in view.entities if e.kind == 1]
+        spots: list[pygame.Rect] = []
+        self._your_spot = None
+        for e in view.entities:
+            if e.kind == 1:
+                spot = pygame.Rect(int(e.x) - ox - rx, int(e.y) - oy - ry, 2 * rx, 2 * ry)
+                spots.append(spot)
+                if e.id == view.me:
+                    self._your_spot = spot
+        return spots
 
     @contextmanager
     def _fading(self, surface: pygame.Surface, name: str, rect: pygame.Rect
                 ) -> Iterator[pygame.Rect]:
         """Draw one panel inside the `with`; if a dreamer stands under `rect` the panel is
         then mixed back with what it covered, so the dreamer shows through."""
-        covered = rect.collidelist(self._spots) >= 0
         alpha = self.panel_alpha.get(name, 1.0)
-        goal = FADED if covered else 1.0
+        if self._your_spot is not None and rect.colliderect(self._your_spot):
+            goal = FADED
+        elif rect.collidelist(self._spots) >= 0:
+            goal = FADED_FOR_OTHERS
+        else:
+            goal = 1.0
         move = _FADE_RATE * self._step
         alpha = max(alpha - move, goal) if alpha > goal else min(alpha + move, goal)
         self.panel_alpha[name] = alpha

@@ -1,5 +1,6 @@
 """Name labels that do not pile up: `place_labels` puts each label above its owner, stacks
-it higher when that spot is taken, and leaves it out when no spot is free. Pure geometry,
+it higher when that spot is taken (or puts it under its owner's feet), keeps it on the
+clear part of the screen, and leaves it out when no spot is free. Pure geometry,
 so the rule is tested without a screen.
 
 Imports nothing from pygame or the game (rectangles are (x, y, w, h) tuples).
@@ -23,32 +24,41 @@ def overlaps(a: Rect, b: Rect) -> bool:
 
 
 def place_labels(wanted: Sequence[Rect], *, keep: int = 0, tiers: int = 3,
-                 bounds: Rect | None = None) -> list[Rect | None]:
+                 bounds: Rect | None = None,
+                 below: Sequence[Rect | None] = ()) -> list[Rect | None]:
     """Where to draw each label: `wanted[i]` is label i's rectangle at its own spot (above
-    its owner), in priority order. Each label takes the first of `tiers` spots (its own,
-    then stacked one label height higher each time) that overlaps no label placed before
-    it and lies inside `bounds` (when given); a label with no free spot is left out (None).
-    The first `keep` labels are always drawn, at their first spot inside `bounds`, even
-    over others (give them first: your own name). No two returned rectangles overlap,
-    except among the kept ones.
+    its owner), in priority order. Each label takes the first free spot of: its own, then
+    stacked one label height higher each time (`tiers` spots in all), then `below[i]`
+    (under its owner's feet) when given. A spot is free when it overlaps no label placed
+    before it; with `bounds`, spots are first slid across to lie inside them and spots
+    still outside are not used. A label with no free spot is left out (None). The first
+    `keep` labels are always drawn (give them first: your own name), at their first spot
+    inside `bounds`, even over others. No two returned rectangles overlap, except among
+    the kept ones.
     """
     placed: list[Rect] = []
     out: list[Rect | None] = []
     for i, (x, y, w, h) in enumerate(wanted):
-        spot: Rect | None = None
-        for tier in range(max(tiers, 1)):
-            r = (x, y - tier * (h + _GAP), w, h)
-            if bounds is not None and not _inside(r, bounds):
-                continue
-            if i < keep or not any(overlaps(r, p) for p in placed):
-                spot = r
-                break
+        spots = [(x, y - tier * (h + _GAP), w, h) for tier in range(max(tiers, 1))]
+        extra = below[i] if i < len(below) else None
+        if extra is not None:
+            spots.append(extra)
+        if bounds is not None:
+            spots = [r for r in (_slid(r, bounds) for r in spots) if _inside(r, bounds)]
+        spot = next((r for r in spots
+                     if i < keep or not any(overlaps(r, p) for p in placed)), None)
         if spot is None and i < keep:
-            spot = (x, y, w, h)
+            spot = spots[0] if spots else (x, y, w, h)
         if spot is not None:
             placed.append(spot)
         out.append(spot)
     return out
+
+
+def _slid(r: Rect, b: Rect) -> Rect:
+    """`r` moved across (not up or down) to lie inside `b` where it fits."""
+    x = min(max(r[0], b[0]), b[0] + b[2] - r[2])
+    return (x, r[1], r[2], r[3])
 
 
 def _inside(r: Rect, b: Rect) -> bool:

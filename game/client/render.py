@@ -734,16 +734,23 @@ class MatchRenderer:
         always, then Ethan's, then the others nearest the camera first."""
         wanted = sorted(self._pending, key=lambda w: (w.rank, w.dist))
         rects: list[Rect] = []
+        under: list[Rect | None] = []
         for w in wanted:
             iw, ih = w.image.get_size()
             rects.append((w.head[0] - iw // 2, w.head[1] - ih - 2, iw, ih))
+            under.append(None if w.yours else
+                         (w.head[0] - iw // 2, w.head[1] + DREAMER_PX - 6, iw, ih))
         keep = 1 if wanted and wanted[0].yours else 0
-        spots = place_labels(rects, keep=keep)
+        sw, sh = self.screen_size
+        ins = self.insets  # names stay off the HUD's strips and column
+        clear = (ins.left + 2, ins.top + 2, sw - ins.left - ins.right - 4,
+                 sh - ins.top - ins.bottom - 4)
+        spots = place_labels(rects, keep=keep, bounds=clear, below=under)
         self.labels = []
         for w, want, spot in zip(wanted, rects, spots, strict=True):
             if spot is None:
                 continue
-            if spot[1] != want[1]:  # stacked higher: a thread down to its owner
+            if spot[1] < want[1]:  # stacked higher: a thread down to its owner
                 cx = spot[0] + spot[2] // 2
                 pygame.draw.line(surface, (150, 140, 190), (cx, spot[1] + spot[3]),
                                  (w.head[0], w.head[1] - 2))

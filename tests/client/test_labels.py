@@ -33,6 +33,18 @@ def test_the_kept_label_shows_even_over_others() -> None:
 def test_bounds_keep_labels_on_screen() -> None:
     got = place_labels([(10, 10, 40, 16), (10, 10, 40, 16)], bounds=(0, 0, 200, 200))
     assert got == [(10, 10, 40, 16), None]
+    # slid across to fit, never up or down
+    assert place_labels([(-15, 50, 40, 16), (180, 50, 40, 16)], bounds=(0, 0, 200, 200)) == \
+        [(0, 50, 40, 16), (160, 50, 40, 16)]
+
+
+def test_a_label_with_no_room_above_goes_under_its_owners_feet() -> None:
+    bounds = (0, 100, 400, 300)
+    wanted = [(50, 104, 40, 16), (60, 104, 40, 16)]
+    feet = [None, (60, 170, 40, 16)]
+    assert place_labels(wanted, bounds=bounds, below=feet) == [(50, 104, 40, 16),
+                                                               (60, 170, 40, 16)]
+    assert place_labels(wanted, bounds=bounds) == [(50, 104, 40, 16), None]
 
 
 rects = st.tuples(st.integers(0, 300), st.integers(40, 300), st.integers(4, 80),

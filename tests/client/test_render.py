@@ -19,7 +19,7 @@ import pygame
 import pytest
 
 from game.client import palette as pal
-from game.client.hud import FADED, Hud
+from game.client.hud import FADED, FADED_FOR_OTHERS, Hud
 from game.client.layout import NO_INSETS, Insets, camera_offset, timer_rect, you_rect
 from game.client.render import MatchRenderer
 from game.client.view import EFFECT_SECONDS, EffectView, EntityView, MatchView, PlayerView, RiftView
@@ -442,8 +442,8 @@ def test_panels_fade_while_a_dreamer_stands_under_them(screen: pygame.Surface) -
     x, y = renderer.screen_to_world(timer.center)
     under = EntityView(9, 1, 1, 1, x, y, 0, "Kai")
 
-    def frame(entities: list[EntityView], t: float) -> tuple[int, int, int]:
-        view = make_view(big, codes, entities=entities, camera=camera, time=t,
+    def frame(entities: list[EntityView], t: float, me: int = 0) -> tuple[int, int, int]:
+        view = make_view(big, codes, entities=entities, camera=camera, time=t, me=me,
                          dirty=set(range(codes.size // CHUNK ** 2)))
         renderer.draw(screen, view)
         hud.draw(screen, view)
@@ -451,15 +451,20 @@ def test_panels_fade_while_a_dreamer_stands_under_them(screen: pygame.Surface) -
 
     solid = frame([], 0.0)
     assert hud.panel_alpha["timer"] == 1.0
-    for i in range(1, 31):
-        faded = frame([under], i / 60)
+    for i in range(1, 31):  # someone else: half way, your own panels stay readable
+        half = frame([under], i / 60)
+    assert hud.panel_alpha["timer"] == FADED_FOR_OTHERS
+    for i in range(31, 61):  # you
+        faded = frame([under], i / 60, me=under.id)
     assert hud.panel_alpha["timer"] == FADED
     assert hud.panel_alpha["minimap"] == hud.panel_alpha["meters"] == 1.0
-    ground = lut(REST)
-    # the ground shows through: the faded pixel is nearer the paint than the solid one
-    assert sum(abs(a - b) for a, b in zip(faded, ground, strict=True)) < \
-        sum(abs(a - b) for a, b in zip(solid, ground, strict=True)) - 60
-    for i in range(31, 61):
+
+    def off(colour: tuple[int, int, int]) -> int:
+        return sum(abs(a - b) for a, b in zip(colour, lut(REST), strict=True))
+
+    # the ground shows through: the fainter the panel, the nearer the paint
+    assert off(faded) < off(half) - 40 and off(half) < off(solid) - 40
+    for i in range(61, 91):
         back = frame([], i / 60)
     assert hud.panel_alpha["timer"] == 1.0 and back == solid
 
@@ -490,7 +495,7 @@ def test_no_panel_hides_you_at_any_spawn_and_others_show_through(screen: pygame.
                 if not figure.colliderect(rect):
                     continue
                 assert d.id != me.id, f"{name}: you at a spawn are under the {panel}"
-                assert hud.panel_alpha[panel] == FADED, (name, panel, d)
+                assert hud.panel_alpha[panel] == FADED_FOR_OTHERS, (name, panel, d)
 
 
 def test_an_off_screen_ping_points_from_the_screen_edge(screen: pygame.Surface,
