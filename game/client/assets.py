@@ -190,11 +190,6 @@ class Assets:
         """The NeuroNook beacon of `realm` (1, 2)."""
         return self.sprite(beacon_sprite(realm), size)
 
-    def preload(self) -> None:
-        """Load every shipped sprite now (raises like sprite() on the first missing one)."""
-        for name in SPRITES:
-            self._load(name)
-
     def _load(self, name: str) -> pygame.Surface:
         cached = self._base.get(name)
         ready = _display_ready()

@@ -244,12 +244,8 @@ class Tutorial:
                 due.append("ability")
             if s.other_paint_near >= _NEAR_PAINT:
                 due.append("mosaic")
-            if s.distorted:
-                due.append("distorted")
-            if s.asleep:
-                due.append("you_asleep")
-        if s.rift_in_view:
-            due.append("rift")
+            due += [key for key, seen in (("distorted", s.distorted),
+                                          ("you_asleep", s.asleep)) if seen]
         for index, count in s.rift_nightmare.items():
             before = self._rings.get(index)
             if before is not None and count - before >= _SURGE_CELLS:
@@ -257,17 +253,12 @@ class Tutorial:
             self._rings[index] = count
         for gone in [i for i in self._rings if i not in s.rift_nightmare]:
             del self._rings[gone]
-        if s.cadre_in_view:
-            due.append("cadre")
         if s.teammate_asleep:
             self._facts["name"] = s.teammate_asleep
-            due.append("teammate_asleep")
-        if s.meters_low:
-            due.append("meters")
-        if s.ethan_here:
-            due.append("ethan")
-        if s.hijack:
-            due.append("hijack")
+        due += [key for key, seen in (("rift", s.rift_in_view), ("cadre", s.cadre_in_view),
+                                      ("teammate_asleep", bool(s.teammate_asleep)),
+                                      ("meters", s.meters_low), ("ethan", s.ethan_here),
+                                      ("hijack", s.hijack)) if seen]
         return due
 
     def _done(self, key: str, s: Sight) -> bool:
