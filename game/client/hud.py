@@ -94,7 +94,7 @@ class Hud:
         self._shove = t.shove_cooldown / TICK_RATE
 
     # ------------------------------------------------------------------ helpers
-    def _panel(self, surface: pygame.Surface, rect: pygame.Rect, alpha: int = 190) -> None:
+    def _panel(self, surface: pygame.Surface, rect: pygame.Rect, alpha: int = 214) -> None:
         """A translucent rounded panel (pre-rendered per size)."""
         key = (rect.w, rect.h, alpha)
         p = self._panels.get(key)

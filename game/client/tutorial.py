@@ -154,9 +154,11 @@ class Tutorial:
     `current` is the prompt to draw (None between prompts, when hints are off, or when
     there is nothing to say) and `text` its words with the player's keys filled in.
     A prompt is queued the first time its condition holds (urgent ones in front), shown
-    alone for its `seconds` (cut to MIN_SECONDS once the player does what it teaches)
-    with GAP_SECONDS between two, and added to `shown` when it appears, after which it
-    never comes back. `enabled=False` shows nothing and remembers nothing.
+    alone for its `seconds` (cut to MIN_SECONDS once the player does what it teaches, or
+    when an urgent prompt waits behind a calm one) with GAP_SECONDS between two, and
+    added to `shown` when it appears, after which it never comes back. An urgent prompt
+    whose moment passes while it waits leaves the queue unseen. `enabled=False` shows
+    nothing and remembers nothing.
     """
 
     def __init__(self, keys: Mapping[str, str], *, enabled: bool = True,
@@ -194,10 +196,15 @@ class Tutorial:
             self._opened = now
         for key in self._due(sight):
             self._queue(key)
+        # an urgent prompt whose moment has passed while it waited is dropped unseen: it
+        # comes again the next time (a lesson about a state you are no longer in is noise)
+        self.queue = [k for k in self.queue if not PROMPTS[k].urgent or self._holds(k, sight)]
         cur = self.current
         if cur is not None:
             age = now - self.started
-            if age >= cur.seconds or (age >= MIN_SECONDS and self._done(cur.key, sight)):
+            cut = age >= MIN_SECONDS and (self._done(cur.key, sight) or (
+                not cur.urgent and bool(self.queue) and PROMPTS[self.queue[0]].urgent))
+            if age >= cur.seconds or cut:
                 self.current, self.text = None, ""
                 self._free_at = now + GAP_SECONDS
         if self.current is None and self.queue and now >= self._free_at:
@@ -260,6 +267,12 @@ class Tutorial:
                                       ("meters", s.meters_low), ("ethan", s.ethan_here),
                                       ("hijack", s.hijack)) if seen]
         return due
+
+    @staticmethod
+    def _holds(key: str, s: Sight) -> bool:
+        """Whether the moment of urgent prompt `key` still holds."""
+        return {"distorted": s.distorted, "you_asleep": s.asleep,
+                "teammate_asleep": bool(s.teammate_asleep), "hijack": s.hijack}.get(key, True)
 
     def _done(self, key: str, s: Sight) -> bool:
         """Whether the player has already done what prompt `key` teaches."""

@@ -266,3 +266,21 @@ def test_a_rifts_ring_is_counted_while_it_is_open_and_on_screen() -> None:
     assert sight_of(view, everything).rift_nightmare == {}
     view.rifts = [rift]
     assert sight_of(view, (0.0, 0.0, 10.0, 10.0)).rift_nightmare == {}
+
+
+def test_an_urgent_prompt_cuts_a_calm_one_short_and_a_stale_one_waits_for_next_time(
+        ) -> None:
+    tutorial = Tutorial(DEFAULT_KEYS, shown=set(PROMPTS) - {"cadre", "distorted",
+                                                           "hijack"})
+    seen = play(tutorial, frames(0.0, 1.0, cadre_in_view=True))
+    assert set(seen) == {"cadre"}
+    # distorted while the cadre prompt shows: it cuts in once the cadre one was readable
+    seen = play(tutorial, frames(1.0, 4.0, cadre_in_view=True, distorted=True))
+    assert runs(seen) == ["cadre", "distorted"]
+    assert (seen.count("cadre") + FPS) / FPS == pytest.approx(MIN_SECONDS, abs=2 / FPS)
+    # a hijack that is over before its turn is not shown ...
+    seen = play(tutorial, frames(5.0, 0.5, hijack=True, distorted=True))
+    seen += play(tutorial, frames(5.5, 10.0))
+    assert "hijack" not in seen and "hijack" not in tutorial.shown
+    # ... and comes the next time Ethan hijacks
+    assert "hijack" in play(tutorial, frames(15.5, 1.0, hijack=True))
