@@ -24,19 +24,22 @@ def overlaps(a: Rect, b: Rect) -> bool:
 
 
 def place_labels(wanted: Sequence[Rect], *, keep: int = 0, tiers: int = 3,
-                 bounds: Rect | None = None,
-                 below: Sequence[Rect | None] = ()) -> list[Rect | None]:
+                 bounds: Rect | None = None, below: Sequence[Rect | None] = (),
+                 taken: Sequence[Rect] = ()) -> list[Rect | None]:
     """Where to draw each label: `wanted[i]` is label i's rectangle at its own spot (above
-    its owner), in priority order. Each label takes the first free spot of: its own, then
-    stacked one label height higher each time (`tiers` spots in all), then `below[i]`
-    (under its owner's feet) when given. A spot is free when it overlaps no label placed
-    before it; with `bounds`, spots are first slid across to lie inside them and spots
-    still outside are not used. A label with no free spot is left out (None). The first
-    `keep` labels are always drawn (give them first: your own name), at their first spot
-    inside `bounds`, even over others. No two returned rectangles overlap, except among
-    the kept ones.
+    its owner), in priority order.
+
+    Each label takes the first free spot of: its own, then stacked one label height
+    higher each time (`tiers` spots in all), then `below[i]` (under its owner's feet)
+    when given. A spot is free when it overlaps no label placed before it and nothing in
+    `taken` (say, your own figure). With `bounds`, spots are first slid across to lie
+    inside them, and spots still outside are not used. A label with no free spot is left
+    out (None). The first `keep` labels (give them first: your own name) are always
+    drawn, at their first spot inside `bounds`, even over others. No two returned
+    rectangles overlap, except among the kept ones, and none but a kept one overlaps
+    `taken`.
     """
-    placed: list[Rect] = []
+    placed: list[Rect] = list(taken)
     out: list[Rect | None] = []
     for i, (x, y, w, h) in enumerate(wanted):
         spots = [(x, y - tier * (h + _GAP), w, h) for tier in range(max(tiers, 1))]

@@ -233,6 +233,7 @@ class MatchScene:
         """Feed the tutorial this frame and draw its prompt clear of your dreamer."""
         from game.client.tutorial import sight_of
 
+        self.tutorial.enabled = self.app.settings.hints  # it can change in the pause menu
         if not self.tutorial.enabled:
             return
         ox, oy = self.renderer.offset

@@ -745,7 +745,11 @@ class MatchRenderer:
         ins = self.insets  # names stay off the HUD's strips and column
         clear = (ins.left + 2, ins.top + 2, sw - ins.left - ins.right - 4,
                  sh - ins.top - ins.bottom - 4)
-        spots = place_labels(rects, keep=keep, bounds=clear, below=under)
+        taken: list[Rect] = []
+        if keep:  # no other name over your own figure
+            hx, hy = wanted[0].head
+            taken.append((hx - 14, hy, 28, DREAMER_PX - 8))
+        spots = place_labels(rects, keep=keep, bounds=clear, below=under, taken=taken)
         self.labels = []
         for w, want, spot in zip(wanted, rects, spots, strict=True):
             if spot is None:
@@ -869,8 +873,10 @@ class MatchRenderer:
         # off screen: an arrow on the screen's edge, pointing at it (pings show through walls)
         cx, cy = sw / 2, sh / 2
         dx, dy = x - cx, y - cy
-        # onto the edge of a frame that keeps clear of the HUD's top and bottom panels
-        x_lo, y_lo, x_hi, y_hi = 30, 100, sw - 30, max(sh - 140, 110)
+        # onto the edge of the clear area the HUD's panels leave
+        ins = self.insets
+        x_lo, y_lo = ins.left + 30, ins.top + 30
+        x_hi, y_hi = max(sw - ins.right - 30, x_lo + 1), max(sh - ins.bottom - 50, y_lo + 1)
         scale = min((x_hi - cx) / dx if dx > 0 else (x_lo - cx) / dx if dx < 0 else math.inf,
                     (y_hi - cy) / dy if dy > 0 else (y_lo - cy) / dy if dy < 0 else math.inf)
         ex, ey = cx + dx * scale, cy + dy * scale

@@ -65,3 +65,12 @@ def test_no_two_placed_labels_overlap(wanted: list[tuple[int, int, int, int]],
         if spot is not None:  # same place across, at most two tiers higher
             assert spot[0] == want[0] and spot[2:] == want[2:]
             assert want[1] - spot[1] in (0, want[3] + 2, 2 * (want[3] + 2))
+
+
+def test_no_name_covers_what_is_taken() -> None:
+    you = (100, 100, 30, 40)
+    got = place_labels([(95, 90, 40, 16), (95, 120, 40, 16)], taken=[you], keep=1)
+    assert got[0] == (95, 90, 40, 16), "kept, even over what is taken"
+    assert got[1] is None, "every spot of the other is on you or on the kept one"
+    got = place_labels([(95, 120, 40, 16)], taken=[you])
+    assert got == [(95, 84, 40, 16)], "stacked up, clear of you"

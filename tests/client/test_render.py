@@ -504,5 +504,7 @@ def test_an_off_screen_ping_points_from_the_screen_edge(screen: pygame.Surface,
     cx, cy = level.pixel_width / 2, level.pixel_height / 2
     ping = EffectView(11, cx + 5000, cy, 0.5, float(PingKind.HELP))
     renderer.draw(screen, make_view(level, blank_codes(level), effects=[ping]))
-    # straight to the right of the camera: a marker 30 px in from the right edge
-    assert pixel(screen, (SIZE[0] - 30, SIZE[1] // 2)) == (255, 236, 180)
+    # straight to the right of the camera: a marker 30 px in from the HUD's column
+    right = SIZE[0] - renderer.insets.right - 30
+    assert pixel(screen, (right, SIZE[1] // 2)) == (255, 236, 180)
+    assert renderer.insets.right > 200
