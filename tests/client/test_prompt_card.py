@@ -7,11 +7,9 @@ import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
-from collections.abc import Iterator
 
 import numpy as np
 import pygame
-import pytest
 
 from game.client.layout import hud_insets, timer_rect, you_rect
 from game.client.prompt_card import PromptCard
@@ -19,15 +17,6 @@ from game.client.prompt_card import PromptCard
 SIZE = (1280, 720)
 WORDS = ("That is the Rest Zone's paint. Where both realms' paint touches it becomes "
          "mosaic, which the nightmare cannot hold: paint beside it!")
-
-
-@pytest.fixture(scope="module")
-def screen() -> Iterator[pygame.Surface]:
-    pygame.display.init()
-    pygame.font.init()
-    surface = pygame.display.set_mode(SIZE)
-    yield surface
-    pygame.display.quit()
 
 
 def test_the_card_sits_above_your_panel_and_clear_of_the_hud(screen: pygame.Surface) -> None:

@@ -11,7 +11,6 @@ import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
-from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -39,15 +38,6 @@ WALL = pal.code(Cell.WALL)
 
 # 4 x 4 blocks of cells (x0, y0) of each kind, well apart
 BLOCKS = {NIGHTMARE: (8, 8), MOSAIC: (20, 8), SANCTUARY: (32, 8), REST: (44, 8)}
-
-
-@pytest.fixture(scope="module")
-def screen() -> Iterator[pygame.Surface]:
-    pygame.display.init()
-    pygame.font.init()
-    surface = pygame.display.set_mode(SIZE)
-    yield surface
-    pygame.display.quit()
 
 
 @pytest.fixture(scope="module")
