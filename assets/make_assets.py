@@ -67,14 +67,15 @@ REALMS: dict[str, dict[str, RGB]] = {
 NIGHT = hex_rgb("#14111f")
 CADRE_BODY = hex_rgb("#3d3449")
 CADRE_GLOW = hex_rgb("#e03fb0")
+CADRE_RIM = hex_rgb("#f0dcff")
 ETHAN_BODY = hex_rgb("#1f1826")
 ETHAN_RIM = hex_rgb("#57466b")
 CRIMSON = hex_rgb("#d0223f")
 
 SPRITE_SIZES: dict[str, int] = {
-    **{f"dreamer_{realm}_{role}": 32
+    **{f"dreamer_{realm}_{role}": 64
        for realm in ("sanctuary", "rest") for role in ("architect", "innovator", "organizer")},
-    "cadre": 32, "ethan": 48, "rift": 64, "rift_sealed": 64,
+    "cadre": 64, "ethan": 96, "rift": 64, "rift_sealed": 64,
     "beacon_sanctuary": 24, "beacon_rest": 24,
     "ping_nightmare": 24, "ping_help": 24, "ping_rift": 24,
     "asleep": 16, "distorted": 24,
@@ -91,22 +92,25 @@ S = 4
 
 
 class Art:
-    """A square sprite of `size` pixels, drawn at S x resolution in sprite-pixel coordinates."""
+    """A square sprite designed on a grid of `size` units and written at `size * scale`
+    pixels, drawn at S x that resolution; every coordinate and width is in design units."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        n = size * S
+    def __init__(self, size: int, scale: int = 1) -> None:
+        self.size = size * scale
+        self.k = k = S * scale
+        """hi-res pixels per design unit"""
+        n = size * k
         self.n = n
         self.rgb: Arr = np.zeros((n, n, 3))
         self.a: Arr = np.zeros((n, n))
-        c = (np.arange(n) + 0.5) / S
+        c = (np.arange(n) + 0.5) / k
         self.x: Arr = np.broadcast_to(c[None, :], (n, n))
         self.y: Arr = np.broadcast_to(c[:, None], (n, n))
 
     # masks (values 0..1, shape (n, n), indexed [y, x]) ------------------------------
     def _edge(self, d: Arr) -> Arr:
         """A mask from a signed distance (sprite pixels, negative inside), 1 hi-res px soft."""
-        return np.clip(0.5 - d * S, 0.0, 1.0)
+        return np.clip(0.5 - d * self.k, 0.0, 1.0)
 
     def circle(self, cx: float, cy: float, r: float) -> Arr:
         return self._edge(np.hypot(self.x - cx, self.y - cy) - r)
@@ -140,7 +144,7 @@ class Art:
 
     def poly(self, pts: Sequence[tuple[float, float]]) -> Arr:
         surf = pygame.Surface((self.n, self.n), pygame.SRCALPHA)
-        pygame.draw.polygon(surf, (255, 255, 255, 255), [(x * S, y * S) for x, y in pts])
+        pygame.draw.polygon(surf, (255, 255, 255, 255), [(x * self.k, y * self.k) for x, y in pts])
         return pygame.surfarray.array_alpha(surf).T.astype(np.float64) / 255.0
 
     # painting -------------------------------------------------------------------------
@@ -152,7 +156,7 @@ class Art:
 
     def glow(self, color: RGB, mask: Arr, radius: float, strength: float) -> None:
         """A soft halo: the mask blurred by `radius` sprite pixels, scaled, laid over."""
-        self.over(color, np.clip(blur(mask, radius * S) * strength, 0.0, 1.0))
+        self.over(color, np.clip(blur(mask, radius * self.k) * strength, 0.0, 1.0))
 
     def vgrad(self, top: RGB, bottom: RGB, y0: float, y1: float) -> Arr:
         t = np.clip((self.y - y0) / (y1 - y0), 0.0, 1.0)[..., None]
@@ -208,10 +212,10 @@ def cut(m: Arr, hole: Arr) -> Arr:
 
 def dreamer(realm: str, role: str) -> pygame.Surface:
     pal = REALMS[realm]
-    art = Art(32)
+    art = Art(32, 2)
     head = art.circle(16, 8.6, 4.9)
     body = union(art.ellipse(16, 22.0, 8.4, 6.8), art.ellipse(16, 17.6, 6.2, 3.2))
-    body = cut(body, np.clip((art.y - 28.2) * S, 0, 1))   # a flat hem
+    body = cut(body, np.clip((art.y - 28.2) * art.k, 0, 1))   # a flat hem
     extra = np.zeros_like(head)
     if role == "innovator":      # a NeuroNook antenna on the head
         extra = art.stroke([(18.4, 4.8), (20.6, 3.0)], 1.2)
@@ -220,7 +224,7 @@ def dreamer(realm: str, role: str) -> pygame.Surface:
     silhouette = union(head, body, extra)
     art.glow(pal["glow"], silhouette, 1.8, 1.4)
     # a thin dark rim keeps the figure readable on its own realm's paint
-    art.over(mix(pal["dark"], INK, 0.35), np.clip(blur(silhouette, 0.55 * S) * 2.4, 0, 1), 0.9)
+    art.over(mix(pal["dark"], INK, 0.35), np.clip(blur(silhouette, 0.55 * art.k) * 2.4, 0, 1), 0.9)
     shade = art.vgrad(pal["light"], pal["dark"], 3.0, 30.0)
     shade = shade * 0.55 + np.asarray(pal["base"]) * 0.45
     art.over(shade, silhouette)
@@ -256,12 +260,14 @@ def role_glyph(art: Art, role: str) -> Arr:
 
 
 def cadre() -> pygame.Surface:
-    art = Art(32)
+    art = Art(32, 2)
     hood = art.poly([(16, 3), (20.5, 7), (23.5, 14), (25, 21), (26.8, 28), (23.6, 26.4),
                      (21.2, 28.6), (18.5, 26.4), (16, 29), (13.5, 26.4), (10.8, 28.6), (8.4, 26.4),
                      (5.2, 28), (7, 21), (8.5, 14), (11.5, 7)])
     hood = union(hood, art.circle(16, 11, 6.2))
     art.glow(CADRE_GLOW, hood, 2.0, 1.25)
+    # a pale rim: the robe is dark and so is the nightmare it walks on
+    art.over(CADRE_RIM, np.clip(blur(hood, 0.45 * art.k) * 3.2, 0, 1), 0.95)
     art.over(art.vgrad(mix(CADRE_BODY, CADRE_GLOW, 0.18), mix(CADRE_BODY, NIGHT, 0.4), 3, 31),
              hood)
     face = art.ellipse(16, 12.5, 4.3, 3.7)
@@ -275,7 +281,7 @@ def cadre() -> pygame.Surface:
 
 
 def ethan() -> pygame.Surface:
-    art = Art(48)
+    art = Art(48, 2)
     cape = art.poly([(24, 13.5), (32, 15.5), (41.5, 13.5), (37, 20), (37.5, 30), (42, 43.5),
                      (35.5, 40), (30, 44.5), (24, 40.5), (18, 44.5), (12.5, 40), (6, 43.5),
                      (10.5, 30), (11, 20), (6.5, 13.5), (16, 15.5)])
@@ -312,7 +318,7 @@ def rift() -> pygame.Surface:
     s = 0.5 + 0.5 * np.sin(3 * theta + 4.2 * np.log(r + 0.05))
     arms = np.clip((s - 0.4) / 0.45, 0.0, 1.0) ** 1.3 * np.clip((1.2 - r) / 0.45, 0.0, 1.0)
     body = np.clip((0.95 - r) / 0.4, 0.0, 1.0)
-    haze = np.clip(blur(np.clip((1.1 - r) / 0.3, 0, 1), 3 * S), 0, 1)
+    haze = np.clip(blur(np.clip((1.1 - r) / 0.3, 0, 1), 3 * art.k), 0, 1)
     art.over(hex_rgb("#3a1252"), haze, 0.7)
     inner = art.rgrad(hex_rgb("#06030b"), hex_rgb("#2a0c3e"), 32, 32, 20)
     art.over(inner, body, 0.94)
@@ -472,7 +478,8 @@ def contact_sheet(sprites: dict[str, pygame.Surface], path: Path, scale: int = 3
     pygame.font.init()
     font = pygame.font.Font(None, 16)
     items = list(sprites.items())
-    cols, cell_w = 6, 64 * scale + 16
+    cols = 6
+    cell_w = max(s.get_width() for s in sprites.values()) * scale + 16
     rows = [items[i:i + cols] for i in range(0, len(items), cols)]
     heights = [max(s.get_height() for _, s in row) * scale + 36 for row in rows]
     sheet = pygame.Surface((cols * cell_w, sum(heights)))

@@ -13,10 +13,13 @@ with what is wrong. Imports game.sim, game.bots, game.match, game.retreats, game
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from game.retreats import LevelError, UnknownLevel, campaign, load_retreat
 from game.sim.tuning import TICK_RATE
@@ -157,8 +160,8 @@ def _bench_client(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from game.bench import machine_noise
-    from game.client.render import frame_bench
+    from game.bench.client import frame_bench
+    from game.bench.sim import machine_noise
 
     noise = machine_noise()
     result = frame_bench()
@@ -205,8 +208,17 @@ def _bots(args: argparse.Namespace) -> int:
     if not args.seconds > 0:
         print("dreamlayer bots: --seconds must be above 0", file=sys.stderr)
         return 2
-    stats = asyncio.run(swarm(args.url, args.n, args.seconds, args.room, level=args.level,
-                              hazard=args.hazard))
+    async def until_done_or_stopped() -> list[Any]:
+        # Ctrl-C or SIGTERM ends the run early and still prints what was measured
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        return await swarm(args.url, args.n, args.seconds, args.room, level=args.level,
+                           hazard=args.hazard, stop=stop)
+
+    stats = asyncio.run(until_done_or_stopped())
     rows = [s.summary() for s in stats]
     if args.json:
         print(json.dumps({"url": args.url, "players": rows}))
@@ -274,7 +286,7 @@ def _bench(args: argparse.Namespace) -> int:
         return _bench_net(args)
     if args.what == "client":
         return _bench_client(args)
-    from game.bench import bench_sim, machine_noise
+    from game.bench.sim import bench_sim, machine_noise
 
     noise = machine_noise()
     rows = bench_sim(args.ticks)
@@ -294,7 +306,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _bench_net(args: argparse.Namespace) -> int:
-    from game.netbench import bench_net, render
+    from game.bench.net import bench_net, render
 
     def progress(part: str) -> None:
         if not args.json:

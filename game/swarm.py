@@ -143,8 +143,9 @@ def view_of(mirror: Mirror, lv: LevelKit, me_id: int, night_ticks: int,
 
 
 async def play(line: Line, stats: PlayerStats, seconds: float, *, seed: int,
-               start_when: int = 0) -> None:
-    """Play in the joined room for `seconds` (or until the connection ends for good).
+               start_when: int = 0, stop: asyncio.Event | None = None) -> None:
+    """Play in the joined room for `seconds` (or until the connection ends for good, or
+    `stop` is set).
 
     With `start_when` > 0 this player is the room's host and starts the match once that
     many players are in the room. A drop that is not final is mended by `line` (which comes
@@ -200,7 +201,8 @@ async def play(line: Line, stats: PlayerStats, seconds: float, *, seed: int,
     period = 1.0 / TICK_RATE
     next_at = time.monotonic()
     try:
-        while time.monotonic() < deadline and not task.done():
+        while time.monotonic() < deadline and not task.done() \
+                and not (stop is not None and stop.is_set()):
             mirror = state["mirror"]
             if mirror is not None and not line.attempt \
                     and line.remote.session.phase is Phase.PLAYING:
@@ -232,9 +234,11 @@ async def play(line: Line, stats: PlayerStats, seconds: float, *, seed: int,
 
 async def swarm(url: str, n: int, seconds: float, room: str = "", *, level: str = "",
                 hazard: int = 1, bot_fill: bool = False,
-                ping_timeout: float | None = 4.0) -> list[PlayerStats]:
+                ping_timeout: float | None = 4.0,
+                stop: asyncio.Event | None = None) -> list[PlayerStats]:
     """Connect n bot players; without `room` the first creates one and starts the match
-    when all n are in. Returns each player's stats (connection failures included). Each
+    when all n are in; they play for `seconds` or until `stop` is set. Returns each
+    player's stats (connection failures included). Each
     player comes back into its seat after a drop that is not final (`reconnects`); a link
     silent for `ping_timeout` seconds counts as dropped (None: only a closed one)."""
     stats = [PlayerStats(f"netbot {k + 1}") for k in range(n)]
@@ -268,7 +272,8 @@ async def swarm(url: str, n: int, seconds: float, room: str = "", *, level: str 
     for s in stats:
         s.room = code
     await asyncio.gather(*(
-        play(ln, s, seconds, seed=k + 1, start_when=n if (k == 0 and not room) else 0)
+        play(ln, s, seconds, seed=k + 1, start_when=n if (k == 0 and not room) else 0,
+             stop=stop)
         for k, (ln, s) in enumerate(zip(lines, stats, strict=True)) if ln is not None))
     for done in lines:
         if done is not None:

@@ -34,14 +34,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SPRITES: dict[str, int] = {
-    "dreamer_sanctuary_architect": 32,
-    "dreamer_sanctuary_innovator": 32,
-    "dreamer_sanctuary_organizer": 32,
-    "dreamer_rest_architect": 32,
-    "dreamer_rest_innovator": 32,
-    "dreamer_rest_organizer": 32,
-    "cadre": 32,
-    "ethan": 48,
+    "dreamer_sanctuary_architect": 64,
+    "dreamer_sanctuary_innovator": 64,
+    "dreamer_sanctuary_organizer": 64,
+    "dreamer_rest_architect": 64,
+    "dreamer_rest_innovator": 64,
+    "dreamer_rest_organizer": 64,
+    "cadre": 64,
+    "ethan": 96,
     "rift": 64,
     "rift_sealed": 64,
     "beacon_sanctuary": 24,
@@ -189,11 +189,6 @@ class Assets:
     def beacon(self, realm: int, size: Size | None = None) -> pygame.Surface:
         """The NeuroNook beacon of `realm` (1, 2)."""
         return self.sprite(beacon_sprite(realm), size)
-
-    def preload(self) -> None:
-        """Load every shipped sprite now (raises like sprite() on the first missing one)."""
-        for name in SPRITES:
-            self._load(name)
 
     def _load(self, name: str) -> pygame.Surface:
         cached = self._base.get(name)

@@ -24,7 +24,14 @@ import pygame
 from game.client.chat import fresh_lines, line_text
 from game.client.flow import Go, Place, Scene, Step
 from game.client.overlay import MatchOverlay
-from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
+from game.client.view import (
+    EFFECT_SECONDS,
+    EffectView,
+    EntityView,
+    MatchView,
+    PlayerView,
+    RiftView,
+)
 from game.net.records import LobbyPlayer, RiftFlags, input_values
 from game.net.schema import Kind
 from game.net.snapshot import EntityKind
@@ -43,7 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["Controls", "MatchScene"]
 
 _INPUT_PERIOD = 1.0 / TICK_RATE
-_EFFECT_SECONDS = 2.5
 
 
 class Controls:
@@ -123,7 +129,9 @@ class MatchScene(Scene):
 
     def __init__(self, app: App, online: Online, autopilot: bool = False) -> None:
         from game.client.hud import Hud
+        from game.client.prompt_card import PromptCard
         from game.client.render import MatchRenderer
+        from game.client.tutorial import Tutorial
 
         super().__init__()
         self.app = app
@@ -134,6 +142,10 @@ class MatchScene(Scene):
         size = app.screen.get_size()
         self.renderer = MatchRenderer(m.level, size, assets=app.assets)
         self.hud = Hud(size)
+        self.tutorial = Tutorial(app.settings.keys, enabled=app.settings.hints,
+                                 shown=app.settings.hints_shown)
+        """the first night's prompts; `tutorial.shown` is what the player has seen"""
+        self.prompt_card = PromptCard(self.hud.text)
         self.controls = Controls(app.settings.keys)
         self.autopilot = autopilot
         self._bot: tuple[AllyPolicy, LevelKit] | None = None
@@ -173,6 +185,7 @@ class MatchScene(Scene):
         if self.overlay.leaving:
             return Go(Place.TITLE, "You left the retreat.")
         if "end" in happened:
+            self.app.settings.save()  # the prompts seen this night stay seen
             return Go(Place.RESULTS)
         if "start" in happened and self.online.match is not None \
                 and self.online.match is not self.m:
@@ -244,8 +257,32 @@ class MatchScene(Scene):
         view = self.view()
         self.renderer.draw(screen, view)
         self.hud.draw(screen, view)
+        self._teach(screen, view)
         self.overlay.draw(screen)
         self.frame_times.append(time.perf_counter() - t0)
+
+    def _teach(self, screen: pygame.Surface, view: MatchView) -> None:
+        """Feed the tutorial this frame and draw its prompt clear of your dreamer."""
+        from game.client.tutorial import sight_of
+
+        self.tutorial.enabled = self.app.settings.hints  # it can change in the pause menu
+        if not self.tutorial.enabled:
+            return
+        ox, oy = self.renderer.offset
+        sw, sh = screen.get_size()
+        prompt = self.tutorial.update(sight_of(view, (ox, oy, ox + sw, oy + sh)))
+        shown = self.app.settings.hints_shown
+        if len(shown) != len(self.tutorial.shown):
+            shown[:] = sorted(self.tutorial.shown)
+        if prompt is None:
+            self.prompt_card.draw(screen, "", 0.0, 0.0, [], view.time)
+            return
+        avoid = []
+        me = self.renderer.on_screen.get(view.me)
+        if me is not None:  # the action around you: your figure and a stride around it
+            avoid.append(pygame.Rect(me[0] - 180, me[1] - 150, 360, 300))
+        self.prompt_card.draw(screen, self.tutorial.text, self.tutorial.age, prompt.seconds,
+                              avoid, view.time)
 
     # ------------------------------------------------------------------ the view
     def view(self) -> MatchView:
@@ -286,7 +323,7 @@ class MatchScene(Scene):
             players.append(PlayerView(lp.name, lp.realm, lp.role, lp.latency_ms, lp.bot,
                                       lp.player == self.online.player))
         effects = [EffectView(e.kind, e.x, e.y, now - e.at, e.value) for e in m.effects
-                   if now - e.at < _EFFECT_SECONDS]
+                   if now - e.at < EFFECT_SECONDS.get(e.kind, 0.0)]
         stats = None
         if self.show_stats:
             snaps, rate = self.online.link.rates()
@@ -311,7 +348,8 @@ class MatchScene(Scene):
             realm=mine.realm if mine else 0, role=mine.role if mine else 0,
             players=players, effects=effects, netstats=stats, title=m.level.title,
             hazard=m.hazard, time=now - self.opened,
-            message=self._message(now))
+            message=self._message(now),
+            painting=aim is not None and bool(pygame.mouse.get_pressed()[0]))
 
     def _message(self, now: float) -> str:
         """The message line: the newest chat line or emote while it is fresh, else the

@@ -24,6 +24,7 @@ __all__ = [
     "BACKDROP",
     "CADRE",
     "CADRE_GLOW",
+    "CADRE_RIM",
     "CELL_LUT",
     "CODES",
     "ETHAN",
@@ -192,6 +193,8 @@ CADRE: Colour = (58, 20, 82)
 """a cadre member's dark violet body"""
 CADRE_GLOW: Colour = (255, 60, 210)
 """the magenta glow around the cadre"""
+CADRE_RIM: Colour = (240, 220, 255)
+"""the pale rim that keeps the cadre's dark robes readable on nightmare"""
 ETHAN: Colour = (40, 8, 30)
 ETHAN_ACCENT: Colour = (226, 30, 66)
 """Ethan Lynx's crimson"""

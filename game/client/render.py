@@ -1,25 +1,23 @@
 """The match screen's world drawing: the dreamscape, rifts, beacons, dreamers, the cadre,
-Ethan, the brush and the effects, under a camera. `MatchRenderer` keeps a world-sized
-surface of the paint grid and redraws only the chunks a `MatchView` marks dirty, then
-blits the part under the camera and draws the moving things on top.
+Ethan, the brush, the effects and the dreamers' names, under a camera. `MatchRenderer`
+keeps a world-sized surface of the paint grid and redraws only the chunks a `MatchView`
+marks dirty, then blits the part under the camera and draws the moving things on top.
 
-Also here: `TextCache` (fonts and rendered text, shared with the HUD), `camera_offset`
-(the camera's clamping, shared with the minimap) and `frame_bench` (the frame-time
-benchmark of a busy match on the largest level).
+Figures (dreamers, the cadre, Ethan) come pre-rendered in every pose from
+`game.client.figures`; they are animated here: an idle bob, a walk with a lean, a scrub
+while painting, a shake and a magenta wash when distorted, lying down when asleep. Names
+are placed by `game.client.labels` so they never pile up; your own is always shown.
+The camera keeps clear of the HUD's panels (`game.client.layout`).
 
-Everything is drawn with pygame primitives, so the renderer needs no asset files; an
-optional `assets` object (`sprite(name[, size])`) replaces the bodies of entities with
-sprites.
 Only game/client imports pygame; the simulation and the network code never do.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
@@ -28,21 +26,26 @@ import numpy.typing as npt
 import pygame
 
 from game.client import palette as pal
+from game.client.figures import Figures, Tone, dreamer_name
+from game.client.labels import place_labels
+from game.client.layout import Insets, Rect, camera_offset, hud_insets
 from game.client.palette import Colour
-from game.client.view import EffectView, EntityView, MatchView, PlayerView, RiftView
-from game.net.records import CadreStatus, DreamerStatus, RiftFlags
+from game.client.text import TextCache
+from game.client.view import EFFECT_SECONDS, EffectView, EntityView, MatchView, RiftView
+from game.net.records import CadreStatus, DreamerStatus
 from game.sim.events import EventKind, PingKind
-from game.sim.grid import CHUNK
+from game.sim.grid import CHUNK, MOSAIC_REALM, Cell
 from game.sim.level import Level
 from game.sim.tuning import Tuning
 
 __all__ = [
+    "BEACON_PX",
+    "CADRE_PX",
+    "DREAMER_PX",
     "EFFECT_SECONDS",
+    "ETHAN_PX",
+    "DrawnLabel",
     "MatchRenderer",
-    "TextCache",
-    "busy_view",
-    "camera_offset",
-    "frame_bench",
 ]
 
 DREAMER, CADRE, ETHAN, BEACON = 1, 2, 3, 4
@@ -51,22 +54,6 @@ ASLEEP, DISTORTED = DreamerStatus.ASLEEP, DreamerStatus.DISTORTED
 HIJACKING, SLOWED, AWAKENING = (CadreStatus.HIJACKING, CadreStatus.SLOWED,
                                 CadreStatus.AWAKENING)
 
-EFFECT_SECONDS: dict[int, float] = {
-    EventKind.PING: 4.0,
-    EventKind.BURST: 0.9,
-    EventKind.DISTORTED: 0.8,
-    EventKind.AWAKENED: 1.4,
-    EventKind.ETHAN_DRIVEN_OUT: 2.5,
-    EventKind.RIFT_SEALED: 2.5,
-    EventKind.RIFT_OPENED: 1.5,
-    EventKind.HIJACK: 2.0,
-    EventKind.RALLY: 1.0,
-    EventKind.SHOVE: 0.35,
-    EventKind.BEACON: 0.8,
-    EventKind.ASLEEP: 1.0,
-    EventKind.REVIVED: 1.0,
-}
-"""how long each kind of effect is drawn (seconds); other kinds are not drawn"""
 
 _PING_COLOURS: dict[int, Colour] = {  # by PingKind value
     PingKind.NIGHTMARE: (255, 70, 200),
@@ -75,82 +62,27 @@ _PING_COLOURS: dict[int, Colour] = {  # by PingKind value
 }
 _PING_WORDS: dict[int, str] = {PingKind.NIGHTMARE: "nightmare", PingKind.HELP: "help",
                                PingKind.RIFT: "rift"}
-_ROLE_GLYPHS = {1: "A", 2: "I", 3: "O"}
+
+DREAMER_PX = 50
+"""a dreamer's figure is drawn in a square this wide (its body is 18 px across in the
+simulation: the figure is larger so it reads at a glance)"""
+CADRE_PX = 44
+ETHAN_PX = 76
+BEACON_PX = 26
+_LABEL_SIZE = 19
+_PAINT_MEMORY = 0.4
+"""seconds a dreamer keeps its painting pose after its paint last appeared"""
+_MOVING = 25.0
+"""px/s above which a figure walks rather than idles"""
+_SHADOW_KEY: Colour = (0, 0, 0)
+_DREAM = int(Cell.DREAM) * 4
+_DREAM_BOTH = _DREAM + MOSAIC_REALM
 
 _EMBER_LEVELS = 6
 _SPARKS_PER_GROUP = 130
 _SPARK_GROUPS = 3
 _SPARK_RATE = 2.2
 """each spark group is re-drawn from new cells this many times a second"""
-
-
-# ---------------------------------------------------------------------- text
-class TextCache:
-    """Fonts (pygame's default font) and rendered text, cached: rendering text every frame
-    is the usual frame-time killer. Each (text, size, colour, shadow) renders once while
-    it stays among the `limit` most recently used."""
-
-    def __init__(self, limit: int = 600) -> None:
-        if not pygame.font.get_init():
-            pygame.font.init()
-        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
-        self._cache: OrderedDict[tuple[str, int, Colour, bool, bool], pygame.Surface] = (
-            OrderedDict())
-        self.limit = limit
-
-    def font(self, size: int, bold: bool = False) -> pygame.font.Font:
-        key = (size, bold)
-        f = self._fonts.get(key)
-        if f is None:
-            f = pygame.font.Font(None, size)
-            f.set_bold(bold)
-            self._fonts[key] = f
-        return f
-
-    def text(self, s: str, size: int, colour: Colour, shadow: bool = False,
-             bold: bool = False) -> pygame.Surface:
-        """`s` rendered antialiased (with a dark drop shadow when asked); do not modify it."""
-        key = (s, size, colour, shadow, bold)
-        surf = self._cache.get(key)
-        if surf is not None:
-            self._cache.move_to_end(key)
-            return surf
-        font = self.font(size, bold)
-        fg = font.render(s, True, colour)
-        if shadow:
-            w, h = fg.get_size()
-            surf = pygame.Surface((w + 2, h + 2), pygame.SRCALPHA)
-            back = font.render(s, True, pal.UI.SHADOW)
-            surf.blit(back, (2, 2))
-            surf.blit(back, (1, 1))
-            surf.blit(fg, (0, 0))
-        else:
-            surf = fg
-        if pygame.display.get_surface() is not None:
-            surf = surf.convert_alpha()
-        self._cache[key] = surf
-        if len(self._cache) > self.limit:
-            self._cache.popitem(last=False)
-        return surf
-
-
-# ---------------------------------------------------------------------- camera
-def camera_offset(camera: tuple[float, float], screen_size: tuple[int, int],
-                  world_size: tuple[int, int]) -> tuple[int, int]:
-    """The world pixel drawn at the screen's top-left corner, in whole pixels.
-
-    The camera's point is centred on screen, clamped so that no space beyond the map's
-    edges shows; along an axis where the map is smaller than the screen the map is
-    centred instead (the offset is then negative).
-    """
-    return (_axis(camera[0], screen_size[0], world_size[0]),
-            _axis(camera[1], screen_size[1], world_size[1]))
-
-
-def _axis(c: float, screen: int, world: int) -> int:
-    if world <= screen:
-        return -((screen - world) // 2)
-    return int(min(max(round(c - screen / 2), 0), world - screen))
 
 
 # ---------------------------------------------------------------------- sprites
@@ -207,6 +139,42 @@ def _mix(a: Colour, b: Colour, t: float) -> Colour:
             int(a[2] + (b[2] - a[2]) * t))
 
 
+@dataclass(slots=True)
+class _Track:
+    """Where a moving entity was last frame, its smoothed velocity and the way it faces."""
+
+    x: float
+    y: float
+    t: float
+    vx: float = 0.0
+    vy: float = 0.0
+    left: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnLabel:
+    """A name drawn over an entity this frame: whose, what, and where (screen pixels)."""
+
+    entity: int
+    text: str
+    rect: Rect
+    yours: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """A name that wants drawing above `head` (the top of its owner's figure)."""
+
+    entity: int
+    text: str
+    image: pygame.Surface
+    head: tuple[int, int]
+    yours: bool
+    rank: int
+    """0 yours, 1 Ethan, 2 the others"""
+    dist: float
+
+
 # ---------------------------------------------------------------------- the renderer
 class MatchRenderer:
     """Draws the world part of the match screen.
@@ -217,26 +185,32 @@ class MatchRenderer:
     colour they were last drawn with until their chunk is marked dirty. `flicker=False`
     turns off the animated nightmare embers, `texture=False` draws every cell in the plain
     `palette.CELL_LUT` colour of its code (both for tests). `assets`, when given, is an
-    object with `sprite(name, size)` or `sprite(name)` returning a Surface or None
-    (names: dreamer-sanctuary, dreamer-rest, cadre, ethan, beacon); whatever it lacks is
-    drawn with primitives.
+    object with `sprite(name, size)` or `sprite(name)` (`game.client.assets.Assets`);
+    whatever it lacks is drawn with primitives. `insets` is how far the HUD's panels
+    reach in from each edge (default: `layout.hud_insets` of the screen size; `Insets()`
+    for none): the camera may show that much beyond the map so no dreamer hides under
+    them. After `draw`, `labels` lists the names drawn, and `on_screen` where each entity
+    was drawn (screen pixels, by entity id).
     """
 
     def __init__(self, level: Level, screen_size: tuple[int, int], *, flicker: bool = True,
                  texture: bool = True, assets: Any = None,
-                 tuning: Tuning | None = None) -> None:
+                 tuning: Tuning | None = None, insets: Insets | None = None) -> None:
         self.level = level
         self.cell = cs = level.cell_size
         self.screen_size = screen_size
         self.flicker = flicker
         self.assets = assets
         self.tuning = tuning or Tuning()
+        self._fixed_insets = insets
+        self.insets = insets if insets is not None else hud_insets(screen_size)
         self.chunks_x = -(-level.width // CHUNK)
         self.chunks_y = -(-level.height // CHUNK)
         self.grid_shape = (self.chunks_y * CHUNK, self.chunks_x * CHUNK)
         self.world_size = (level.pixel_width, level.pixel_height)
         self.offset: tuple[int, int] = camera_offset(
-            (level.pixel_width / 2, level.pixel_height / 2), screen_size, self.world_size)
+            (level.pixel_width / 2, level.pixel_height / 2), screen_size, self.world_size,
+            self.insets)
         display = pygame.display.get_surface() is not None
         world = pygame.Surface((self.grid_shape[1] * cs, self.grid_shape[0] * cs))
         self.world = world.convert() if display else world
@@ -262,12 +236,21 @@ class MatchRenderer:
         self._embers = [_ember(i) for i in range(_EMBER_LEVELS)]
         self._glows: dict[tuple[Colour, int], pygame.Surface] = {}
         self._rings: OrderedDict[tuple[int, int, Colour, int], pygame.Surface] = OrderedDict()
-        self._sprites: dict[tuple[str, int], pygame.Surface | None] = {}
+        self.figures = Figures(assets)
         self.text = TextCache()
+        self._chips: dict[tuple[str, int], pygame.Surface] = {}
         self._brush = {1: self.tuning.architect_brush, 2: self.tuning.innovator_brush,
                        3: self.tuning.organizer_brush}
+        self._tracks: dict[int, _Track] = {}
+        self._prev_codes: npt.NDArray[np.uint8] | None = None
+        self._painting_until: dict[int, float] = {}
+        self._pending: list[_Wanted] = []
         self.sparks_drawn = 0
         """embers drawn in the last frame (for tests and the benchmark)"""
+        self.labels: list[DrawnLabel] = []
+        """the names drawn in the last frame, where they were drawn"""
+        self.on_screen: dict[int, tuple[int, int]] = {}
+        """where each entity was drawn in the last frame (screen pixels, by entity id)"""
 
     # ------------------------------------------------------------------ coordinates
     def world_to_screen(self, p: tuple[float, float]) -> tuple[float, float]:
@@ -282,9 +265,11 @@ class MatchRenderer:
     def set_camera(self, camera: tuple[float, float],
                    screen_size: tuple[int, int] | None = None) -> None:
         """Point the camera (`draw` does this from the view)."""
-        if screen_size is not None:
+        if screen_size is not None and screen_size != self.screen_size:
             self.screen_size = screen_size
-        self.offset = camera_offset(camera, self.screen_size, self.world_size)
+            if self._fixed_insets is None:
+                self.insets = hud_insets(screen_size)
+        self.offset = camera_offset(camera, self.screen_size, self.world_size, self.insets)
 
     # ------------------------------------------------------------------ the frame
     def draw(self, surface: pygame.Surface, view: MatchView) -> None:
@@ -295,9 +280,11 @@ class MatchRenderer:
         if view.codes.shape != self.grid_shape:
             raise ValueError(f"codes of shape {view.codes.shape}, the level needs "
                              f"{self.grid_shape}")
+        self.set_camera(view.camera, surface.get_size())
+        if view.dirty:
+            self._see_painting(view)
         self.redraw_chunks(view.codes, view.dirty)
         view.dirty.clear()
-        self.set_camera(view.camera, surface.get_size())
         self._blit_world(surface)
         t = view.time
         if self.flicker:
@@ -308,6 +295,7 @@ class MatchRenderer:
             self._draw_rift(surface, r, t)
         self._draw_entities(surface, view)
         self._draw_effects(surface, view.effects, t)
+        self._draw_labels(surface)
 
     def redraw_chunks(self, codes: npt.NDArray[np.uint8], chunks: Iterable[int]) -> None:
         """Repaint the given chunks (index = row * chunks_x + column) of the world surface
@@ -428,6 +416,66 @@ class MatchRenderer:
                      math.pi / 2 + r.progress * 2 * math.pi, 3)
 
     # ------------------------------------------------------------------ entities
+    def _see_painting(self, view: MatchView) -> None:
+        """Remember which dreamers just painted: their realm's paint (or mosaic) appeared
+        within their brush's reach since the last frame (the snapshot says no more).
+        Only the chunks in `view.dirty` can have changed, so only they are compared."""
+        codes = view.codes
+        prev = self._prev_codes
+        if prev is None or prev.shape != codes.shape:
+            self._prev_codes = codes.copy()
+            return
+        cs, cx_n = self.cell, self.chunks_x
+        reach = int(self.tuning.brush_reach // cs) + 4
+        until = view.time + _PAINT_MEMORY
+        dirty = view.dirty
+        for e in view.entities:
+            if e.kind != DREAMER or e.realm not in (1, 2):
+                continue
+            cx, cy = int(e.x // cs), int(e.y // cs)
+            x0, y0 = max(cx - reach, 0), max(cy - reach, 0)
+            x1, y1 = cx + reach + 1, cy + reach + 1
+            near = any(k // cx_n * CHUNK < y1 and (k // cx_n + 1) * CHUNK > y0
+                       and k % cx_n * CHUNK < x1 and (k % cx_n + 1) * CHUNK > x0
+                       for k in dirty)
+            if not near:
+                continue
+            now = codes[y0:y1, x0:x1]
+            fresh = (now != prev[y0:y1, x0:x1]) & (
+                (now == _DREAM + e.realm) | (now == _DREAM_BOTH) | ((now >> 2) == Cell.MOSAIC))
+            if fresh.any():
+                self._painting_until[e.id] = until
+        for k in dirty:
+            cy, cx = divmod(k, cx_n)
+            sl = np.s_[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
+            prev[sl] = codes[sl]
+
+    def _track(self, entities: list[EntityView], t: float) -> None:
+        """Follow every moving entity's velocity (smoothed) and the way it faces."""
+        seen: set[int] = set()
+        tracks = self._tracks
+        for e in entities:
+            if e.kind == BEACON:
+                continue
+            seen.add(e.id)
+            tr = tracks.get(e.id)
+            if tr is None or t < tr.t or t - tr.t > 0.5:
+                tracks[e.id] = _Track(e.x, e.y, t, left=tr.left if tr else False)
+                continue
+            dt = t - tr.t
+            if dt <= 0:
+                continue
+            k = min(dt * 12.0, 1.0)
+            tr.vx += ((e.x - tr.x) / dt - tr.vx) * k
+            tr.vy += ((e.y - tr.y) / dt - tr.vy) * k
+            if abs(tr.vx) > 20.0:
+                tr.left = tr.vx < 0
+            tr.x, tr.y, tr.t = e.x, e.y, t
+        if len(tracks) > len(seen):
+            for gone in [i for i in tracks if i not in seen]:
+                del tracks[gone]
+                self._painting_until.pop(gone, None)
+
     def _draw_entities(self, surface: pygame.Surface, view: MatchView) -> None:
         beacons: list[EntityView] = []
         cadre: list[EntityView] = []
@@ -444,6 +492,9 @@ class MatchRenderer:
             else:
                 cadre.append(e)
         t = view.time
+        self._track(view.entities, t)
+        self._pending = []
+        self.on_screen = {}
         for e in beacons:
             self._draw_beacon(surface, e, t)
         for e in cadre:
@@ -451,36 +502,17 @@ class MatchRenderer:
                 self._draw_ethan(surface, e, t)
             else:
                 self._draw_cadre(surface, e, t)
-        for e in dreamers:
-            self._draw_dreamer(surface, e, t, False)
+        # lower on screen is nearer: draw it last
+        for e in sorted(dreamers, key=lambda d: d.y):
+            self._draw_dreamer(surface, e, view, False)
         if mine is not None:
             if view.aim is not None:
                 self._draw_aim(surface, mine, view.aim, t)
-            self._draw_dreamer(surface, mine, t, True)
+            self._draw_dreamer(surface, mine, view, True)
 
     def _on_screen(self, x: float, y: float, margin: float) -> bool:
         sw, sh = self.screen_size
         return -margin <= x <= sw + margin and -margin <= y <= sh + margin
-
-    def _sprite(self, name: str, size: int) -> pygame.Surface | None:
-        if self.assets is None:
-            return None
-        key = (name, size)
-        if key not in self._sprites:
-            surf: pygame.Surface | None = None
-            try:
-                try:
-                    got = self.assets.sprite(name, size)
-                except TypeError:
-                    got = self.assets.sprite(name)
-                if isinstance(got, pygame.Surface):
-                    surf = pygame.transform.smoothscale(got, (size, size))
-                    if pygame.display.get_surface() is not None:
-                        surf = surf.convert_alpha()
-            except (pygame.error, OSError, KeyError, ValueError):
-                surf = None
-            self._sprites[key] = surf
-        return self._sprites[key]
 
     def _blit_glow(self, surface: pygame.Surface, colour: Colour, radius: int,
                    x: int, y: int) -> None:
@@ -493,119 +525,241 @@ class MatchRenderer:
             self._glows[key] = g
         surface.blit(g, (x - radius, y - radius))
 
+    def _shadow(self, surface: pygame.Surface, x: int, y: int, w: int) -> None:
+        """A soft dark ellipse on the ground under a figure's feet."""
+        g = self._glows.get((_SHADOW_KEY, w))
+        if g is None:
+            g = pygame.Surface((w, w // 3), pygame.SRCALPHA)
+            pygame.draw.ellipse(g, (4, 2, 10, 110), g.get_rect())
+            pygame.draw.ellipse(g, (4, 2, 10, 70), g.get_rect().inflate(-w // 3, -2))
+            if pygame.display.get_surface() is not None:
+                g = g.convert_alpha()
+            self._glows[(_SHADOW_KEY, w)] = g
+        surface.blit(g, (x - w // 2, y - w // 6))
+
+    def _pose(self, e: EntityView, t: float, top: float) -> tuple[bool, float, float]:
+        """(faces left, lean in degrees, speed in px/s) of a moving entity."""
+        tr = self._tracks.get(e.id)
+        if tr is None:
+            return False, 0.0, 0.0
+        speed = math.hypot(tr.vx, tr.vy)
+        lean = 9.0 * min(speed / top, 1.0) if speed > _MOVING else 0.0
+        return tr.left, lean, speed
+
     def _draw_beacon(self, surface: pygame.Surface, e: EntityView, t: float) -> None:
         x, y = int(e.x) - self.offset[0], int(e.y) - self.offset[1]
         reach = int((self.tuning.beacon_radius + 0.5) * self.cell)
         if not self._on_screen(x, y, reach):
             return
+        self.on_screen[e.id] = (x, y)
         colour = pal.REALM_COLOURS.get(e.realm, pal.REALM_COLOURS[0])
         light = pal.REALM_LIGHT.get(e.realm, pal.REALM_LIGHT[0])
         wave = (t * 0.6 + e.id * 0.37) % 1.0
         self._ring(surface, (x, y), 8 + wave * (reach - 8), light, 2, int(200 * (1 - wave)))
-        self._blit_glow(surface, colour, 18, x, y)
-        sprite = self._sprite("beacon_sanctuary" if e.realm == 1 else "beacon_rest", 18)
-        if sprite is not None:
-            surface.blit(sprite, (x - 9, y - 9))
-            return
+        self._blit_glow(surface, colour, 20, x, y)
         bob = int(2 * math.sin(t * 2.5 + e.id))
-        pts = [(x, y - 9 + bob), (x + 7, y + bob), (x, y + 9 + bob), (x - 7, y + bob)]
-        pygame.draw.polygon(surface, (16, 14, 30), [(px + (1 if px > x else -1 if px < x else 0),
-                                                     py + (1 if py > y + bob else -1
-                                                           if py < y + bob else 0))
+        sprite = self.figures.sprite("beacon_sanctuary" if e.realm == 1 else "beacon_rest",
+                                     BEACON_PX)
+        if sprite is not None:
+            surface.blit(sprite, (x - BEACON_PX // 2, y - BEACON_PX // 2 + bob))
+            return
+        pts = [(x, y - 10 + bob), (x + 8, y + bob), (x, y + 10 + bob), (x - 8, y + bob)]
+        pygame.draw.polygon(surface, (16, 14, 30), [(px + (px > x) - (px < x),
+                                                     py + (py > y + bob) - (py < y + bob))
                                                     for px, py in pts])
         pygame.draw.polygon(surface, colour, pts)
         pygame.draw.circle(surface, light, (x, y + bob), 3)
 
     def _draw_cadre(self, surface: pygame.Surface, e: EntityView, t: float) -> None:
         x, y = int(e.x) - self.offset[0], int(e.y) - self.offset[1]
-        if not self._on_screen(x, y, 30):
+        if not self._on_screen(x, y, CADRE_PX):
             return
-        self._blit_glow(surface, pal.CADRE_GLOW, 22, x, y)
-        sprite = self._sprite("cadre", 22)
-        if sprite is not None:
-            surface.blit(sprite, (x - 11, y - 11))
-        else:
-            pygame.draw.circle(surface, (8, 2, 14), (x, y), 10)
-            pygame.draw.circle(surface, pal.CADRE, (x, y), 9)
-            pygame.draw.circle(surface, (200, 50, 180), (x, y), 9, 1)
-            glint = (255, 120, 230)
-            pygame.draw.line(surface, glint, (x - 5, y - 2), (x - 2, y - 1), 2)
-            pygame.draw.line(surface, glint, (x + 5, y - 2), (x + 2, y - 1), 2)
+        self.on_screen[e.id] = (x, y)
+        left, lean, _ = self._pose(e, t, self.tuning.cadre_speed)
+        hover = round(2.0 * math.sin(t * 3.1 + e.id * 0.9))
+        self._shadow(surface, x, y + CADRE_PX * 2 // 5, 26)
+        fig = self.figures.figure("cadre", CADRE_PX, left=left, lean=lean)
+        surface.blit(fig, (x - fig.get_width() // 2, y + hover - fig.get_height() // 2))
         if e.status & SLOWED:
-            pygame.draw.circle(surface, (120, 220, 255), (x, y), 12, 1)
+            pygame.draw.circle(surface, (120, 220, 255), (x, y), CADRE_PX // 2 + 2, 1)
         if e.status & AWAKENING:
             f = (t * 2.0) % 1.0
-            self._ring(surface, (x, y), 12 + 10 * f, pal.MOSAIC_LIGHT, 2, int(230 * (1 - f)))
+            self._ring(surface, (x, y), CADRE_PX // 2 + 10 * f, pal.MOSAIC_LIGHT, 2,
+                       int(230 * (1 - f)))
 
     def _draw_ethan(self, surface: pygame.Surface, e: EntityView, t: float) -> None:
         x, y = int(e.x) - self.offset[0], int(e.y) - self.offset[1]
-        if not self._on_screen(x, y, 60):
+        if not self._on_screen(x, y, ETHAN_PX):
             return
-        r = int(self.tuning.ethan_radius)
+        self.on_screen[e.id] = (x, y)
+        r = ETHAN_PX // 2
         if e.status & HIJACKING:
             pulse = 0.5 + 0.5 * math.sin(t * 6.0)
-            pygame.draw.circle(surface, (14, 0, 16), (x, y), int(r + 10 + 8 * pulse), 5)
-            pygame.draw.circle(surface, pal.ETHAN_ACCENT, (x, y), int(r + 15 + 8 * pulse), 1)
-        self._blit_glow(surface, pal.ETHAN_ACCENT, 34, x, y)
-        sprite = self._sprite("ethan", 2 * r + 4)
-        if sprite is not None:
-            surface.blit(sprite, (x - r - 2, y - r - 2))
-        else:
-            pygame.draw.circle(surface, (6, 0, 8), (x, y), r + 2)
-            pygame.draw.circle(surface, pal.ETHAN, (x, y), r)
-            pygame.draw.circle(surface, pal.ETHAN_ACCENT, (x, y), r, 3)
-            pygame.draw.polygon(surface, pal.ETHAN_ACCENT,
-                                [(x, y - 7), (x + 5, y), (x, y + 7), (x - 5, y)])
-            pygame.draw.circle(surface, (255, 200, 210), (x, y), 2)
+            pygame.draw.circle(surface, (14, 0, 16), (x, y), int(r + 4 + 8 * pulse), 5)
+            pygame.draw.circle(surface, pal.ETHAN_ACCENT, (x, y), int(r + 9 + 8 * pulse), 2)
+        left, lean, _ = self._pose(e, t, self.tuning.cadre_speed)
+        hover = round(2.0 * math.sin(t * 2.2 + e.id))
+        self._shadow(surface, x, y + ETHAN_PX * 2 // 5, 40)
+        self._blit_glow(surface, pal.ETHAN_ACCENT, 42, x, y + hover)
+        fig = self.figures.figure("ethan", ETHAN_PX, left=left, lean=lean * 0.6)
+        surface.blit(fig, (x - fig.get_width() // 2, y + hover - fig.get_height() // 2))
         if e.status & AWAKENING:
             f = (t * 1.5) % 1.0
             self._ring(surface, (x, y), r + 4 + 14 * f, pal.MOSAIC_LIGHT, 2, int(230 * (1 - f)))
+        label = self.text.text("Ethan Lynx", _LABEL_SIZE, (255, 120, 140), shadow=True,
+                               bold=True)
+        self._pending.append(_Wanted(e.id, "Ethan Lynx", label, (x, y + hover - r + 6),
+                                     False, 1, 0.0))
 
-    def _draw_dreamer(self, surface: pygame.Surface, e: EntityView, t: float,
+    def _draw_dreamer(self, surface: pygame.Surface, e: EntityView, view: MatchView,
                       mine: bool) -> None:
         x, y = int(e.x) - self.offset[0], int(e.y) - self.offset[1]
-        if not self._on_screen(x, y, 60):
+        if not self._on_screen(x, y, DREAMER_PX):
             return
+        t = view.time
         asleep = bool(e.status & ASLEEP)
-        distorted = bool(e.status & DISTORTED)
-        if distorted and not asleep:
-            x += round(2.5 * math.sin(t * 23.0 + e.id))
-            y += round(2.5 * math.cos(t * 19.0 + e.id * 1.7))
+        distorted = bool(e.status & DISTORTED) and not asleep
+        left, lean, speed = self._pose(e, t, self.tuning.dreamer_speed)
+        painting = not asleep and (t < self._painting_until.get(e.id, -math.inf)
+                                   or (mine and view.painting))
+        if mine and painting and view.aim is not None:
+            left = view.aim[0] < e.x  # face the brush
+        phase = e.id * 1.7
+        tone = Tone.PLAIN
+        if asleep:
+            bob, lean, tone = 1.0 * math.sin(t * 1.4 + phase), 0.0, Tone.ASLEEP
+        elif speed > _MOVING:
+            bob = -abs(math.sin(t * 9.0 + phase)) * 4.0
+        elif painting:
+            bob, lean = -abs(math.sin(t * 13.0 + phase)) * 2.0, 8.0
+        else:
+            bob = 1.6 * math.sin(t * 2.4 + phase)
+        if distorted:
+            x += round(3.0 * math.sin(t * 23.0 + e.id))
+            y += round(2.0 * math.cos(t * 19.0 + e.id * 1.7))
+            tone = Tone.DISTORTED
+        self.on_screen[e.id] = (x, y)
+        half = DREAMER_PX // 2
+        feet = y + half * 3 // 4
         colour = pal.REALM_COLOURS.get(e.realm, pal.REALM_COLOURS[0])
-        light = pal.REALM_LIGHT.get(e.realm, pal.REALM_LIGHT[0])
-        if asleep:
-            colour = _mix(colour, (70, 66, 96), 0.6)
-            light = _mix(light, (90, 86, 116), 0.6)
-        else:
-            self._blit_glow(surface, colour, 24, x, y)
+        self._shadow(surface, x, feet, 30)
         if mine:
-            pulse = 0.5 + 0.5 * math.sin(t * 4.0)
-            pygame.draw.circle(surface, (16, 12, 30), (x, y), 15, 2)
-            pygame.draw.circle(surface, pal.UI.ME, (x, y), int(13 + pulse), 2)
-        realm = "sanctuary" if e.realm == 1 else "rest"
-        role = {1: "architect", 2: "innovator", 3: "organizer"}.get(e.role, "architect")
-        sprite = None if asleep else self._sprite(f"dreamer_{realm}_{role}", 22)
-        if sprite is not None:
-            surface.blit(sprite, (x - 11, y - 11))
-        else:
-            pygame.draw.circle(surface, (14, 10, 26), (x, y), 11)
-            pygame.draw.circle(surface, colour, (x, y), 9)
-            pygame.draw.circle(surface, light, (x - 2, y - 2), 5)
-            glyph = self.text.text(_ROLE_GLYPHS.get(e.role, "?"), 19, (24, 18, 44), bold=True)
-            surface.blit(glyph, (x - glyph.get_width() // 2, y - glyph.get_height() // 2 + 1))
-        if distorted and not asleep:
+            self._draw_you_ring(surface, x, feet, t)
+        if not asleep:
+            self._blit_glow(surface, colour, 28, x, y)
+        fig = self.figures.figure(dreamer_name(e.realm, e.role), DREAMER_PX, left=left,
+                                  lean=lean, tone=tone)
+        top = y + round(bob) - fig.get_height() // 2
+        surface.blit(fig, (x - fig.get_width() // 2, top))
+        if painting:
+            self._draw_brush_stroke(surface, x, y, left, e.realm, t)
+        if distorted:
             a = t * 9.0
-            rect = pygame.Rect(x - 14, y - 14, 28, 28)
-            pygame.draw.arc(surface, pal.CADRE_GLOW, rect, a, a + 2.0, 2)
-            pygame.draw.arc(surface, pal.CADRE_GLOW, rect, a + math.pi, a + math.pi + 2.0, 2)
+            rect = pygame.Rect(x - half, y - half, 2 * half, 2 * half)
+            pygame.draw.arc(surface, pal.CADRE_GLOW, rect, a, a + 2.0, 3)
+            pygame.draw.arc(surface, pal.CADRE_GLOW, rect, a + math.pi, a + math.pi + 2.0, 3)
+        head = y + round(bob) - half + (12 if asleep else 2)
         if asleep:
-            rise = (t * 0.8 + e.id * 0.3) % 1.0
-            z = self.text.text("z", 22 if rise < 0.5 else 18, (200, 200, 255), shadow=True)
-            surface.blit(z, (x + 7 + int(4 * rise), y - 20 - int(10 * rise)))
-        if not mine and e.name:
-            label = self.text.text(e.name, 18, pal.UI.TEXT if not asleep else pal.UI.DIM,
+            rise = (t * 0.7 + e.id * 0.3) % 1.0
+            bubble = self.figures.sprite("asleep", 22)
+            bx, by = x + 10 + int(5 * rise), head - 14 - int(10 * rise)
+            if bubble is not None:
+                surface.blit(bubble, (bx, by))
+            else:
+                z = self.text.text("z", 24, (200, 200, 255), shadow=True)
+                surface.blit(z, (bx, by))
+        name = e.name or ("You" if mine else "")
+        if not name:
+            return
+        if mine:
+            image = self._chip(name, e.realm)
+        else:
+            light = pal.REALM_LIGHT.get(e.realm, pal.UI.TEXT)
+            image = self.text.text(name, _LABEL_SIZE, pal.UI.DIM if asleep else light,
                                    shadow=True)
-            surface.blit(label, (x - label.get_width() // 2, y - 28))
+        cam = view.camera
+        dist = 0.0 if mine else math.hypot(e.x - cam[0], e.y - cam[1])
+        self._pending.append(_Wanted(e.id, name, image, (x, head), mine, 0 if mine else 2,
+                                     dist))
+
+    def _draw_you_ring(self, surface: pygame.Surface, x: int, feet: int, t: float) -> None:
+        """Your dreamer's mark on the ground: a bright ring that breathes."""
+        pulse = 0.5 + 0.5 * math.sin(t * 4.0)
+        w = int(40 + 6 * pulse)
+        rect = pygame.Rect(0, 0, w, w * 2 // 5)
+        rect.center = (x, feet)
+        pygame.draw.ellipse(surface, (16, 12, 30), rect.inflate(4, 4), 3)
+        pygame.draw.ellipse(surface, pal.UI.ME, rect, 2)
+
+    def _draw_brush_stroke(self, surface: pygame.Surface, x: int, y: int, left: bool,
+                           realm: int, t: float) -> None:
+        """A painting dreamer's brush: a quick swish on the side it faces."""
+        side = -1 if left else 1
+        light = pal.REALM_LIGHT.get(realm, pal.REALM_LIGHT[0])
+        colour = pal.REALM_COLOURS.get(realm, pal.REALM_COLOURS[0])
+        swing = math.sin(t * 13.0)
+        cx, cy = x + side * 20, y + 2
+        for k in range(3):
+            a = swing * 0.9 + k * 0.5
+            px = cx + side * int(7 * math.cos(a))
+            py = cy + int(7 * math.sin(a))
+            pygame.draw.circle(surface, light if k == 0 else colour, (px, py), 3 - k // 2)
+
+    def _chip(self, name: str, realm: int) -> pygame.Surface:
+        """Your own name: dark text on a plate of your realm's colour with a white edge and
+        a pointer down to your head."""
+        key = (name, realm)
+        chip = self._chips.get(key)
+        if chip is None:
+            text = self.text.text(name, _LABEL_SIZE + 1, pal.UI.SHADOW, bold=True)
+            tw, th = text.get_size()
+            w, h = tw + 14, th + 6
+            chip = pygame.Surface((w, h + 6), pygame.SRCALPHA)
+            plate = pygame.Rect(0, 0, w, h)
+            pygame.draw.rect(chip, pal.REALM_COLOURS.get(realm, pal.UI.TEXT), plate,
+                             border_radius=6)
+            pygame.draw.rect(chip, pal.UI.ME, plate, 2, border_radius=6)
+            pygame.draw.polygon(chip, pal.UI.ME, [(w // 2 - 6, h - 1), (w // 2 + 6, h - 1),
+                                                  (w // 2, h + 5)])
+            chip.blit(text, (7, 4))
+            if pygame.display.get_surface() is not None:
+                chip = chip.convert_alpha()
+            if len(self._chips) > 64:
+                self._chips.clear()
+            self._chips[key] = chip
+        return chip
+
+    def _draw_labels(self, surface: pygame.Surface) -> None:
+        """Every name wanted this frame, placed so none piles on another: yours first and
+        always, then Ethan's, then the others nearest the camera first."""
+        wanted = sorted(self._pending, key=lambda w: (w.rank, w.dist))
+        rects: list[Rect] = []
+        under: list[Rect | None] = []
+        for w in wanted:
+            iw, ih = w.image.get_size()
+            rects.append((w.head[0] - iw // 2, w.head[1] - ih - 2, iw, ih))
+            under.append(None if w.yours else
+                         (w.head[0] - iw // 2, w.head[1] + DREAMER_PX - 6, iw, ih))
+        keep = 1 if wanted and wanted[0].yours else 0
+        sw, sh = self.screen_size
+        ins = self.insets  # names stay off the HUD's strips and column
+        clear = (ins.left + 2, ins.top + 2, sw - ins.left - ins.right - 4,
+                 sh - ins.top - ins.bottom - 4)
+        taken: list[Rect] = []
+        if keep:  # no other name over your own figure
+            hx, hy = wanted[0].head
+            taken.append((hx - 14, hy, 28, DREAMER_PX - 8))
+        spots = place_labels(rects, keep=keep, bounds=clear, below=under, taken=taken)
+        self.labels = []
+        for w, want, spot in zip(wanted, rects, spots, strict=True):
+            if spot is None:
+                continue
+            if spot[1] < want[1]:  # stacked higher: a thread down to its owner
+                cx = spot[0] + spot[2] // 2
+                pygame.draw.line(surface, (150, 140, 190), (cx, spot[1] + spot[3]),
+                                 (w.head[0], w.head[1] - 2))
+            surface.blit(w.image, spot[:2])
+            self.labels.append(DrawnLabel(w.entity, w.text, spot, w.yours))
 
     def _draw_aim(self, surface: pygame.Surface, me: EntityView,
                   aim: tuple[float, float], t: float) -> None:
@@ -719,8 +873,10 @@ class MatchRenderer:
         # off screen: an arrow on the screen's edge, pointing at it (pings show through walls)
         cx, cy = sw / 2, sh / 2
         dx, dy = x - cx, y - cy
-        # onto the edge of a frame that keeps clear of the HUD's top and bottom panels
-        x_lo, y_lo, x_hi, y_hi = 30, 100, sw - 30, max(sh - 140, 110)
+        # onto the edge of the clear area the HUD's panels leave
+        ins = self.insets
+        x_lo, y_lo = ins.left + 30, ins.top + 30
+        x_hi, y_hi = max(sw - ins.right - 30, x_lo + 1), max(sh - ins.bottom - 50, y_lo + 1)
         scale = min((x_hi - cx) / dx if dx > 0 else (x_lo - cx) / dx if dx < 0 else math.inf,
                     (y_hi - cy) / dy if dy > 0 else (y_lo - cy) / dy if dy < 0 else math.inf)
         ex, ey = cx + dx * scale, cy + dy * scale
@@ -741,173 +897,3 @@ class MatchRenderer:
             lx = int(min(max(ex - label.get_width() / 2, 4), sw - label.get_width() - 4))
             ly = int(ey - 30) if ey > sh / 2 else int(ey + 16)
             surface.blit(label, (lx, ly))
-
-
-# ---------------------------------------------------------------------- the benchmark
-_NAMES = ("Mira", "Liam", "Jade", "Ada", "Noor", "Kai", "Tomas", "Suki")
-
-
-def _busy_world(level: Level, seed: int, ticks: int) -> tuple[Any, npt.NDArray[np.uint8],
-                                                              npt.NDArray[np.uint8]]:
-    """A bot match on `level` played for `ticks` ticks: the world, and the paint codes at
-    two moments (to swap in as 'changed' chunks)."""
-    from game.bots.crew import BotCrew
-    from game.match import lineup
-    from game.sim.world import World
-
-    world = World(level, seed, hazard=5, night_seconds=max(60, ticks // 30 + 20))
-    crew = BotCrew(world, seed)
-    for realm, role in lineup(8):
-        crew.add_ally(world.add_dreamer(realm, role))
-    events: list[Any] = []
-    earlier: npt.NDArray[np.uint8] | None = None
-    while world.running and world.tick < ticks:
-        events = world.step(crew.decide(world, events))
-        if world.tick == ticks * 3 // 4:
-            earlier = (world.grid.state * 4 + world.grid.realm).astype(np.uint8)
-    if world.ethan is None:
-        d = next(iter(world.dreamers.values()))
-        world.spawn_cadre(d.pos[0] + 120, d.pos[1] + 40, ethan=True)
-    codes = (world.grid.state * 4 + world.grid.realm).astype(np.uint8)
-    return world, codes, codes.copy() if earlier is None else earlier
-
-
-def busy_view(level: Level, seed: int = 3, ticks: int = 1200
-              ) -> tuple[MatchView, npt.NDArray[np.uint8]]:
-    """A busy MatchView of `level` from a headless bot match (8 dreamers, the cadre at
-    hazard 5, Ethan, beacons; pings and effects added), and a second set of codes from
-    earlier in the same match. The view's `me` is the first dreamer."""
-    from game.net.snapshot import world_entities, world_rifts
-
-    world, codes, earlier = _busy_world(level, seed, ticks)
-    ents = world_entities(world)
-    names = dict(zip(sorted(world.dreamers), _NAMES, strict=False))
-    entities = [EntityView(i, e.kind, e.realm, e.role, e.px, e.py, e.status, names.get(i, ""))
-                for i, e in ents.items()]
-    me = min(world.dreamers)
-    mine = next(e for e in entities if e.id == me)
-    rifts = []
-    for r, (flags, prog) in zip(world.rifts, world_rifts(world).values(), strict=True):
-        rifts.append(RiftView(r.x, r.y, bool(flags & RiftFlags.OPEN),
-                              bool(flags & RiftFlags.SEALED), prog / 255,
-                              r.core_radius, r.seal_radius))
-    effects = []
-    rng = np.random.default_rng(seed)
-    kinds = [EventKind.BURST, EventKind.DISTORTED, EventKind.AWAKENED, EventKind.RALLY,
-             EventKind.SHOVE, EventKind.HIJACK, EventKind.RIFT_SEALED, EventKind.BEACON,
-             EventKind.REVIVED, EventKind.DISTORTED]
-    for k in kinds:
-        x = mine.x + float(rng.uniform(-500, 500))
-        y = mine.y + float(rng.uniform(-300, 300))
-        effects.append(EffectView(int(k), x, y, float(rng.uniform(0, EFFECT_SECONDS[k]))))
-    for pk, (dx, dy) in zip((PingKind.NIGHTMARE, PingKind.HELP, PingKind.RIFT),
-                            ((150.0, -90.0), (-1400.0, 300.0), (900.0, 900.0)), strict=True):
-        effects.append(EffectView(int(EventKind.PING), mine.x + dx, mine.y + dy, 0.5,
-                                  float(pk)))
-    players = [PlayerView(names.get(d.id, "?"), int(d.realm), int(d.role),
-                          20 + 17 * i if i < 3 else 0, i >= 3, d.id == me)
-               for i, d in enumerate(world.dreamers.values())]
-    view = MatchView(
-        level=level, codes=codes, dirty=set(range(codes.size // (CHUNK * CHUNK))),
-        entities=entities, me=me, camera=(mine.x, mine.y),
-        aim=(mine.x + 40.0, mine.y - 20.0), meters=(42.0, 26.0), rifts=rifts,
-        seconds_to_dawn=world.seconds_to_dawn + 200, inspiration=64.0, ability_in=7.5,
-        shove_in=0.0, realm=mine.realm, role=mine.role, players=players, effects=effects,
-        netstats={"rtt_ms": 48.0, "snapshots_per_s": 30.0, "bytes_per_s": 5200.0,
-                  "buffer_ms": 104.0},
-        title=level.title, hazard=5, time=0.0,
-        message="Jade: hold the mosaic around the eastern rift together!")
-    return view, earlier
-
-
-def frame_bench(frames: int = 600, level_name: str = "night-of-unity",
-                size: tuple[int, int] = (1280, 720), dirty_per_frame: int = 8, seed: int = 3,
-                screenshot: str | None = None) -> dict[str, float]:
-    """Time renderer + HUD draws of a busy match (`busy_view`) on the largest level.
-
-    Every frame the entities move, the camera pans, effects age, and `dirty_per_frame`
-    chunks swap their codes (and are marked dirty). Uses the dummy video driver when no
-    display is open. Returns frames, p50_ms, p99_ms, max_ms, mean_ms, first_frame_ms (the
-    one-off full redraw), sparks (embers in the last frame) and entities; saves the last
-    frame to `screenshot` when given.
-    """
-    from game.client.hud import Hud
-    from game.retreats import load_retreat
-
-    current = pygame.display.get_surface()
-    own_display = current is None
-    if current is None:
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-        pygame.display.init()
-        pygame.font.init()
-        screen = pygame.display.set_mode(size)
-    else:
-        screen = current
-        size = screen.get_size()
-    level = load_retreat(level_name)
-    view, earlier = busy_view(level, seed)
-    renderer = MatchRenderer(level, size)
-    hud = Hud(size)
-    base = list(view.entities)
-    base_effects = list(view.effects)
-    me = next(e for e in base if e.id == view.me)
-    n_chunks = view.codes.size // (CHUNK * CHUNK)
-    cx_n = renderer.chunks_x
-    rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
-    renderer.draw(screen, view)
-    hud.draw(screen, view)
-    first = time.perf_counter() - t0
-    times: list[float] = []
-    swap = [view.codes.copy(), earlier]
-    for i in range(frames):
-        t = (i + 1) / 60.0
-        view.time = t
-        view.seconds_to_dawn = max(view.seconds_to_dawn - 1 / 60.0, 0.0)
-        # your dreamer wanders across the map and the camera follows it
-        mx = min(max(me.x + 420 * math.sin(t * 0.35), 60.0), level.pixel_width - 60.0)
-        my = min(max(me.y + 260 * math.sin(t * 0.5), 60.0), level.pixel_height - 60.0)
-        view.camera = (mx, my)
-        view.aim = (mx + 40 * math.cos(t * 2), my + 40 * math.sin(t * 2))
-        ents = []
-        for e in base:
-            if e.id == me.id:
-                ents.append(EntityView(e.id, e.kind, e.realm, e.role, mx, my, e.status, e.name))
-                continue
-            if e.kind == BEACON:
-                ents.append(e)
-                continue
-            wob = 1.0 + (e.id % 5) * 0.2
-            ents.append(EntityView(e.id, e.kind, e.realm, e.role,
-                                   e.x + 24 * math.sin(t * wob + e.id),
-                                   e.y + 24 * math.cos(t * wob * 0.8 + e.id), e.status, e.name))
-        view.entities = ents
-        view.effects = [EffectView(e.kind, e.x, e.y,
-                                   (e.age + t) % EFFECT_SECONDS.get(e.kind, 1.0), e.value)
-                        for e in base_effects]
-        for k in rng.choice(n_chunks, size=dirty_per_frame, replace=False).tolist():
-            cy, cx = divmod(k, cx_n)
-            sl = np.s_[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
-            view.codes[sl] = swap[1][sl] if i % 2 else swap[0][sl]
-            view.dirty.add(k)
-        a = time.perf_counter()
-        renderer.draw(screen, view)
-        hud.draw(screen, view)
-        times.append(time.perf_counter() - a)
-        pygame.event.pump()
-    if screenshot:
-        pygame.image.save(screen, screenshot)
-    ms = np.array(times) * 1000.0
-    out = {
-        "frames": float(frames),
-        "p50_ms": float(np.percentile(ms, 50)),
-        "p99_ms": float(np.percentile(ms, 99)),
-        "max_ms": float(ms.max()),
-        "mean_ms": float(ms.mean()),
-        "first_frame_ms": first * 1000.0,
-        "sparks": float(renderer.sparks_drawn),
-        "entities": float(len(view.entities)),
-    }
-    if own_display:
-        pygame.display.quit()
-    return out

@@ -72,6 +72,8 @@ class Settings:
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
     last_server: str = "ws://127.0.0.1:8765"
     hints: bool = True
+    hints_shown: list[str] = field(default_factory=list)
+    """the teaching prompts this player has already seen (each shows once)"""
     """show the first night's teaching prompts"""
 
     @classmethod
@@ -99,6 +101,9 @@ class Settings:
                 s.keys.update({k: str(v) for k, v in keys.items() if k in DEFAULT_KEYS})
             s.last_server = str(raw.get("last_server", s.last_server))[:200]
             s.hints = bool(raw.get("hints", s.hints))
+            shown = raw.get("hints_shown", [])
+            if isinstance(shown, list):
+                s.hints_shown = [str(v)[:40] for v in shown[:64]]
             return s
         except (OSError, ValueError, TypeError) as e:
             log.warning("ignoring unreadable settings %s: %s", path, e)

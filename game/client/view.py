@@ -2,7 +2,8 @@
 renderer and the HUD. The scene fills it from the client's mirror, the prediction and the
 interpolation; drawing never reads the network or the simulation directly.
 
-Imports numpy and game.sim.level only (no pygame: a view can be built and checked in tests).
+Imports numpy, game.sim.events and game.sim.level only (no pygame: a view can be built and
+checked in tests).
 """
 
 from __future__ import annotations
@@ -12,9 +13,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from game.sim.events import EventKind
 from game.sim.level import Level
 
-__all__ = ["EffectView", "EntityView", "MatchView", "PlayerView", "RiftView"]
+__all__ = ["EFFECT_SECONDS", "EffectView", "EntityView", "MatchView", "PlayerView", "RiftView"]
+
+
+EFFECT_SECONDS: dict[int, float] = {
+    EventKind.PING: 4.0,
+    EventKind.BURST: 0.9,
+    EventKind.DISTORTED: 0.8,
+    EventKind.AWAKENED: 1.4,
+    EventKind.ETHAN_DRIVEN_OUT: 2.5,
+    EventKind.RIFT_SEALED: 2.5,
+    EventKind.RIFT_OPENED: 1.5,
+    EventKind.HIJACK: 2.0,
+    EventKind.RALLY: 1.0,
+    EventKind.SHOVE: 0.35,
+    EventKind.BEACON: 0.8,
+    EventKind.ASLEEP: 1.0,
+    EventKind.REVIVED: 1.0,
+}
+"""how long each kind of effect is shown (seconds); other kinds are not shown, and every one
+expires"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +127,5 @@ class MatchView:
     """seconds since the match screen opened (for animation)"""
     message: str = ""
     """a line of story or warning text to show for a moment"""
+    painting: bool = False
+    """you hold the paint button this frame (your dreamer takes its painting pose)"""

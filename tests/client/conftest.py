@@ -1,5 +1,5 @@
-"""Helpers for the client's scene tests (SDL's dummy drivers): a real server in a thread,
-an App with its settings in a temporary folder, a fake link that records what a scene
+"""Helpers for the client's tests (SDL's dummy drivers): a 1280x720 window, a real server
+in a thread, an App with its settings in a temporary folder, a fake link that records what a scene
 sends, and a loop that runs the App's frames until a condition holds (with a deadline
 that only bounds a failure)."""
 
@@ -26,6 +26,18 @@ from game.client.settings import Settings
 from game.net.schema import Kind
 from server.config import ServerConfig
 from server.host import Host
+
+SCREEN_SIZE = (1280, 720)
+
+
+@pytest.fixture(scope="module")
+def screen() -> Iterator[pygame.Surface]:
+    """A 1280x720 display surface for the module's tests, closed after them."""
+    pygame.display.init()
+    pygame.font.init()
+    surface = pygame.display.set_mode(SCREEN_SIZE)
+    yield surface
+    pygame.display.quit()
 
 
 class ServerThread:

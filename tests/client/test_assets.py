@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pygame
 import pytest
 
@@ -32,9 +33,9 @@ ROOT = assets_dir()
 SCRIPT = ROOT / "make_assets.py"
 
 EXPECTED_SPRITES = {
-    **{f"dreamer_{realm}_{role}": 32 for realm in ("sanctuary", "rest")
+    **{f"dreamer_{realm}_{role}": 64 for realm in ("sanctuary", "rest")
        for role in ("architect", "innovator", "organizer")},
-    "cadre": 32, "ethan": 48, "rift": 64, "rift_sealed": 64,
+    "cadre": 64, "ethan": 96, "rift": 64, "rift_sealed": 64,
     "beacon_sanctuary": 24, "beacon_rest": 24,
     "ping_nightmare": 24, "ping_help": 24, "ping_rift": 24,
     "asleep": 16, "distorted": 24,
@@ -98,13 +99,33 @@ def test_the_realms_differ_by_colour() -> None:
         assert g2 > r2 + 40 and b2 > r2 + 30, "the Rest Zones are teal"
 
 
+def edge_and_inside(name: str) -> tuple[float, float]:
+    """The mean brightness of a sprite's opaque edge and of its opaque inside."""
+    surf = Assets().sprite(name)
+    body = pygame.surfarray.array_alpha(surf) >= 200
+    inside = np.zeros_like(body)
+    inside[1:-1, 1:-1] = (body[1:-1, 1:-1] & body[:-2, 1:-1] & body[2:, 1:-1]
+                          & body[1:-1, :-2] & body[1:-1, 2:])
+    light = pygame.surfarray.array3d(surf).astype(float).mean(axis=2)
+    return float(light[body & ~inside].mean()), float(light[inside].mean())
+
+
+def test_the_cadre_wear_a_pale_rim_that_reads_on_nightmare() -> None:
+    edge, inside = edge_and_inside("cadre")
+    assert edge > 160 and edge > inside + 80
+    # the dreamers keep a darker outline, for their bright realms' paint
+    for realm in ("sanctuary", "rest"):
+        edge, inside = edge_and_inside(f"dreamer_{realm}_architect")
+        assert edge < inside
+
+
 def test_sprite_names_for_realm_and_role() -> None:
     assert dreamer_sprite(1, 1) == "dreamer_sanctuary_architect"
     assert dreamer_sprite(2, 3) == "dreamer_rest_organizer"
     assert beacon_sprite(2) == "beacon_rest"
     with pytest.raises(ValueError):
         dreamer_sprite(0, 1)
-    assert Assets().dreamer(2, 2).get_size() == (32, 32)
+    assert Assets().dreamer(2, 2).get_size() == (64, 64)
     assert Assets().beacon(1, 12).get_size() == (12, 12)
 
 
@@ -114,7 +135,7 @@ def test_scaled_sprites_are_cached_and_sized() -> None:
     assert big.get_size() == (64, 64)
     assert a.sprite("cadre", 64) is big
     assert a.sprite("rift", (40, 20)).get_size() == (40, 20)
-    assert a.sprite("ethan", 48) is a.sprite("ethan")
+    assert a.sprite("ethan", 96) is a.sprite("ethan")
     with pytest.raises(ValueError):
         a.sprite("cadre", 0)
 

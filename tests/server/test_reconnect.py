@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import sys
 
 import pytest
@@ -141,7 +142,7 @@ def test_dreamlayer_bots_reports_its_reconnects_in_json() -> None:
         try:
             bots = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "game.cli", "bots", "--url", proxy.url, "-n", "2",
-                "--seconds", "15", "--json", stdout=asyncio.subprocess.PIPE)
+                "--seconds", "600", "--json", stdout=asyncio.subprocess.PIPE)
             await until(lambda: any(len(r.connected()) == 2 and r.state.name == "PLAYING"
                                     for r in host.rooms.values()), 30, "both bots playing")
             room = next(iter(host.rooms.values()))
@@ -150,6 +151,7 @@ def test_dreamlayer_bots_reports_its_reconnects_in_json() -> None:
                         "both bots dropped and trying again")
             proxy.restore()
             await until(lambda: len(room.connected()) == 2, 20, "both bots back")
+            bots.send_signal(signal.SIGINT)  # stop now: the report still comes out
             out, _ = await asyncio.wait_for(bots.communicate(), 60)
             assert bots.returncode == 0
             players = json.loads(out)["players"]
