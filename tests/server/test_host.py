@@ -13,9 +13,11 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from game.net.records import input_values
 from game.net.schema import PROTOCOL_VERSION, CloseCode, Kind, encode
 from game.net.snapshot import Mirror
 from game.remote import Remote, RemoteError
+from game.sim.intent import Intent
 from game.swarm import swarm
 from server.host import Host
 from tests.server.conftest import serve_and
@@ -43,11 +45,13 @@ async def hello(ws: ClientConnection) -> None:
 
 
 async def playing(url: str, name: str = "host", **room: Any) -> tuple[Remote, str, Mirror]:
-    """A player who created a bot-filled room and started its match."""
+    """A player who created a bot-filled room, started its match and closed the story card
+    (sent a first input, standing still), so the night's clock runs."""
     r = await Remote.connect(url, name)
     joined = await r.create_room(**{"bot_fill": True, "max_dreamers": 4, **room})
     await r.send(Kind.START)
     start = await r.expect(Kind.MATCH_START)
+    await r.send(Kind.INPUT, input_values(1, Intent()))
     return r, joined["code"], Mirror(start["state"])
 
 
@@ -333,11 +337,11 @@ def test_a_client_that_never_reads_is_dropped_as_too_slow() -> None:
         steady = await Remote.connect(url, "steady")
         await steady.join_room(code, spectate=True)
         await sloth.send(encode(Kind.START, {}))
+        await sloth.send(encode(Kind.INPUT, input_values(1, Intent())))  # the night runs
         mirror = Mirror((await steady.expect(Kind.MATCH_START))["state"])
         watch = Counter(steady, mirror)
-        dropped = host.metrics.disconnects.labels(reason="too_slow")
         async with asyncio.timeout(40):
-            while not dropped.value:
+            while not host.metrics.value("dreamlayer_disconnects_total", reason="too_slow"):
                 await asyncio.sleep(0.2)
         seen = watch.snapshots
         async with asyncio.timeout(10):
