@@ -335,6 +335,7 @@ class Host:
 
     def close_room(self, room: Room, reason: str) -> None:
         """Close `room`: out of the directory (its seats end), its players told `reason`."""
+        room.closed = True
         self.directory.remove(room)
         self._rooms_closed += 1
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))

@@ -162,6 +162,8 @@ class Room:
         self._send_cost = 0.0
         self._events: list[Event] = []
         """the last tick's events, for the bots' next decisions"""
+        self._ticks_run = 0
+        """ticks run this night (the story wait's too): snapshots are due by them"""
         self._seed = secrets.randbits(31)
         self.closed = False
 
@@ -379,6 +381,7 @@ class Room:
                  level.title, len(world.dreamers), len(self.bot_seats), self.hazard)
         self._send_cost = 0.0
         self._events = []
+        self._ticks_run = 0
         self.ticker = Ticker(1.0 / cfg.tick_rate, self._tick, name=f"room-{self.code}",
                              on_error=self._tick_failed)
         self.ticker.start()
@@ -478,8 +481,8 @@ class Room:
             events = world.step(intents)
             clock.note(world)
         self._events = events
-        assert self.ticker is not None
-        due = self.ticker.steps % self.site.config.snapshot_every == 0 or not world.running
+        self._ticks_run += 1
+        due = self._ticks_run % self.site.config.snapshot_every == 0 or not world.running
         for m in self.connected():
             assert m.conn is not None
             m.conn.tick_done(events, m.last_seq, due)
