@@ -65,6 +65,7 @@ class Connection:
         self._snapshot_due = False
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._sending = False
         self.closing = False
         self.close_reason = ""
         self.opened_at = 0.0
@@ -149,8 +150,17 @@ class Connection:
             self._drop_slow()
 
     async def _send(self, data: bytes, limit: float) -> None:
-        await asyncio.wait_for(self.ws.send(data), timeout=limit)
+        self._sending = True
+        try:
+            await asyncio.wait_for(self.ws.send(data), timeout=limit)
+        finally:
+            self._sending = False
         self.host.metrics.bytes_sent.inc(len(data) + 4)
+
+    @property
+    def flushed(self) -> bool:
+        """Everything posted so far has been handed to the socket."""
+        return not self._outbox and not self._sending
 
     def _drop_slow(self) -> None:
         if not self.closing:

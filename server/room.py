@@ -544,10 +544,13 @@ class Room:
         return ""
 
     async def close(self, code: CloseCode, reason: str) -> None:
-        """Stop the room and close every member's connection with `code`."""
+        """Stop the room and close every member's connection with `code`. The room lets go of
+        its ticker (which holds the room's own methods), so no reference cycle keeps a closed
+        room and its world alive until the cyclic garbage collector's rare full pass."""
         self.closed = True
         if self.ticker is not None:
             await self.ticker.stop()
+            self.ticker = None
         for m in self.connected():
             assert m.conn is not None
             await m.conn.close(code, reason)

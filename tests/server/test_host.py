@@ -83,6 +83,8 @@ def test_network_bots_play_a_whole_match() -> None:
                     "the night to end", within=60)
         (room,) = host.rooms.values()
         ticks = host.metrics.value("dreamlayer_tick_seconds_count")
+        await until(lambda: all(c.flushed for c in host.connections.values()),
+                    "the results to be sent")
         host.close_room(room, "the night is over")  # the bots stop when their room closes
         stats = await bots
         for s in stats:
