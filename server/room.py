@@ -201,8 +201,6 @@ class Room:
         if not member.spectator:
             member.realm, member.role = next_seat([m.realm for m in self.dreamer_members])
         self.members[member.id] = member
-        if not self.owner:
-            self.owner = member.id
         if self.state is RoomState.PLAYING and not member.spectator and self.world is not None:
             self._seat_in_match(member)
         self.note_presence()
@@ -215,9 +213,6 @@ class Room:
                 and member.dreamer in self.world.dreamers:
             self.crew.add_ally(member.dreamer)
             self.bot_seats[member.dreamer] = f"{member.name} (bot)"
-        if self.owner == member.id:
-            people = [m for m in self.members.values() if m.connected]
-            self.owner = people[0].id if people else 0
         self.site.seat_ended(self, member)
         log.info("room %s: %s left (%s)", self.code, member.name, reason)
         self.note_presence()
@@ -249,9 +244,15 @@ class Room:
         log.info("room %s: %s reconnected", self.code, member.name)
 
     def note_presence(self) -> None:
-        """Who is connected has changed: a room with nobody connected stops ticking at once
-        (its bots too) and starts its grace period; a player back resumes it."""
-        if self.connected():
+        """Who is connected has changed: the room's host is a connected player whenever one
+        is there (a dropped host's rights pass on, so someone can start the next night); a
+        room with nobody connected stops ticking at once (its bots too) and starts its grace
+        period; a player back resumes it."""
+        people = self.connected()
+        host = self.members.get(self.owner)
+        if host is None or (host.conn is None and people):
+            self.owner = min(people, key=lambda m: m.spectator).id if people else 0
+        if people:
             self.empty_since = None
             if self.ticker is not None:
                 self.ticker.resume()

@@ -8,11 +8,12 @@ import random
 
 import pytest
 
-from game.net.schema import Kind
+from game.net.schema import CloseCode, Kind
 from game.remote import Remote
 from server.host import Host
 from server.ids import IdPool, IdsExhausted
 from tests.server.conftest import serve_and, until
+from tests.server.test_host import closed_with, hello, raw
 
 
 def test_seventy_thousand_allocations_of_churn_never_hand_out_a_live_id() -> None:
@@ -80,5 +81,25 @@ def test_connection_churn_over_sockets_never_gives_two_live_connections_one_id()
                 await r.close()
             await until(lambda: len(host.connections) == len(keep), "the churn to close")
         assert len(host.directory.ids) == len(keep) + 1  # the keepers and the held seat
+
+    serve_and(go)
+
+
+def test_a_host_out_of_ids_closes_the_newcomer_as_full() -> None:
+    async def go(host: Host, url: str) -> None:
+        host.directory.ids = IdPool(1, 2)
+        first, second = await raw(url), await raw(url)
+        late = await raw(url)
+        assert await closed_with(late) == (CloseCode.SERVER_FULL, "the server is full")
+        assert host.metrics.value("dreamlayer_messages_rejected_total",
+                                  reason="server_full") == 1
+        await hello(first)
+        await hello(second)  # the others play on
+        await first.close()
+        await until(lambda: len(host.connections) == 1, "the first to leave")
+        again = await raw(url)
+        await hello(again)  # its id is free again
+        for ws in (second, again):
+            await ws.close()
 
     serve_and(go)

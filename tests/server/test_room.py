@@ -260,3 +260,25 @@ async def _steps(ticker: Ticker, n: int) -> None:
     async with asyncio.timeout(15):
         while ticker.steps < n:
             await asyncio.sleep(0.005)
+
+
+def test_a_dropped_hosts_rights_pass_to_a_connected_player() -> None:
+    async def go() -> None:
+        site = Site()
+        room = new_room(site, SHORT)
+        watcher, _ = member(1, "Jade", spectator=True)
+        host, _ = member(2, "Mira")
+        guest, guest_link = member(3, "Liam")
+        for m in (host, watcher, guest):
+            room.add(m)
+        assert room.owner == host.id  # the room's creator
+        await started(room, host)
+        play_out(room)  # between the campaign's nights
+        room.drop(host)
+        assert room.owner == guest.id and host.held_until  # the seat is still held for her
+        await started(room, guest)  # so the night can go on without her
+        assert guest_link.last(Kind.MATCH_START)
+        room.remove(guest, "left")
+        assert room.owner == watcher.id  # a spectator, if no dreamer is left
+
+    asyncio.run(go())
