@@ -4,6 +4,9 @@ The text format itself is prometheus_client's, read back here with its own parse
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.metrics import TICK_BUCKETS, ServerMetrics
@@ -63,3 +66,12 @@ def test_each_host_has_its_own_registry() -> None:
     a.bytes_received.inc(5)
     assert a.value("dreamlayer_bytes_received_total") == 5
     assert b.value("dreamlayer_bytes_received_total") == 0
+
+
+def test_the_readme_lists_exactly_these_metrics() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    hosting = readme.split("## Hosting a server", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`(dreamlayer_[a-z_]+)", hosting))
+    exposed = {f"{fam.name}_total" if fam.type == "counter" else fam.name
+               for fam in text_string_to_metric_families(ServerMetrics().render())}
+    assert listed == exposed
