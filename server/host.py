@@ -376,7 +376,7 @@ class Host:
         grace = self.config.empty_room_grace_seconds
         for room in list(self.rooms.values()):
             room.expire_held(now)
-            if room_expired(room.empty_since, room.held_until(), now, grace):
+            if room_expired(room.empty_since, room.hold_deadlines(), now, grace):
                 assert room.empty_since is not None
                 log.info("room %s closed: empty for %.0f s", room.code, now - room.empty_since)
                 self.close_room(room, "the room was empty")

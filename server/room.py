@@ -262,7 +262,7 @@ class Room:
         if self.ticker is not None:
             self.ticker.pause()
 
-    def held_until(self) -> list[float]:
+    def hold_deadlines(self) -> list[float]:
         """The deadlines of the seats held for dropped players."""
         return [m.held_until for m in self.members.values() if m.conn is None and m.held_until]
 
