@@ -152,7 +152,10 @@ class Connection:
     async def _send(self, data: bytes, limit: float) -> None:
         self._sending = True
         try:
-            await asyncio.wait_for(self.ws.send(data), timeout=limit)
+            # in this task (not wait_for's own): a send that need not wait for the client
+            # never leaves it, so timing it times the send alone
+            async with asyncio.timeout(limit):
+                await self.ws.send(data)
         finally:
             self._sending = False
         self.host.metrics.bytes_sent.inc(len(data) + 4)
