@@ -60,13 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print one JSON object")
 
     bench = sub.add_parser("bench", help="measure performance")
-    bench.add_argument("what", choices=["sim", "net", "client"],
+    bench.add_argument("what", choices=["sim", "net", "client", "soak"],
                        help="sim: simulation tick time per level; net: the network budgets; "
-                       "client: frame time at 1280x720 on the largest level")
+                       "client: frame time at 1280x720 on the largest level; soak: a host's "
+                       "memory after 10 and after --rooms rooms played and closed")
     bench.add_argument("--ticks", type=_ranged(30, 100_000), default=900,
                        help="sim: ticks measured per level (after a warm-up)")
-    bench.add_argument("--rooms", type=_ranged(1, 256), default=32,
-                       help="net: rooms of 4 network clients on one server process")
+    bench.add_argument("--rooms", type=_ranged(1, 256), default=None,
+                       help="net: rooms of 4 network clients on one server process (default "
+                       "32); soak: rooms played and closed (default 200)")
     bench.add_argument("--seconds", type=_ranged(1, 3600), default=20,
                        help="net: seconds the match and the loaded server are measured")
     bench.add_argument("--json", action="store_true")
@@ -284,6 +286,8 @@ def _simulate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     if args.what == "net":
         return _bench_net(args)
+    if args.what == "soak":
+        return _bench_soak(args)
     if args.what == "client":
         return _bench_client(args)
     from game.bench.sim import bench_sim, machine_noise
@@ -313,10 +317,29 @@ def _bench_net(args: argparse.Namespace) -> int:
             print(f"measuring: {part}...", file=sys.stderr, flush=True)
 
     try:
-        result = bench_net(args.rooms, float(args.seconds), on_part=progress)
+        result = bench_net(32 if args.rooms is None else args.rooms, float(args.seconds),
+                           on_part=progress)
     except RuntimeError as e:
         print(f"dreamlayer bench net: {e}", file=sys.stderr)
         return 1
+    print(json.dumps(result) if args.json else render(result))
+    return 0
+
+
+def _bench_soak(args: argparse.Namespace) -> int:
+    from game.bench.soak import render, soak
+
+    def progress(played: int) -> None:
+        if not args.json:
+            print(f"\rrooms played: {played}", end="", file=sys.stderr, flush=True)
+
+    try:
+        result = soak(200 if args.rooms is None else args.rooms, on_room=progress)
+    except RuntimeError as e:
+        print(f"dreamlayer bench soak: {e}", file=sys.stderr)
+        return 1
+    if not args.json:
+        print(file=sys.stderr)
     print(json.dumps(result) if args.json else render(result))
     return 0
 

@@ -18,8 +18,15 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                  bot_fill             bot_fill                     boolean
                  empty_grace_seconds  empty_room_grace_seconds     float   0..3600
                  reconnect_seconds    reconnect_seconds            float   1..3600
+                 story_seconds        story_seconds                float   0..600
+                 max_per_connection   rooms_per_connection         integer 1..64
+                 max_per_address      rooms_per_address            integer 1..1024
+                 creations_per_minute room_creations_per_minute    integer 1..6000
+                 creation_burst       room_creation_burst          integer 1..1000
+    [limits]     hello_seconds        hello_seconds                float   0.5..600
+                 idle_seconds         idle_seconds                 float   5..86400
     [security]   password             password                     string  0..64 characters
-                 max_connections      max_connections              integer 1..100000
+                 max_connections      max_connections              integer 1..65535
                  max_connections_per_ip  max_connections_per_ip    integer 1..10000
                  max_message_bytes    max_message_bytes            integer 256..1048576
                  max_chat_length      max_chat_length              integer 1..1000
@@ -95,6 +102,13 @@ class ServerConfig:
     snapshot_every: int = 2
     empty_room_grace_seconds: float = 30.0
     reconnect_seconds: float = 60.0
+    story_seconds: float = 30.0
+    rooms_per_connection: int = 2
+    rooms_per_address: int = 8
+    room_creations_per_minute: int = 6
+    room_creation_burst: int = 3
+    hello_seconds: float = 5.0
+    idle_seconds: float = 120.0
     max_connections: int = 512
     max_connections_per_ip: int = 16
     max_message_bytes: int = 4096
@@ -145,8 +159,15 @@ _SPECS: dict[str, _Spec] = {
     "bot_fill": _Spec("rooms.bot_fill", bool),
     "empty_room_grace_seconds": _Spec("rooms.empty_grace_seconds", float, 0, 3600),
     "reconnect_seconds": _Spec("rooms.reconnect_seconds", float, 1, 3600),
+    "story_seconds": _Spec("rooms.story_seconds", float, 0, 600),
+    "rooms_per_connection": _Spec("rooms.max_per_connection", int, 1, 64),
+    "rooms_per_address": _Spec("rooms.max_per_address", int, 1, 1024),
+    "room_creations_per_minute": _Spec("rooms.creations_per_minute", int, 1, 6000),
+    "room_creation_burst": _Spec("rooms.creation_burst", int, 1, 1000),
+    "hello_seconds": _Spec("limits.hello_seconds", float, 0.5, 600),
+    "idle_seconds": _Spec("limits.idle_seconds", float, 5, 86_400),
     "password": _Spec("security.password", str, 0, 64),
-    "max_connections": _Spec("security.max_connections", int, 1, 100_000),
+    "max_connections": _Spec("security.max_connections", int, 1, 65_535),
     "max_connections_per_ip": _Spec("security.max_connections_per_ip", int, 1, 10_000),
     "max_message_bytes": _Spec("security.max_message_bytes", int, 256, 1_048_576),
     "max_chat_length": _Spec("security.max_chat_length", int, 1, 1000),

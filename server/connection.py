@@ -66,11 +66,18 @@ class Connection:
         self._snapshot_due = False
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._sending = False
         self.closing = False
         self.close_reason = ""
         self.replaced = False
         """another connection took this one's seat with its token: it is being closed, and
         whatever it still sends is ignored"""
+        self.opened_at = 0.0
+        """when the handshake ended (the host's clock)"""
+        self.heard_at = 0.0
+        """when the client last sent anything but a PING (the host's clock)"""
+        self.rooms_created: list[str] = []
+        """codes of the rooms this connection created (open or closed since)"""
 
     @property
     def latency(self) -> float:
@@ -127,38 +134,58 @@ class Connection:
                 self._wake.clear()
                 while self._outbox:
                     await self._send(self._outbox.popleft(), limit)
-                if self._snapshot_due and self.observer is not None and self.room is not None \
-                        and self.room.world is not None \
-                        and self.session.phase is Phase.PLAYING:
+                room = self.room
+                if self._snapshot_due and self.observer is not None and room is not None \
+                        and room.world is not None and self.session.phase is Phase.PLAYING:
                     self._snapshot_due = False
-                    values = self.observer.delta(self.room.world, self._events, self._ack)
+                    # the snapshot's cost is the room's: built and sent for its tick (the
+                    # send is timed only when it cannot wait on a backed-up client)
+                    t0 = time.perf_counter()
+                    values = self.observer.delta(room.world, self._events, self._ack)
                     self._events = []
-                    await self._send(self.session.send(Kind.SNAPSHOT, values, trusted=True),
-                                     limit)
+                    data = self.session.send(Kind.SNAPSHOT, values, trusted=True)
+                    clear = self.ws.transport.get_write_buffer_size() == 0
+                    built = time.perf_counter()
+                    await self._send(data, limit)
+                    room.note_send_cost((time.perf_counter() if clear else built) - t0)
         except ConnectionClosed:
             pass
         except TimeoutError:
             self._drop_slow()
 
     async def _send(self, data: bytes, limit: float) -> None:
-        await asyncio.wait_for(self.ws.send(data), timeout=limit)
+        self._sending = True
+        try:
+            # in this task (not wait_for's own): a send that need not wait for the client
+            # never leaves it, so timing it times the send alone
+            async with asyncio.timeout(limit):
+                await self.ws.send(data)
+        finally:
+            self._sending = False
         self.host.metrics.bytes_sent.inc(len(data) + 4)
+
+    @property
+    def flushed(self) -> bool:
+        """Everything posted so far has been handed to the socket."""
+        return not self._outbox and not self._sending
 
     def _drop_slow(self) -> None:
         if not self.closing:
             self.host.spawn(self.close(CloseCode.TOO_SLOW, "too far behind: could not keep up "
                                                            "with the snapshots"))
 
-    async def close(self, code: CloseCode, reason: str) -> None:
-        """Close with `code`; logged once, counted once."""
+    async def close(self, code: CloseCode | int, reason: str, *, label: str = "") -> None:
+        """Close with `code`; logged once, counted once (as `label`, by default the close
+        code's name)."""
         if self.closing:
             return
         self.closing = True
-        self.close_reason = code.name.lower()
+        self.close_reason = label or (code.name.lower() if isinstance(code, CloseCode)
+                                      else f"closed_{int(code)}")
         self.session.close()
         self.host.metrics.disconnects.labels(reason=self.close_reason).inc()
         level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY,
-                                         CloseCode.REPLACED) else logging.WARNING
+                                         CloseCode.REPLACED) or label else logging.WARNING
         log.log(level, "closing %s (%s, %s): %s", self.name, self.ip, int(code), reason)
         try:
             await asyncio.wait_for(self.ws.close(int(code), reason[:120]), timeout=2.0)

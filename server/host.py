@@ -1,11 +1,22 @@
-"""The dedicated host: websockets' asyncio server, the rooms, health and metrics.
+"""The dedicated host: websockets' asyncio server, its connections, and the janitor that keeps
+lifetimes; the rooms' directory, the health answers and the rooms themselves live in their own
+modules (`server.directory`, `server.health`, `server.room`).
 
-`Host(config).serve()` listens on `config.host:config.port` with
-`websockets.asyncio.server.serve`. The same port answers plain HTTP `GET /healthz` (JSON)
-and `GET /metrics` (Prometheus text). Connections beyond `max_connections`, or beyond
-`max_connections_per_ip` from one address, are refused at the handshake with HTTP 503.
-`shutdown()` (wired to SIGTERM and SIGINT by `run()`) stops accepting, closes every
-connection with 1001 and a reason, and returns within seconds.
+`Host(config).start()` listens on `config.host:config.port` with
+`websockets.asyncio.server.serve`. The same port answers plain HTTP `GET /healthz` (JSON;
+`?strict=1` makes anything but "ok" an HTTP 503) and `GET /metrics` (Prometheus text).
+Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
+refused at the handshake with HTTP 503 (one that slips past in a race is closed with 4009,
+SERVER_FULL). `shutdown()` (wired to SIGTERM and SIGINT by `run()`) stops accepting, closes
+every connection with 1001 and a reason, and returns within seconds.
+
+Connection and member ids come from the directory's `IdPool`: never the id of a live
+connection or of a seat held for a dropped player. Room creation is capped per connection and
+per address, and rate-limited per address (`Directory.refuse_creation`). The janitor, once a
+second, closes connections that never said HELLO or stay silent (`server.lifetimes`), ends
+held seats that ran out, closes rooms left empty past their grace, and hands the memory of
+closed rooms back to the system. The host's clock (`now`) is passed in, so tests need not
+sleep.
 
 Imports game.net, game.retreats and the rest of the server package.
 """
@@ -14,14 +25,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import signal
 import time
 from collections import Counter as Tally
-from collections import OrderedDict, deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
 
@@ -31,52 +40,73 @@ from websockets.http11 import Request, Response
 
 from game.net.records import RoomEntry
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
-from game.percentile import percentile
+from game.net.session import Phase
 from game.retreats import UnknownLevel, campaign, level_names, load_retreat
+from game.sim.level import Level
 from game.tmx import LevelError
+from server import memory
 from server.config import ServerConfig
 from server.connection import Connection
+from server.directory import Directory, new_token
+from server.health import Health
+from server.ids import IdsExhausted
+from server.lifetimes import TIMED_OUT, overdue, room_expired
 from server.metrics import ServerMetrics
-from server.room import Member, Room, RoomState, new_code, new_token
+from server.room import Member, Room
 
 __all__ = ["Host", "run"]
 
 log = logging.getLogger("dreamlayer.host")
 
-_ENDED_TOKENS = 1024
-"""how many forgotten reconnect tokens the host remembers the end of (for the 4007 reason)"""
+_TRIM_EVERY = 10.0
+"""seconds at least between two hand-backs of freed memory (each stalls the loop a few ms)"""
 
 
 class Host:
-    """Everything one server process holds: connections, rooms, reconnect tokens."""
+    """Everything one server process holds: connections, the directory of rooms, health.
 
-    def __init__(self, config: ServerConfig) -> None:
+    It is also the `RoomSite` its rooms see (`config`, `metrics`, `now`, `seat_ended`,
+    `room_failed`, `tick_done`)."""
+
+    def __init__(self, config: ServerConfig, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self.clock = clock
         self.metrics = ServerMetrics()
-        self.rooms: dict[str, Room] = {}
-        self.tokens: dict[str, tuple[str, int]] = {}
-        """reconnect token -> (room code, member id)"""
-        self.ended_tokens: OrderedDict[str, str] = OrderedDict()
-        """the last forgotten tokens -> why they no longer open a seat (for the 4007 reason)"""
+        self.directory = Directory(config)
+        self.health = Health(config, self.metrics)
         self.connections: dict[int, Connection] = {}
         self.per_ip: Tally[str] = Tally()
-        self._next_id = 1
         self._server: Server | None = None
         self._janitor: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.started = time.monotonic()
+        self._rooms_closed = 0
+        """rooms closed since memory was last handed back"""
+        self._trimmed_at = -_TRIM_EVERY
+        self.started = self.now()
         self.stopping = False
-        self.tick_times: deque[float] = deque(maxlen=3000)
-        """the last ticks' durations over all rooms, for /healthz"""
         self.levels = campaign()
         for lv in self.levels:
             lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
-        m = self.metrics
-        m.rooms.set_function(lambda: float(len(self.rooms)))
-        m.connections.set_function(lambda: float(len(self.connections)))
-        m.dreamers.set_function(lambda: float(sum(r.dreamer_count() for r in self.rooms.values())))
-        m.spectators.set_function(
-            lambda: float(sum(len(r.spectators) for r in self.rooms.values())))
+        rooms = self.directory.rooms
+        self.metrics.watch(
+            rooms=lambda: float(len(rooms)),
+            dreamers=lambda: float(sum(r.dreamer_count() for r in rooms.values())),
+            spectators=lambda: float(sum(len(r.spectators) for r in rooms.values())),
+            connections=lambda: float(len(self.connections)))
+
+    @property
+    def rooms(self) -> dict[str, Room]:
+        """The open rooms by code (the directory's table)."""
+        return self.directory.rooms
+
+    @property
+    def tokens(self) -> dict[str, tuple[str, int]]:
+        """Reconnect token -> (room code, member id) (the directory's table)."""
+        return self.directory.tokens
+
+    def now(self) -> float:
+        return self.clock()
 
     # ------------------------------------------------------------------ serving
     async def start(self) -> Server:
@@ -87,7 +117,8 @@ class Host:
             max_queue=16, write_limit=16384, ping_interval=cfg.ping_interval_seconds,
             ping_timeout=cfg.ping_timeout_seconds,
             process_request=self.process_request, server_header="Dreamlayer")
-        self._janitor = asyncio.get_running_loop().create_task(self._sweep(), name="janitor")
+        self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever(),
+                                                               name="janitor")
         log.info("%s listening on %s", cfg.name, ", ".join(self.addresses()))
         return self._server
 
@@ -120,7 +151,7 @@ class Host:
                              return_exceptions=True)
         for room in list(self.rooms.values()):
             await room.close(CloseCode.GOING_AWAY, reason)
-        self.rooms.clear()
+            self.directory.remove(room)
         if self._janitor is not None:
             self._janitor.cancel()
         if self._server is not None:
@@ -136,12 +167,9 @@ class Host:
 
     # ------------------------------------------------------------------ HTTP side
     def process_request(self, ws: ServerConnection, request: Request) -> Response | None:
-        path = request.path.split("?", 1)[0]
-        if path == "/healthz":
-            return _http(ws, HTTPStatus.OK, json.dumps(self.health()), "application/json")
-        if path == "/metrics":
-            return _http(ws, HTTPStatus.OK, self.metrics.render(),
-                         "text/plain; version=0.0.4; charset=utf-8")
+        answer = self.health.answer(request.path, self.health_report)
+        if answer is not None:
+            return _http(ws, *answer)
         if self.stopping:
             return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, "the server is shutting down\n")
         ip = _ip_of(ws)
@@ -154,31 +182,26 @@ class Host:
                          "too many connections from your address\n")
         return None
 
-    def health(self) -> dict[str, Any]:
-        return {
-            "status": "stopping" if self.stopping else "ok",
-            "name": self.config.name,
-            "uptime_seconds": round(time.monotonic() - self.started, 1),
-            "rooms": len(self.rooms),
-            "playing": sum(1 for r in self.rooms.values() if r.state is RoomState.PLAYING),
-            "connections": len(self.connections),
-            "dreamers": sum(r.dreamer_count() for r in self.rooms.values()),
-            "spectators": sum(len(r.spectators) for r in self.rooms.values()),
-            "levels": [lv.name for lv in self.levels],
-            "tick_ms": _quantiles(self.tick_times),
-            "tick_lag_ms_max": round(max((r.lag for r in self.rooms.values()), default=0.0)
-                                     * 1000, 2),
-            "rooms_behind": sum(1 for r in self.rooms.values()
-                                if r.state is RoomState.PLAYING
-                                and r.lag > 2.0 / self.config.tick_rate),
-        }
+    def health_report(self) -> dict[str, Any]:
+        """What /healthz answers now."""
+        return self.health.report(
+            list(self.rooms.values()), connections=len(self.connections),
+            levels=[lv.name for lv in self.levels], stopping=self.stopping,
+            uptime=self.now() - self.started, now=asyncio.get_running_loop().time())
 
     # ------------------------------------------------------------------ websocket side
     async def handler(self, ws: ServerConnection) -> None:
-        cid = self._next_id
-        self._next_id = self._next_id % 65535 + 1
         ip = _ip_of(ws)
+        try:
+            if len(self.connections) >= self.config.max_connections:
+                raise IdsExhausted("the server is at its connection limit")
+            cid = self.directory.ids.take()
+        except IdsExhausted:
+            self.metrics.messages_rejected.labels(reason="server_full").inc()
+            await ws.close(int(CloseCode.SERVER_FULL), "the server is full")
+            return
         conn = Connection(self, ws, cid, ip)
+        conn.opened_at = conn.heard_at = self.now()
         self.connections[cid] = conn
         self.per_ip[ip] += 1
         conn.start_writer()
@@ -190,6 +213,8 @@ class Host:
                     continue  # keep reading while closing, so the close handshake completes
                 try:
                     msg = conn.session.receive(data, loop.time())
+                    if msg.kind is not Kind.PING:
+                        conn.heard_at = self.now()
                     await conn.handle(msg)
                 except ProtocolError as e:
                     self.metrics.messages_rejected.labels(reason=e.code.name.lower()).inc()
@@ -207,6 +232,7 @@ class Host:
             conn.closing = True
             await conn.stop_writer()
             self.connections.pop(cid, None)
+            self.directory.ids.release(cid)
             self.per_ip[ip] -= 1
             if self.per_ip[ip] <= 0:
                 del self.per_ip[ip]
@@ -215,21 +241,10 @@ class Host:
 
     # ------------------------------------------------------------------ rooms
     def room_list(self) -> list[RoomEntry]:
-        out = []
-        for r in self.rooms.values():
-            if not r.public or r.closed:
-                continue
-            owner = r.members.get(r.owner)
-            out.append(RoomEntry(r.code, (owner.name if owner else "")[:32], r.level.name,
-                                 r.dreamer_count(), r.max_dreamers, bool(r.password),
-                                 r.state is not RoomState.LOBBY))
-        return out[:256]
+        return self.directory.room_list()
 
     def create_room(self, conn: Connection, msg: Message) -> None:
         cfg = self.config
-        if len(self.rooms) >= cfg.max_rooms:
-            conn.error("the server has no room for another room", 503)
-            return
         if cfg.password and msg["password"] != cfg.password:
             conn.error("creating rooms on this server needs the server's password "
                        "(as the room password)", 403)
@@ -239,18 +254,25 @@ class Host:
         except (UnknownLevel, LevelError) as e:
             conn.error(str(e), 404)
             return
-        code = new_code(lambda c: c in self.rooms)
-        owner = Member(conn.id, conn.name, conn, new_token())
-        room = Room(self, code, owner, password="" if cfg.password else msg["password"],
+        refusal = self.directory.refuse_creation(conn.rooms_created, conn.ip, self.now())
+        if refusal is not None:
+            self.metrics.messages_rejected.labels(reason=refusal.reason).inc()
+            log.info("%s (%s) may not create a room: %s", conn.name, conn.ip, refusal.reason)
+            conn.error(refusal.text, refusal.code)
+            return
+        code = self.directory.new_code()
+        room = Room(self, code, password="" if cfg.password else msg["password"],
                     max_dreamers=min(msg["max_dreamers"], cfg.max_players_per_room),
                     public=msg["public"], hazard=msg["hazard"] or cfg.hazard,
-                    bot_fill=msg["bot_fill"] and cfg.bot_fill,
-                    levels=levels)
-        room.members.clear()
-        self.rooms[code] = room
+                    bot_fill=msg["bot_fill"] and cfg.bot_fill, levels=levels,
+                    creator_address=conn.ip)
+        self.directory.add(room)
+        conn.rooms_created.append(code)
+        owner = Member(conn.id, conn.name, conn, new_token())
         room.add(owner)
         self._seat(conn, room, owner)
-        log.info("room %s created by %s (%s)", code, conn.name, room.level.title)
+        log.info("room %s created by %s (%s)", code, conn.name,
+                 room.level.title if len(levels) == 1 else "the campaign")
 
     def join_room(self, conn: Connection, msg: Message) -> None:
         token = msg["token"]
@@ -278,7 +300,8 @@ class Host:
 
     def _seat(self, conn: Connection, room: Room, member: Member) -> None:
         conn.room, conn.member = room, member
-        self.tokens[member.token] = (room.code, member.id)
+        self.directory.seat(room.code, member)
+        room.note_presence()
         conn.post(Kind.JOINED, {"code": room.code, "token": member.token, "player": member.id,
                                 "host": room.owner == member.id,
                                 "spectator": member.spectator,
@@ -292,11 +315,9 @@ class Host:
         with it). A seat that still has a link (one gone silent, whose end this server has
         not noticed yet) is taken over: that link is closed with 4011 and this one seated at
         once. Raises ProtocolError(STALE_TOKEN) saying why the token opens no seat."""
-        seat = self.tokens.get(token)
+        seat = self.directory.tokens.get(token)
         if seat is None:
-            raise ProtocolError(CloseCode.STALE_TOKEN, self.ended_tokens.get(
-                token, "unknown reconnect token (never given out here, or its seat ended "
-                       "long ago)"))
+            raise ProtocolError(CloseCode.STALE_TOKEN, self.directory.why_ended(token))
         room = self.rooms.get(seat[0])
         if seat[0] != code:
             raise ProtocolError(CloseCode.STALE_TOKEN,
@@ -315,14 +336,6 @@ class Host:
         room.reclaim(member, conn)
         self._seat(conn, room, member)
 
-    def forget_token(self, token: str, why: str = "that seat has ended") -> None:
-        """The seat of `token` has ended: the token opens nothing any more, and a later try
-        with it is told `why`."""
-        self.tokens.pop(token, None)
-        self.ended_tokens[token] = why
-        while len(self.ended_tokens) > _ENDED_TOKENS:
-            self.ended_tokens.popitem(last=False)
-
     def kick(self, conn: Connection, room: Room, member: Member, target_id: int) -> None:
         if member.id != room.owner:
             conn.error("only the room's host can kick", 403)
@@ -331,7 +344,6 @@ class Host:
         if target is None or target is member:
             conn.error("no such player to kick", 404)
             return
-        self.forget_token(target.token, f"its player was kicked from room {room.code}")
         tconn = target.conn
         room.remove(target, "kicked")
         if tconn is not None:
@@ -339,39 +351,70 @@ class Host:
             self.spawn(tconn.close(CloseCode.KICKED, "kicked by the room's host"))
 
     def close_room(self, room: Room, reason: str) -> None:
-        self.rooms.pop(room.code, None)
-        for m in room.members.values():
-            self.forget_token(m.token, f"room {room.code} has closed ({reason})")
+        """Close `room`: out of the directory (its seats end), its players told `reason`."""
+        room.closed = True
+        self.directory.remove(room)
+        self._rooms_closed += 1
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
 
-    def _levels_from(self, name: str) -> list[Any]:
+    def _levels_from(self, name: str) -> list[Level]:
+        """The retreats a room plays: the whole campaign for "", else that one retreat."""
         if not name:
             return list(self.levels)
         if name not in level_names():
             load_retreat(name)  # raises UnknownLevel with the list of levels
-        names = [lv.name for lv in self.levels]
-        return self.levels[names.index(name):]
+        return [lv for lv in self.levels if lv.name == name]
 
-    async def _sweep(self) -> None:
-        """Close rooms that stayed empty past the grace period; expire held seats."""
+    # ------------------------------------------------------------------ what rooms need
+    def seat_ended(self, room: Room, member: Member, why: str) -> None:
+        self.directory.seat_ended(room.code, member, why)
+
+    def room_failed(self, room: Room, reason: str) -> None:
+        self.close_room(room, reason)
+
+    def tick_done(self, room: Room, seconds: float) -> None:
+        self.health.note_tick(seconds)
+
+    # ------------------------------------------------------------------ lifetimes
+    def sweep(self) -> None:
+        """One round of the janitor (the host's clock says when): close connections that
+        never said HELLO or stay silent, end held seats that ran out, close rooms empty past
+        their grace, forget full creation budgets, and hand back freed memory."""
+        now = self.now()
+        for conn in list(self.connections.values()):
+            if conn.closing:
+                continue
+            heard = conn.heard_at
+            if conn.room is not None and conn.session.phase is Phase.ROOM:
+                heard = max(heard, conn.room.changed_at)
+            late = overdue(conn.session.phase, conn.opened_at, heard, now, self.config)
+            if late is not None:
+                self.spawn(conn.close(TIMED_OUT, late[1], label=late[0]))
+        grace = self.config.empty_room_grace_seconds
+        for room in list(self.rooms.values()):
+            room.expire_held(now)
+            if room_expired(room.empty_since, room.hold_deadlines(), now, grace):
+                assert room.empty_since is not None
+                log.info("room %s closed: empty for %.0f s", room.code, now - room.empty_since)
+                self.close_room(room, "the room was empty")
+        self.directory.prune(now)
+        if self._rooms_closed and now - self._trimmed_at >= _TRIM_EVERY:
+            self._rooms_closed = 0
+            self._trimmed_at = now
+            self.spawn(self._give_back_memory())
+
+    async def _give_back_memory(self) -> None:
+        memory.collect()  # the closed rooms' pymunk cycles
+        if await asyncio.to_thread(memory.trim):  # the heap's free pages
+            self.metrics.memory_trims.inc()
+
+    async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            now = time.monotonic()
-            for room in list(self.rooms.values()):
-                if room.empty_since is not None and not room.connected() and \
-                        now - room.empty_since > self.config.empty_room_grace_seconds:
-                    log.info("room %s closed: empty for %.0f s", room.code,
-                             now - room.empty_since)
-                    self.close_room(room, "the room was empty")
-
-
-def _quantiles(values: deque[float]) -> dict[str, float]:
-    """p50, p99 and max in milliseconds of recent tick durations."""
-    if not values:
-        return {"p50": 0.0, "p99": 0.0, "max": 0.0, "samples": 0}
-    return {"p50": round(percentile(values, 50) * 1000, 3),
-            "p99": round(percentile(values, 99) * 1000, 3),
-            "max": round(max(values) * 1000, 3), "samples": len(values)}
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("the janitor failed; it carries on")
 
 
 def _http(ws: ServerConnection, status: HTTPStatus, body: str,
@@ -401,4 +444,3 @@ async def run(config: ServerConfig) -> None:
             asyncio.get_running_loop().add_signal_handler(sig, on_signal, int(sig))
     signum = await stop
     await host.shutdown(f"the server is shutting down ({signal.Signals(signum).name})")
-

@@ -1,26 +1,35 @@
-"""A room: its members, one retreat after another, the fixed-rate tick and each member's sender.
+"""A room: its members, one retreat after another, the fixed-rate tick and its cost.
 
-The tick never waits on a client: it reads whatever inputs have arrived, steps the world,
-and wakes the members' writers. Each member's writer (in `server.connection`) sends its
-queued control messages in order and, when a snapshot is due, builds one from its `Observer` at send
-time, so a slow client gets one merged snapshot instead of a growing queue. A writer that
-cannot send for `slow_client_seconds` drops its client (close 4005).
+A room's night runs on a `Ticker`: each tick reads whatever inputs have arrived, steps the
+world and wakes the members' writers (it never waits on a client). Each member's writer (in
+`server.connection`) sends its queued control messages in order and, when a snapshot is due,
+builds one from its `Observer` at send time, so a slow client gets one merged snapshot instead
+of a growing queue; what building and sending it cost is added to the room's next tick
+(`note_send_cost`), so the tick figure is the room's whole cost. A writer that cannot send for
+`slow_client_seconds` drops its client (close 4005).
 
-Imports game.sim, game.net, game.bots, game.retreats and the server's config and metrics.
+The night clock starts when the players are in: after MATCH_START the world does not step
+until every connected dreamer has sent its first INPUT (a client sends none while its story
+card is up) or `rooms.story_seconds` have passed; snapshots flow meanwhile. A room with no
+connected player pauses its ticker (its bots too: nothing runs) until someone comes back.
+
+A room chosen for one retreat plays that retreat only and goes back to its lobby; a campaign
+room goes on to the next retreat (the same one after a loss) when its host sends START.
+
+What a room needs of its host is `RoomSite`; it imports no host, and takes its time from it.
+
+Imports game.sim, game.net, game.bots and the server's config, metrics, roster and ticker.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from game.bots.crew import BotCrew
 from game.match import lineup
@@ -33,12 +42,15 @@ from game.sim.intent import Intent
 from game.sim.level import Level, Realm
 from game.sim.roles import Role
 from game.sim.world import World
+from server.config import ServerConfig
+from server.metrics import ServerMetrics
+from server.roster import NAME_LIMIT, distinct_name, next_seat
+from server.ticker import Ticker
 
 if TYPE_CHECKING:
     from server.connection import Connection
-    from server.host import Host
 
-__all__ = ["Member", "Room", "RoomState"]
+__all__ = ["Member", "Room", "RoomSite", "RoomState"]
 
 log = logging.getLogger("dreamlayer.room")
 
@@ -54,14 +66,17 @@ replay seconds-old moves and presses"""
 _COAST_TICKS = 15
 """ticks a dreamer keeps its last move and brush while no input arrives (a late packet);
 after that it stands still until its player's inputs come back"""
-_INTERMISSION = 8.0
-"""seconds between one retreat's end and the next one's start"""
 
 
 class RoomState(IntEnum):
+    """A room's state as LOBBY carries it."""
+
     LOBBY = 0
+    """before the first night, or after a chosen retreat or the campaign's last: START plays
+    (again) from the room's first retreat"""
     PLAYING = 1
     INTERMISSION = 2
+    """between a campaign's nights: LOBBY names the next retreat; START plays it"""
 
 
 @dataclass(slots=True)
@@ -102,13 +117,36 @@ class Member:
         return self.conn is not None
 
 
+class RoomSite(Protocol):
+    """What a room needs of its host, and nothing more."""
+
+    @property
+    def config(self) -> ServerConfig: ...
+
+    @property
+    def metrics(self) -> ServerMetrics: ...
+
+    def now(self) -> float:
+        """The host's clock (seconds, monotonic): holds, the story wait, emptiness."""
+
+    def seat_ended(self, room: Room, member: Member, why: str) -> None:
+        """`member`'s seat in `room` is over: forget its token (a later try with it is told
+        `why`), let its id go."""
+
+    def room_failed(self, room: Room, reason: str) -> None:
+        """The room cannot go on (its tick raised): close it."""
+
+    def tick_done(self, room: Room, seconds: float) -> None:
+        """One tick of `room` cost `seconds` (all of it: simulation, bots, snapshots)."""
+
+
 class Room:
     """One room of the server. All methods run on the server's event loop."""
 
-    def __init__(self, host: Host, code: str, owner: Member, *, password: str,
-                 max_dreamers: int, public: bool, hazard: int, bot_fill: bool,
-                 levels: list[Level]) -> None:
-        self.host = host
+    def __init__(self, site: RoomSite, code: str, *, password: str, max_dreamers: int,
+                 public: bool, hazard: int, bot_fill: bool, levels: list[Level],
+                 creator_address: str = "") -> None:
+        self.site = site
         self.code = code
         self.password = password
         self.max_dreamers = max_dreamers
@@ -116,19 +154,29 @@ class Room:
         self.hazard = hazard
         self.bot_fill = bot_fill
         self.levels = levels
+        """the retreats this room plays in order: one chosen retreat, or the campaign"""
+        self.creator_address = creator_address
         self.level_index = 0
         self.state = RoomState.LOBBY
-        self.members: dict[int, Member] = {owner.id: owner}
-        self.owner = owner.id
+        self.members: dict[int, Member] = {}
+        self.owner = 0
         self.world: World | None = None
         self.crew: BotCrew | None = None
         self.clock: ChunkClock | None = None
+        self.ticker: Ticker | None = None
         self.bot_seats: dict[int, str] = {}
         """dreamer id -> name, for the seats ally bots play"""
-        self.empty_since: float | None = None
-        self.lag = 0.0
-        """seconds the last tick started behind its schedule (a host's overload signal)"""
-        self._tick_task: asyncio.Task[None] | None = None
+        self.empty_since: float | None = site.now()
+        """when the room last had no connected player (None while it has one)"""
+        self.changed_at = site.now()
+        """when the room last changed in a way its members see (LOBBY sent, a night ended)"""
+        self.story_until: float | None = None
+        """while set, the night's clock waits for the players' first inputs until this time"""
+        self._send_cost = 0.0
+        self._events: list[Event] = []
+        """the last tick's events, for the bots' next decisions"""
+        self._ticks_run = 0
+        """ticks run this night (the story wait's too): snapshots are due by them"""
         self._seed = secrets.randbits(31)
         self.closed = False
 
@@ -136,6 +184,11 @@ class Room:
     @property
     def level(self) -> Level:
         return self.levels[self.level_index]
+
+    @property
+    def under_way(self) -> bool:
+        """A night is on, or the room is between a campaign's nights."""
+        return self.state is not RoomState.LOBBY
 
     @property
     def dreamer_members(self) -> list[Member]:
@@ -153,44 +206,55 @@ class Room:
         return [m for m in self.members.values() if m.conn is not None]
 
     def add(self, member: Member) -> None:
-        """Seat a new member (the caller has checked capacity and password)."""
+        """Seat a new member (the caller has checked capacity and password): a name no one
+        else in the room has, and a dreamer seat on the side with fewer dreamers. The first
+        member is the room's host."""
+        member.name = distinct_name(member.name, [*(m.name for m in self.members.values()),
+                                                  *self.bot_seats.values()])
         if not member.spectator:
-            taken = [m.realm for m in self.dreamer_members]
-            member.realm = (Realm.REST if taken.count(Realm.SANCTUARY) > taken.count(Realm.REST)
-                            else Realm.SANCTUARY)
-            member.role = lineup(len(taken) + 1)[-1][1]
+            member.realm, member.role = next_seat([m.realm for m in self.dreamer_members])
         self.members[member.id] = member
-        self.empty_since = None
         if self.state is RoomState.PLAYING and not member.spectator and self.world is not None:
             self._seat_in_match(member)
+        self.note_presence()
 
     def remove(self, member: Member, reason: str) -> None:
-        """A member leaves for good: its dreamer (if any) stays with an ally bot."""
+        """A member leaves for good (LEAVE, a kick, a lobby disconnect, a hold run out): its
+        seat ends (token and id with it) and its dreamer, if any, stays with an ally bot."""
         self.members.pop(member.id, None)
         if member.dreamer and self.crew is not None and self.world is not None \
                 and member.dreamer in self.world.dreamers:
             self.crew.add_ally(member.dreamer)
             self.bot_seats[member.dreamer] = f"{member.name} (bot)"
-        if self.owner == member.id:
-            people = [m for m in self.members.values() if m.connected]
-            self.owner = people[0].id if people else 0
+        self.site.seat_ended(self, member, self._why_ended(reason))
         log.info("room %s: %s left (%s)", self.code, member.name, reason)
-        self.note_empty()
+        self.note_presence()
         self.broadcast_lobby()
 
+    def _why_ended(self, reason: str) -> str:
+        """What a later try with the ended seat's token is told (the 4007 reason)."""
+        return {
+            "left": "that seat has ended: its player left",
+            "kicked": f"its player was kicked from room {self.code}",
+            "disconnected": "that seat has ended: its player dropped outside a match",
+            "did not come back in time": f"the seat expired (held "
+                                         f"{self.site.config.reconnect_seconds:.0f} s after "
+                                         f"the drop)",
+        }.get(reason, f"that seat has ended ({reason})")
+
     def drop(self, member: Member) -> None:
-        """A member's connection is gone. In a match the seat is held for reconnection
-        (an ally bot plays it meanwhile); otherwise the member leaves."""
+        """A member's connection is gone. During a campaign or a night the seat is held for
+        reconnection (an ally bot plays it meanwhile); otherwise the member leaves."""
         member.conn = None
         if self.state is RoomState.LOBBY or member.spectator or not member.dreamer:
             self.remove(member, "disconnected")
             return
-        member.held_until = time.monotonic() + self.host.config.reconnect_seconds
+        member.held_until = self.site.now() + self.site.config.reconnect_seconds
         if self.crew is not None:
             self.crew.add_ally(member.dreamer)
         log.info("room %s: holding %s's seat for %.0f s", self.code, member.name,
-                 self.host.config.reconnect_seconds)
-        self.note_empty()
+                 self.site.config.reconnect_seconds)
+        self.note_presence()
         self.broadcast_lobby()
 
     def reclaim(self, member: Member, conn: Connection) -> None:
@@ -209,9 +273,59 @@ class Room:
         self.empty_since = None
         log.info("room %s: %s reconnected", self.code, member.name)
 
-    def note_empty(self) -> None:
-        if not self.connected() and self.empty_since is None:
-            self.empty_since = time.monotonic()
+    def note_presence(self) -> None:
+        """Who is connected has changed: the room's host is a connected player whenever one
+        is there (a dropped host's rights pass on, so someone can start the next night); a
+        room with nobody connected stops ticking at once (its bots too) and starts its grace
+        period; a player back resumes it."""
+        people = self.connected()
+        host = self.members.get(self.owner)
+        if host is None or (host.conn is None and people):
+            self.owner = min(people, key=lambda m: m.spectator).id if people else 0
+        if people:
+            self.empty_since = None
+            if self.ticker is not None:
+                self.ticker.resume()
+            return
+        if self.empty_since is None:
+            self.empty_since = self.site.now()
+        if self.ticker is not None:
+            self.ticker.pause()
+
+    def hold_deadlines(self) -> list[float]:
+        """The deadlines of the seats held for dropped players."""
+        return [m.held_until for m in self.members.values() if m.conn is None and m.held_until]
+
+    def expire_held(self, now: float) -> None:
+        """Seats whose players did not come back in time end."""
+        for m in list(self.members.values()):
+            if m.conn is None and m.held_until and now > m.held_until:
+                self.remove(m, "did not come back in time")
+
+    # ------------------------------------------------------------------ schedule and health
+    @property
+    def lag(self) -> float:
+        """Seconds the last tick started behind its schedule (0 when not ticking)."""
+        return self.ticker.lag if self.ticking and self.ticker is not None else 0.0
+
+    @property
+    def behind_since(self) -> float | None:
+        """Loop time since which every tick has started well behind schedule, or None."""
+        return self.ticker.behind_since if self.ticking and self.ticker is not None else None
+
+    @property
+    def ticking(self) -> bool:
+        """A night is being played and not paused."""
+        return self.ticker is not None and self.ticker.running and not self.ticker.paused
+
+    @property
+    def paused(self) -> bool:
+        """A night is on but nobody is connected: nothing runs."""
+        return self.ticker is not None and self.ticker.running and self.ticker.paused
+
+    def note_send_cost(self, seconds: float) -> None:
+        """A writer built and sent a snapshot of this room: count it in the next tick."""
+        self._send_cost += seconds
 
     # ------------------------------------------------------------------ messages out
     def lobby_values(self) -> dict[str, Any]:
@@ -220,25 +334,22 @@ class Room:
             latency = 0
             if m.conn is not None:
                 latency = min(int(m.conn.latency * 1000), 65535)
-            players.append(LobbyPlayer(m.id, m.name[:32], int(m.realm), int(m.role), m.ready,
-                                       False, m.id == self.owner, m.spectator, latency,
-                                       m.dreamer))
+            players.append(LobbyPlayer(m.id, m.name[:NAME_LIMIT], int(m.realm), int(m.role),
+                                       m.ready, False, m.id == self.owner, m.spectator,
+                                       latency, m.dreamer))
         for did, name in self.bot_seats.items():
             d = self.world.dreamers.get(did) if self.world else None
             if d is not None and not any(m.dreamer == did and m.connected
                                          for m in self.members.values()):
-                players.append(LobbyPlayer(0, name[:32], int(d.realm), int(d.role), True, True,
-                                           False, False, 0, did))
+                players.append(LobbyPlayer(0, name[:NAME_LIMIT], int(d.realm), int(d.role),
+                                           True, True, False, False, 0, did))
         return {"code": self.code, "level": self.level.name, "title": self.level.title[:64],
                 "hazard": self.hazard, "max_dreamers": self.max_dreamers,
                 "state": int(self.state), "players": players[:64]}
 
     def broadcast_lobby(self) -> None:
-        values = self.lobby_values()
-        for m in self.connected():
-            assert m.conn is not None
-            if m.conn.session.phase in (Phase.ROOM, Phase.PLAYING):
-                m.conn.post(Kind.LOBBY, values)
+        self.changed_at = self.site.now()
+        self.broadcast(Kind.LOBBY, self.lobby_values())
 
     def broadcast(self, kind: Kind, values: dict[str, Any]) -> None:
         for m in self.connected():
@@ -259,10 +370,12 @@ class Room:
         self.broadcast_lobby()
 
     def start(self, member: Member) -> None:
+        """START from `member`: the room's host begins the night (the room's first retreat
+        from the lobby, the next one between a campaign's nights)."""
         if member.id != self.owner:
             self._tell(member, "only the room's host can start")
             return
-        if self.state is not RoomState.LOBBY:
+        if self.state is RoomState.PLAYING:
             self._tell(member, "the match is already under way")
             return
         self.start_match()
@@ -273,7 +386,7 @@ class Room:
 
     # ------------------------------------------------------------------ the match
     def start_match(self) -> None:
-        cfg = self.host.config
+        cfg = self.site.config
         level = self.level
         self._seed = (self._seed * 1103515245 + 12345) & 0x7FFFFFFF
         world = World(level, self._seed, hazard=self.hazard)
@@ -288,20 +401,32 @@ class Room:
             if not m.connected:
                 crew.add_ally(m.dreamer)
         if self.bot_fill:
-            people = len(self.dreamer_members)
-            for realm, role in lineup(self.max_dreamers)[people:]:
-                did = world.add_dreamer(realm, role, f"Ally bot {len(self.bot_seats) + 1}")
-                crew.add_ally(did)
-                self.bot_seats[did] = f"Ally bot {len(self.bot_seats) + 1}"
+            self._fill_with_allies(world, crew)
         self.clock = ChunkClock(world)
         self.state = RoomState.PLAYING
+        self.story_until = self.site.now() + cfg.story_seconds
         for m in self.connected():
             self._send_start(m)
         self.broadcast_lobby()
         log.info("room %s: %s begins (%d dreamers, %d bots, hazard %d)", self.code,
                  level.title, len(world.dreamers), len(self.bot_seats), self.hazard)
-        self._tick_task = asyncio.get_running_loop().create_task(
-            self._tick_loop(cfg.tick_rate, cfg.snapshot_every), name=f"room-{self.code}")
+        self._send_cost = 0.0
+        self._events = []
+        self._ticks_run = 0
+        self.ticker = Ticker(1.0 / cfg.tick_rate, self._tick, name=f"room-{self.code}",
+                             on_error=self._tick_failed)
+        self.ticker.start()
+        self.note_presence()
+
+    def _fill_with_allies(self, world: World, crew: BotCrew) -> None:
+        """The one place where ally bots fill the seats no player took (up to the room's
+        size). Each is a plain ally today; a supporting "companion" ally (one that follows
+        the players' lead) belongs here once the crew offers it."""
+        for realm, role in lineup(self.max_dreamers)[len(self.dreamer_members):]:
+            name = f"Ally bot {len(self.bot_seats) + 1}"
+            did = world.add_dreamer(realm, role, name)
+            crew.add_ally(did)
+            self.bot_seats[did] = name
 
     def _seat_in_match(self, member: Member) -> None:
         """A newcomer joins a running match: take a bot's seat, or a new dreamer."""
@@ -324,7 +449,7 @@ class Room:
         observer = Observer(self.clock, dreamer=0 if m.spectator else m.dreamer)
         m.conn.start_match(self, observer, {
             "level": self.level.name, "hazard": self.hazard,
-            "night_ticks": self.world.night_ticks, "tick_rate": self.host.config.tick_rate,
+            "night_ticks": self.world.night_ticks, "tick_rate": self.site.config.tick_rate,
             "dreamer": 0 if m.spectator else m.dreamer,
             "state": observer.full_state(self.world)})
 
@@ -343,7 +468,7 @@ class Room:
         world = self.world
         newest = member.inputs[-1].seq if member.inputs else member.last_seq
         if world is None or p.seq <= newest or p.seen_tick > world.tick \
-                or world.tick - p.seen_tick > _STALE_SECONDS * self.host.config.tick_rate:
+                or world.tick - p.seen_tick > _STALE_SECONDS * self.site.config.tick_rate:
             return False
         if len(member.inputs) == member.inputs.maxlen:
             old = member.inputs.popleft()
@@ -368,54 +493,56 @@ class Room:
         # no input arrived this tick: keep moving and painting as before, press nothing new
         return intent_of(last.move, last.aim, last.buttons & Buttons.PAINT, 0)
 
-    async def _tick_loop(self, tick_rate: int, snapshot_every: int) -> None:
-        loop = asyncio.get_running_loop()
-        period = 1.0 / tick_rate
-        next_at = loop.time()
-        events: list[Event] = []
-        metrics = self.host.metrics
+    def _has_spoken(self, m: Member) -> bool:
+        """`m` has sent an INPUT this night (its story card is closed)."""
+        return bool(m.inputs) or m.last_input is not None
+
+    def _story_told(self, world: World) -> bool:
+        """Whether the night's clock may run: every connected dreamer has sent its first
+        input, or the story wait is over."""
+        if self.story_until is None:
+            return True
+        if self.site.now() < self.story_until and not all(
+                self._has_spoken(m) for m in self.dreamer_members
+                if m.connected and m.dreamer in world.dreamers):
+            return False
+        self.story_until = None
+        return True
+
+    def _tick(self) -> bool:
+        """One tick of the night (the ticker's step): False once the night is over."""
         world, crew, clock = self.world, self.crew, self.clock
         assert world is not None and crew is not None and clock is not None
-        try:
-            while world.running and not self.closed:
-                self.lag = max(loop.time() - next_at, 0.0)
-                t0 = time.perf_counter()
-                intents = crew.decide(world, events)
-                for m in self.dreamer_members:
-                    if m.connected and m.dreamer in world.dreamers:
-                        intents[m.dreamer] = self._intent_of(m)
-                events = world.step(intents)
-                clock.note(world)
-                due = world.tick % snapshot_every == 0 or not world.running
-                for m in self.connected():
-                    assert m.conn is not None
-                    m.conn.tick_done(events, m.last_seq, due)
-                self._expire_held()
-                spent = time.perf_counter() - t0
-                metrics.tick_seconds.observe(spent)
-                self.host.tick_times.append(spent)
-                next_at += period
-                delay = next_at - loop.time()
-                if delay < -10 * period:  # far behind (a stalled loop): do not race to catch up
-                    next_at = loop.time()
-                    delay = 0.0
-                await asyncio.sleep(max(delay, 0.0))
-            if world is self.world and not self.closed:
-                self._end_match(world)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("room %s: the tick failed; closing the room", self.code)
-            self.host.close_room(self, "the room hit an internal error")
+        if self.closed:
+            return False
+        t0 = time.perf_counter()
+        events: list[Event] = []
+        if self._story_told(world):
+            intents = crew.decide(world, self._events)
+            for m in self.dreamer_members:
+                if m.connected and m.dreamer in world.dreamers:
+                    intents[m.dreamer] = self._intent_of(m)
+            events = world.step(intents)
+            clock.note(world)
+        self._events = events
+        self._ticks_run += 1
+        due = self._ticks_run % self.site.config.snapshot_every == 0 or not world.running
+        for m in self.connected():
+            assert m.conn is not None
+            m.conn.tick_done(events, m.last_seq, due)
+        self.expire_held(self.site.now())
+        spent = time.perf_counter() - t0 + self._send_cost
+        self._send_cost = 0.0
+        self.site.tick_done(self, spent)
+        if world.running:
+            return True
+        self._end_match(world)
+        return False
 
-    def _expire_held(self) -> None:
-        now = time.monotonic()
-        for m in list(self.members.values()):
-            if m.conn is None and m.held_until and now > m.held_until:
-                self.host.forget_token(m.token, f"the seat expired (held "
-                                                f"{self.host.config.reconnect_seconds:.0f} s "
-                                                f"after the drop)")
-                self.remove(m, "did not come back in time")
+    def _tick_failed(self, error: Exception) -> None:
+        log.error("room %s: the tick failed; closing the room", self.code,
+                  exc_info=(type(error), error, error.__traceback__))
+        self.site.room_failed(self, "the room hit an internal error")
 
     def _end_match(self, world: World) -> None:
         s = world.summary()
@@ -423,12 +550,11 @@ class Room:
         names = {m.dreamer: m.name for m in self.members.values() if m.dreamer}
         names.update(self.bot_seats)
         for d in list(world.dreamers.values())[:16]:
-            contributions.append(Contribution(d.id, names.get(d.id, d.name)[:32], int(d.realm),
-                                              int(d.role), d.painted, d.cleansed,
+            contributions.append(Contribution(d.id, names.get(d.id, d.name)[:NAME_LIMIT],
+                                              int(d.realm), int(d.role), d.painted, d.cleansed,
                                               d.revived_others, d.awakenings))
-        won = s.outcome.won
-        nxt = self.level_index + 1 if won else self.level_index
-        next_level = self.levels[nxt].name if nxt < len(self.levels) else ""
+        title = self.level.title
+        next_level = self._next_retreat(s.outcome.won)
         cov = s.coverage
         values = {
             "outcome": int(s.outcome), "score": s.score, "ticks": s.ticks,
@@ -441,53 +567,34 @@ class Room:
         for m in self.connected():
             assert m.conn is not None
             m.conn.end_match(values)
-        log.info("room %s: %s ended: %s", self.code, self.level.title, s.outcome.name.lower())
-        self.host.metrics.matches_total.labels(outcome=s.outcome.name.lower()).inc()
-        if next_level:
-            self.level_index = nxt
-            self.state = RoomState.INTERMISSION
-            asyncio.get_running_loop().call_later(_INTERMISSION, self._next_retreat)
-        else:
-            self.level_index = 0
-            self.state = RoomState.LOBBY
+        log.info("room %s: %s ended: %s", self.code, title, s.outcome.name.lower())
+        self.site.metrics.matches_total.labels(outcome=s.outcome.name.lower()).inc()
         for m in self.members.values():
             m.ready = False
         self.broadcast_lobby()
 
-    def _next_retreat(self) -> None:
-        if self.closed or self.state is not RoomState.INTERMISSION:
-            return
-        if not self.connected():
-            self.state = RoomState.LOBBY
-            return
+    def _next_retreat(self, won: bool) -> str:
+        """After a night: move the room on and name the retreat its host starts next ("" when
+        the room goes back to its lobby). A chosen retreat is played once; a campaign goes on
+        to the next retreat after a win, the same one after a loss, and back to its lobby
+        after the last."""
+        nxt = self.level_index + 1 if won else self.level_index
+        if len(self.levels) > 1 and nxt < len(self.levels):
+            self.level_index = nxt
+            self.state = RoomState.INTERMISSION
+            return self.levels[nxt].name
+        self.level_index = 0
         self.state = RoomState.LOBBY
-        self.start_match()
+        return ""
 
     async def close(self, code: CloseCode, reason: str) -> None:
-        """Stop the room and close every member's connection with `code`."""
+        """Stop the room and close every member's connection with `code`. The room lets go of
+        its ticker (which holds the room's own methods), so no reference cycle keeps a closed
+        room and its world alive until the cyclic garbage collector's rare full pass."""
         self.closed = True
-        if self._tick_task is not None:
-            self._tick_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._tick_task
+        if self.ticker is not None:
+            await self.ticker.stop()
+            self.ticker = None
         for m in self.connected():
             assert m.conn is not None
             await m.conn.close(code, reason)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(18)
-
-
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def new_code(taken: Callable[[str], bool]) -> str:
-    """A short join code (5 characters, no look-alikes) not yet in use."""
-    while True:
-        code = "".join(secrets.choice(_ALPHABET) for _ in range(5))
-        if not taken(code):
-            return code
-
-
-__all__ += ["new_code", "new_token"]

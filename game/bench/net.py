@@ -508,6 +508,7 @@ def _config_toml(rooms: int, idle: int, size: int) -> str:
     return (
         'name = "bench net"\nlog_level = "INFO"\n'
         f"[rooms]\nmax = {min(rooms + 8, 1024)}\nmax_players = 8\nbot_fill = false\n"
+        f"max_per_address = {min(rooms + 8, 1024)}\ncreation_burst = {min(rooms + 8, 1000)}\n"
         f"[security]\nmax_connections = {conns}\nmax_connections_per_ip = {conns}\n"
     )
 

@@ -97,7 +97,7 @@ class World:
         }
         self.dreamers: dict[int, Dreamer] = {}
         self._by_body: dict[int, Dreamer | Cadre] = {}
-        self._batch = pymunk.batch.Buffer()
+        self._batch = motion.body_buffer()
         self.cadre: dict[int, Cadre] = {}
         self.beacons: list[Beacon] = []
         self.ethan_done = False
@@ -306,9 +306,8 @@ class World:
         ids = np.frombuffer(buf.int_buf(), dtype=np.int64).tolist()
         raw = np.frombuffer(buf.float_buf(), dtype=np.float64).reshape(-1, 4)
         q = np.round(raw * _SCALES) / _SCALES
-        out = pymunk.batch.Buffer()
-        out.set_float_buf(q.ravel())
-        pymunk.batch.set_space_bodies(self.space, fields.POSITION | fields.VELOCITY, out)
+        raw[:] = q  # written back from the same buffer: no new native arrays a tick
+        pymunk.batch.set_space_bodies(self.space, fields.POSITION | fields.VELOCITY, buf)
         by_body = self._by_body
         for bid, (px, py, vx, vy) in zip(ids, q.tolist(), strict=True):
             m = by_body.get(bid)

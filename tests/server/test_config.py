@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,15 @@ hazard = 3
 bot_fill = false
 empty_grace_seconds = 5
 reconnect_seconds = 12.5
+story_seconds = 0
+max_per_connection = 1
+max_per_address = 3
+creations_per_minute = 2
+creation_burst = 1
+
+[limits]
+hello_seconds = 2.5
+idle_seconds = 30
 
 [security]
 password = "hunter2"
@@ -81,7 +92,9 @@ def test_a_full_file(tmp_path: Path) -> None:
     assert config == ServerConfig(
         name="Night shift", host="0.0.0.0", port=9001, log_level="DEBUG",
         max_rooms=10, max_players_per_room=4, spectator_slots=0, hazard=3, bot_fill=False,
-        empty_room_grace_seconds=5.0, reconnect_seconds=12.5,
+        empty_room_grace_seconds=5.0, reconnect_seconds=12.5, story_seconds=0.0,
+        rooms_per_connection=1, rooms_per_address=3, room_creations_per_minute=2,
+        room_creation_burst=1, hello_seconds=2.5, idle_seconds=30.0,
         password="hunter2", max_connections=100, max_connections_per_ip=2,
         max_message_bytes=8192, max_chat_length=80, max_name_length=16, input_rate=45,
         input_burst=90, chat_per_minute=10, slow_client_seconds=2.5, catch_up_seconds=10.0,
@@ -212,15 +225,44 @@ def test_a_directory_is_unreadable(tmp_path: Path) -> None:
     assert str(error(tmp_path)) == f"{tmp_path}: cannot read: is a directory"
 
 
-def test_a_file_without_permission_is_unreadable(tmp_path: Path) -> None:
-    path = write(tmp_path, "port = 1\n")
-    path.chmod(0)
-    try:
-        if os.access(path, os.R_OK):
-            pytest.skip("running as a user who can read anything")
-        assert str(error(path)).startswith(f"{path}: cannot read: ")
-    finally:
-        path.chmod(0o600)
+def _as_nobody(fn: Callable[[], str]) -> str:
+    """fn() run in a forked child that has dropped root for the user nobody (65534): what it
+    returns, or the text of what it raised. Root reads any file, so a permission test made as
+    root (as CI runs) would prove nothing."""
+    read, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(read)
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                text = fn()
+            except Exception as e:
+                text = str(e)
+            os.write(write_end, text.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read, "rb") as pipe:
+        out = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return out
+
+
+def test_a_file_without_permission_is_unreadable() -> None:
+    # in a folder of its own under the system's temp folder, which nobody can pass through
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder).chmod(0o711)
+        path = write(Path(folder), "port = 1\n")
+        path.chmod(0)
+        if os.geteuid() == 0:
+            assert os.access(path, os.R_OK)  # root could read it: ask as nobody
+            said = _as_nobody(lambda: str(error(path)))
+        else:
+            said = str(error(path))
+        assert said == f"{path}: cannot read: Permission denied"
 
 
 def test_a_read_error_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,11 +18,10 @@ from game.sim.intent import Intent
 from game.sim.level import Level, Realm
 from game.sim.roles import Role
 from game.sim.world import World
-from server.config import ServerConfig
 from server.host import Host
 from server.room import Member, Pending, Room, RoomState
 from tests.proxy import Proxy
-from tests.server.conftest import serve_and
+from tests.server.conftest import Site, serve_and
 from tests.server.netplay import bot_playing, until
 
 STALL_SECONDS = 15.0
@@ -31,10 +30,10 @@ STALL_SECONDS = 15.0
 # ---------------------------------------------------------------- the rules, no sockets
 def a_room(level: Level) -> tuple[Room, Member, World]:
     """A room playing a match on `level` with one seated member (no connection needed)."""
-    host = Host(ServerConfig(port=0))
     member = Member(1, "Mira", None, "token")
-    room = Room(host, "ABCDE", member, password="", max_dreamers=1, public=False, hazard=1,
+    room = Room(Site(), "ABCDE", password="", max_dreamers=1, public=False, hazard=1,
                 bot_fill=False, levels=[level])
+    room.members[member.id] = member
     world = World(level, seed=1)
     member.dreamer = world.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, "Mira")
     room.world, room.state = world, RoomState.PLAYING
@@ -66,7 +65,7 @@ def test_inputs_are_applied_in_order_and_old_or_repeated_ones_are_dropped(field:
 
 def test_inputs_made_on_a_picture_older_than_two_seconds_are_dropped(field: Level) -> None:
     room, m, world = a_room(field)
-    limit = 2 * room.host.config.tick_rate
+    limit = 2 * room.site.config.tick_rate
     for _ in range(limit + 5):
         world.step({})
     now = world.tick
@@ -131,8 +130,10 @@ def test_a_15_second_stall_does_not_cost_a_bot_player_its_seat() -> None:
                         "an input made after the stall applied")
             assert member.conn is conn and conn is not None and not conn.closing
             assert bot.line.reconnects == 0 and not bot.task.done()
-            assert host.metrics.disconnects.labels(reason="flood").value == 0
-            assert host.metrics.messages_rejected.labels(reason="stale_input").value > 0
+            assert host.metrics.value(
+                "dreamlayer_disconnects_total", reason="flood") == 0
+            assert host.metrics.value(
+                "dreamlayer_messages_rejected_total", reason="stale_input") > 0
             assert bot.stats.dreamers == [member.dreamer]
             await bot.stop()
         finally:
@@ -195,7 +196,8 @@ def test_a_15_second_stall_shows_the_client_reconnecting_then_the_same_dreamer_p
             assert member.connected and member.dreamer == first.dreamer
             assert seen["errors"] == 0, online.error
             assert seen["reconnecting"] >= 1
-            assert host.metrics.disconnects.labels(reason="flood").value == 0
+            assert host.metrics.value(
+                "dreamlayer_disconnects_total", reason="flood") == 0
         finally:
             await asyncio.get_running_loop().run_in_executor(None, link.close)
             await proxy.close()
@@ -212,7 +214,8 @@ def test_a_slow_link_plays_with_its_inputs_applied() -> None:
         try:
             bot = await bot_playing(host, proxy.url, "far away")
             await until(lambda: bot.member.last_seq > 90, 30, "three seconds of inputs applied")
-            assert host.metrics.messages_rejected.labels(reason="stale_input").value == 0
+            assert host.metrics.value(
+                "dreamlayer_messages_rejected_total", reason="stale_input") == 0
             await bot.stop()
         finally:
             await proxy.close()
