@@ -350,7 +350,8 @@ class Host:
 
     # ------------------------------------------------------------------ what rooms need
     def seat_ended(self, room: Room, member: Member) -> None:
-        self.directory.seat_ended(room.code, member)
+        if self.rooms.get(room.code) is room:  # a closed room's seats ended as it closed
+            self.directory.seat_ended(room.code, member)
 
     def room_failed(self, room: Room, reason: str) -> None:
         self.close_room(room, reason)
