@@ -367,7 +367,8 @@ class Host:
 
     # ------------------------------------------------------------------ what rooms need
     def seat_ended(self, room: Room, member: Member, why: str) -> None:
-        self.directory.seat_ended(room.code, member, why)
+        if self.rooms.get(room.code) is room:  # a closed room's seats ended as it closed
+            self.directory.seat_ended(room.code, member, why)
 
     def room_failed(self, room: Room, reason: str) -> None:
         self.close_room(room, reason)

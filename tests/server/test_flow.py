@@ -100,3 +100,25 @@ def test_players_of_one_name_get_names_of_their_own() -> None:
                                             long[:30] + " 2"]
 
     serve_and(go, max_name_length=32)
+
+
+def test_a_campaign_left_by_its_players_between_retreats_closes_by_the_grace_rule() -> None:
+    clock = Clock()
+
+    async def go(host: Host, url: str) -> None:
+        r = await Remote.connect(url, "Mira")
+        code = (await r.create_room(level="", bot_fill=True))["code"]
+        room = host.rooms[code]
+        await r.send(Kind.START)
+        await r.expect(Kind.MATCH_START)
+        await r.send(Kind.INPUT, input_values(1, Intent(), 0))
+        await r.expect(Kind.MATCH_END)
+        await r.close()  # only the bots are left, waiting for a START that cannot come
+        await until(lambda: room.empty_since is not None, "the room to be empty")
+        assert room.state.name == "INTERMISSION" and room.hold_deadlines()
+        clock.advance(61)  # past the grace and her held seat
+        host.sweep()
+        assert room.closed and code not in host.rooms and host.tokens == {}
+
+    serve_and(go, clock=clock, night_seconds=1, empty_room_grace_seconds=30,
+              reconnect_seconds=60)
