@@ -323,10 +323,10 @@ class ReplayReader:
             raise ReplayError(f"block {n} is damaged (its checksum does not match)")
         d = zlib.decompressobj(-15)
         try:
-            body = d.decompress(payload, MAX_RAW)
+            body = d.decompress(payload, MAX_RAW + 1)
         except zlib.error as e:
             raise ReplayError(f"block {n} does not decompress ({e})") from None
-        if d.unconsumed_tail:
+        if len(body) > MAX_RAW:
             raise ReplayError(f"block {n} unpacks to more than {MAX_RAW} bytes")
         if not d.eof or d.unused_data:
             raise ReplayError(f"block {n} is not one whole compressed stream")
