@@ -98,8 +98,9 @@ class ReplayHeader:
     """Unix time (seconds) the night began: for listing replays, never for the simulation"""
     room: str = ""
     """the room's code, or "" (a headless match)"""
-    checkpoint_every: int = 60
-    """ticks between two checkpoint hashes (a block of the file ends at each)"""
+    checkpoint_every: int = 90
+    """ticks between two checkpoint hashes; a block of the file ends at each, so a crash
+    loses at most this many ticks (90: 3 seconds)"""
     tick_rate: int = 30
     game_version: str = ""
     build: str = ""

@@ -11,7 +11,7 @@ directions exactly) and a length in 1/16ths (a gamepad's stick), an aim to one p
 paint cell is 8). A direction changes by a step or two from one tick to the next where x
 and y would both change, so a night takes half the room.
 
-Imports game.sim.intent and game.net.records (the one INPUT codec) only.
+Imports game.sim.intent and game.net.records (the INPUT's buttons) only.
 """
 
 from __future__ import annotations
@@ -19,18 +19,17 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from game.net.records import Buttons, intent_of
+from game.net.records import Buttons
 from game.sim.intent import AIM_LIMIT, Intent
 
-__all__ = ["AIM_MAX", "AIM_STEPS", "DIRECTIONS", "LENGTH_STEPS", "PING_MAX", "PersonInput"]
+__all__ = ["AIM_MAX", "DIRECTIONS", "LENGTH_STEPS", "PING_MAX", "PersonInput"]
 
 DIRECTIONS = 256
 """a move's direction is a whole number of 1/256 turns, 0..255 (0 is +x, 64 is +y)"""
 LENGTH_STEPS = 16
 """a move's length is a whole number of 1/16ths, 0..16"""
-AIM_STEPS = 1
-"""an aim component is a whole number of pixels (-2048..2048)"""
-AIM_MAX = int(AIM_LIMIT * AIM_STEPS)
+AIM_MAX = int(AIM_LIMIT)
+"""an aim component is a whole number of pixels, -AIM_MAX..AIM_MAX"""
 PING_MAX = 3
 
 
@@ -47,12 +46,6 @@ def _unit(k: int) -> tuple[float, float]:
 _R = 0.7071067811865475
 """sqrt(1/2) rounded down, so that a diagonal stays inside the unit disc"""
 _UNITS = tuple(_unit(k) for k in range(DIRECTIONS))
-
-
-def _steps(v: float, scale: int, limit: int) -> int:
-    if not math.isfinite(v):
-        return 0
-    return min(max(round(v * scale), -limit), limit)
 
 
 class PersonInput(NamedTuple):
@@ -79,42 +72,51 @@ class PersonInput(NamedTuple):
            ping: int) -> PersonInput:
         """The steps of an INPUT's values (as `game.net.records.intent_of` takes them)."""
         mx, my = move
-        if not (math.isfinite(mx) and math.isfinite(my)):
-            mx = my = 0.0
-        length = min(round(min(math.hypot(mx, my), 1.0) * LENGTH_STEPS), LENGTH_STEPS)
-        direction = round(math.atan2(my, mx) * DIRECTIONS / (2 * math.pi)) % DIRECTIONS \
-            if length else 0
-        return cls(direction, length, _steps(aim[0], AIM_STEPS, AIM_MAX),
-                   _steps(aim[1], AIM_STEPS, AIM_MAX),
-                   int(buttons) & int(Buttons.PAINT | Buttons.ABILITY | Buttons.SHOVE),
-                   int(ping) if 0 <= int(ping) <= PING_MAX else 0)
+        ax, ay = aim
+        length = 0
+        if math.isfinite(mx) and math.isfinite(my):
+            n = math.hypot(mx, my)
+            length = LENGTH_STEPS if n >= 1.0 else round(n * LENGTH_STEPS)
+        direction = round(math.atan2(my, mx) * _PER_RADIAN) % DIRECTIONS if length else 0
+        return cls(direction, length,
+                   min(max(round(ax), -AIM_MAX), AIM_MAX) if math.isfinite(ax) else 0,
+                   min(max(round(ay), -AIM_MAX), AIM_MAX) if math.isfinite(ay) else 0,
+                   int(buttons) & _ALL, int(ping) if 0 <= ping <= PING_MAX else 0)
 
     @classmethod
     def of_intent(cls, intent: Intent) -> PersonInput:
         """The steps of an Intent (a bot standing in for a person)."""
-        buttons = ((Buttons.PAINT if intent.paint else 0)
-                   | (Buttons.ABILITY if intent.ability else 0)
-                   | (Buttons.SHOVE if intent.shove else 0))
-        return cls.of(intent.move, intent.aim, int(buttons), intent.ping)
+        buttons = ((_PAINT if intent.paint else 0) | (_ABILITY if intent.ability else 0)
+                   | (_SHOVE if intent.shove else 0))
+        return cls.of(intent.move, intent.aim, buttons, intent.ping)
 
     def intent(self) -> Intent:
-        """The Intent these steps stand for: what the room applies and a replay re-applies.
-        A move of length 0 is (0.0, 0.0) whatever its direction says."""
+        """The Intent these steps stand for: what the room applies and a replay re-applies,
+        the same as `game.net.records.intent_of` makes of them. A move of length 0 is
+        (0.0, 0.0) whatever its direction says."""
         if self.move_len:
             ux, uy = _UNITS[self.move_dir % DIRECTIONS]
             f = self.move_len / LENGTH_STEPS
             move = (ux * f, uy * f)
         else:
             move = (0.0, 0.0)
-        return intent_of(move, (self.aim_x / AIM_STEPS, self.aim_y / AIM_STEPS), self.buttons,
-                         self.ping)
+        b = self.buttons
+        # built here rather than through intent_of, whose IntFlag arithmetic costs a room
+        # microseconds per person and tick; a test keeps the two equal
+        return Intent(move, (float(self.aim_x), float(self.aim_y)), bool(b & _PAINT),
+                      bool(b & _ABILITY), bool(b & _SHOVE), self.ping)
 
     @property
     def aims(self) -> bool:
         """Whether the simulation reads the aim this tick: only a brush stroke, an ability
         or a ping uses it. On other ticks a replay holds the last aim that did."""
-        return bool(self.buttons & (Buttons.PAINT | Buttons.ABILITY)) or self.ping != 0
+        return bool(self.buttons & _AIMING) or self.ping != 0
 
+
+_PAINT, _ABILITY, _SHOVE = int(Buttons.PAINT), int(Buttons.ABILITY), int(Buttons.SHOVE)
+_ALL = _PAINT | _ABILITY | _SHOVE
+_AIMING = _PAINT | _ABILITY
+_PER_RADIAN = DIRECTIONS / (2 * math.pi)
 
 STILL = PersonInput(0, 0, 0, 0, 0, 0)
 """standing still, pressing nothing: the room's input for a person who sent none yet"""

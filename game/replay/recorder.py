@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from game.replay.format import BlockWriter, Kind, people_record
+from game.replay.format import BlockWriter, Kind, PeopleSegment, people_records
 from game.replay.header import Control, ReplayHeader, Seat
 from game.replay.inputs import PersonInput
 from game.sim.events import Outcome
@@ -74,10 +74,13 @@ class Recorder:
         self._tick = 0
         self._block_start = 0
         self._seats: dict[int, Control] = {}
-        self._runs: dict[int, tuple[int, list[PersonInput]]] = {}
-        """each person's inputs in this block: (first tick, one per tick since)"""
-        self._done: list[tuple[int, int, list[PersonInput]]] = []
-        """runs cut short in this block by a roster change: (dreamer, first, inputs)"""
+        self._people: set[int] = set()
+        """the seats people play"""
+        self._segment = PeopleSegment(1, (), 0, [])
+        """the inputs since the people's seats last changed or the block began"""
+        self._order: tuple[int, ...] = ()
+        self._flat: list[int] = []
+        self._segments: list[PeopleSegment] = []
         self._records: list[list[Any]] = []
         self._ended = False
         for seat in header.seats:
@@ -101,13 +104,13 @@ class Recorder:
             raise ValueError(f"people() for tick {tick} after tick {self._tick}"
                              f"{' and the end' if self._ended else ''}: once per tick, "
                              "in order")
-        if inputs.keys() != self._runs.keys():
+        if inputs.keys() != self._people:
             raise ValueError(f"people() at tick {tick} got dreamers {sorted(inputs)}; the "
-                             f"people's seats are {sorted(self._runs)}")
+                             f"people's seats are {sorted(self._people)}")
         self._tick = tick
-        runs = self._runs
-        for did, inp in inputs.items():
-            runs[did][1].append(inp)
+        flat = self._flat
+        for did in self._order:
+            flat.extend(inputs[did])
         if tick - self._block_start >= _MAX_BLOCK_TICKS:
             self._flush()
 
@@ -170,24 +173,32 @@ class Recorder:
                              f"{self._tick}")
 
     def _seat(self, seat: Seat, next_tick: int) -> None:
-        did = seat.dreamer
-        run = self._runs.pop(did, None)
-        if run is not None and run[1]:
-            self._done.append((did, *run))
-        self._seats[did] = seat.control
+        self._seats[seat.dreamer] = seat.control
         if seat.control is Control.PERSON:
-            self._runs[did] = (next_tick, [])
+            self._people.add(seat.dreamer)
+        else:
+            self._people.discard(seat.dreamer)
+        self._cut(next_tick)
+
+    def _cut(self, next_tick: int) -> None:
+        """Close the inputs so far into a segment: the people's seats change, or a block
+        ends."""
+        seg = self._segment
+        ticks = self._tick + 1 - seg.first
+        if ticks > 0 and self._order:
+            self._segments.append(seg._replace(ticks=ticks))
+        self._order = tuple(sorted(self._people))
+        self._flat = []
+        self._segment = PeopleSegment(next_tick, self._order, 0, self._flat)
 
     def _maybe_flush(self) -> None:
         if len(self._records) >= _MAX_PENDING:
             self._flush()
 
     def _flush(self) -> None:
-        people = [people_record(did, first, values) for did, first, values in self._done]
-        people += [people_record(did, first, values)
-                   for did, (first, values) in self._runs.items() if values]
+        self._cut(self._tick + 1)
+        people = people_records(self._segments)
         self._writer.write([[Kind.BLOCK, self._tick], *people, *self._records])
-        self._done = []
+        self._segments = []
         self._records = []
-        self._runs = {did: (self._tick + 1, []) for did in self._runs}
         self._block_start = self._tick

@@ -68,13 +68,13 @@ def test_replay_without_verify_summarises_and_says_the_viewer_is_to_come(
 def test_a_mismatch_exits_1_and_names_its_first_tick(shipped: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     version, blocks = blocks_of(shipped)
-    assert turn_round(blocks, after=0) <= 60
+    assert turn_round(blocks, after=0) <= 90
     write_blocks(tmp_path / "bad.dlreplay", blocks, version)
     code, out, _ = run(capsys, "replay", str(tmp_path / "bad.dlreplay"), "--verify", "--json")
     v = json.loads(out)
-    assert code == 1 and v["match"] is False and v["first_bad_tick"] == 60
+    assert code == 1 and v["match"] is False and v["first_bad_tick"] == 90
     code, out, _ = run(capsys, "replay", str(tmp_path / "bad.dlreplay"), "--verify")
-    assert code == 1 and "MISMATCH: the first differing hash is at tick 60" in out
+    assert code == 1 and "MISMATCH: the first differing hash is at tick 90" in out
 
 
 def test_a_refused_file_exits_2_with_one_line(tmp_path: Path,

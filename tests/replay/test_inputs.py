@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.net.records import Buttons
+from game.net.records import Buttons, intent_of
 from game.replay.inputs import DIRECTIONS, LENGTH_STEPS, STILL, PersonInput
 from game.sim.intent import Intent
 
@@ -32,6 +32,16 @@ def test_fields_are_rounded_and_clamped_to_their_steps() -> None:
     assert (it.paint, it.ability, it.shove, it.ping) == (True, False, True, 2)
     assert PersonInput.of((math.nan, 1.0), (math.inf, 1.0), 255, 9) == \
         PersonInput(0, 0, 0, 1, 7, 0)
+
+
+def test_the_intent_is_the_one_intent_of_makes() -> None:
+    for direction, length in ((0, 0), (5, 16), (200, 3), (64, 16)):
+        for buttons in range(8):
+            for ping in range(4):
+                inp = PersonInput(direction, length, -7, 2048, buttons, ping)
+                it = inp.intent()
+                assert it == intent_of(it.move, (-7.0, 2048.0), buttons, ping)
+                assert type(it.aim[0]) is float and type(it.ping) is int
 
 
 def test_a_still_move_is_plain_zero_whatever_its_direction() -> None:
