@@ -4,15 +4,17 @@ For each level a whole night of 4 dreamers is played by stand-in bots and record
 they were people (`StandInMatch`), then verified. It reports:
 
 - the file's size per minute of play (budget: <= 20 KB/min for 4 dreamers);
-- the recorder's cost per tick against `World.step()`'s (budget: < 2%): its calls
-  (`people`, `checkpoint_due`, `checkpoint`, `end`) plus the state hashes taken for the
-  checkpoints; and apart, what rounding the people's inputs costs a room (`PersonInput`
-  in and `intent()` out), which is the room's applying rather than recording;
+- the recorder's cost per tick against `World.step()`'s (budget: < 2%), and against the
+  step and the cadre's planning together (the simulation a room runs each tick; its
+  snapshots come on top): the recorder's calls (`people`, `checkpoint_due`, `checkpoint`,
+  `end`) plus the state hashes taken for the checkpoints; and apart, what rounding the
+  people's inputs costs (`PersonInput.of_intent` in, `intent()` out; a room would call
+  `PersonInput.of` where it calls `intent_of` today, which costs about the same);
 - how long verifying the whole night takes against the night's real length (budget:
   < 10%): re-simulation runs the cadre's and Ethan's planning, not the people's.
 
 It prints numbers and never fails. Imports the replay package, game.retreats and
-game.percentile's neighbours only.
+game.sim.
 """
 
 from __future__ import annotations
@@ -56,14 +58,15 @@ def bench_level(name: str, dreamers: int = 4, seed: int = 7) -> dict[str, Any]:
     level = load_retreat(name)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{name}.dlreplay"
-        step = [0.0]
+        step, cadre = [0.0], [0.0]
         sample: list[Intent] = []
         t0 = time.perf_counter()
         with path.open("wb") as f:
             m = StandInMatch(level, dreamers, seed, f, hazard=level.hazard,
                              started=int(time.time()))
-            world = m.night.world
+            world, crew = m.night.world, m.night.crew
             world.step = _timed(world.step, step)  # type: ignore[method-assign]
+            crew.decide = _timed(crew.decide, cadre)  # type: ignore[method-assign]
             decide = m.stand_ins.decide
 
             def keep(world: World, events: Iterable[Event] = ()) -> dict[int, Intent]:
@@ -92,6 +95,9 @@ def bench_level(name: str, dreamers: int = 4, seed: int = 7) -> dict[str, Any]:
         "step_ms_per_tick": round(step[0] / ticks * 1e3, 3),
         "recorder_us_per_tick": round(recording / ticks * 1e6, 2),
         "recorder_share_of_step_pct": round(100 * recording / step[0], 2),
+        "cadre_ms_per_tick": round(cadre[0] / ticks * 1e3, 3),
+        "recorder_share_of_step_and_cadre_pct": round(100 * recording / (step[0] + cadre[0]),
+                                                      2),
         "rounding_us_per_tick": round(apply_each * dreamers * 1e6, 2),
         "rounding_share_of_step_pct": round(100 * apply_each * dreamers * ticks / step[0], 2),
         "record_wall_seconds": round(record_wall, 2),
@@ -122,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['level']:16} {r['dreamers']} dreamers, {r['outcome']} after {r['ticks']} "
               f"ticks: {r['kb_per_minute']:.1f} KB/min; recorder {r['recorder_us_per_tick']}"
               f" us/tick = {r['recorder_share_of_step_pct']}% of World.step "
-              f"({r['step_ms_per_tick']} ms); rounding inputs "
+              f"({r['step_ms_per_tick']} ms), {r['recorder_share_of_step_and_cadre_pct']}% "
+              f"of it and the cadre's planning; rounding inputs "
               f"{r['rounding_share_of_step_pct']}%; verify {r['verify_seconds']} s = "
               f"{r['verify_share_of_night_pct']}% of the night"
               f"{'' if r['verified'] else ' (MISMATCH)'}")

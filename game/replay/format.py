@@ -19,9 +19,9 @@ or chat line of tick T happened after that step and before the next.
                 move_len, aim_x, aim_y, buttons, ping), one value per tick from `first`:
                 each the difference from the one before (the first from 0; move_dir's
                 modulo 256, taken in -128..127). A block carries every tick of every
-                person's seat. Values the simulation does not read repeat the last one
-                (0 before the first): an aim on a tick that does not use it
-                (`PersonInput.aims`), a direction with a move of length 0.
+                person's seat. Values the simulation does not read repeat the last one it
+                read (before the first, the run's first value): an aim on a tick that does
+                not use it (`PersonInput.aims`), a direction with a move of length 0.
     SEAT        tick, dreamer, name, realm, role, control: a roster change (`Seat`)
     CHAT        tick, dreamer (0: a spectator), name, text
     EMOTE       tick, dreamer, name, emote
@@ -39,6 +39,7 @@ header and inputs.
 from __future__ import annotations
 
 import array
+import functools
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
@@ -119,6 +120,17 @@ _HIGH = np.array([DIRECTIONS - 1, LENGTH_STEPS, AIM_MAX, AIM_MAX, 7, PING_MAX],
 """the range of each PersonInput field"""
 _SPAN = (_HIGH - _LOW).astype(np.uint64)
 _ZERO_ROW = np.zeros((1, 6), dtype=np.int64)
+_HELD = np.array([0, 2, 3])
+"""the columns held while not read: move_dir (read if move_len), aim_x, aim_y (if aims)"""
+_HELD_BY = np.array([0, 1, 1])
+
+
+@functools.lru_cache(maxsize=64)
+def _rows(p: int, t: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(row numbers, the first row of each row's run), both (p*t, 2), for p runs of t."""
+    rows = np.repeat(np.arange(p * t)[:, None], 2, axis=1)
+    starts = rows // t * t
+    return rows, starts
 
 
 def _column(name: str, lo: int, hi: int) -> Field:
@@ -251,21 +263,18 @@ def people_records(segments: Sequence[PeopleSegment]) -> list[list[Any]]:
             row = int(np.argmax(((a < _LOW) | (a > _HIGH)).any(axis=1)))
             _check_values(a[row:row + 1], f"dreamer {seg.dreamers[row // t]}", ValueError)
         # a value the simulation does not read is not worth a byte: hold the last one it
-        # read in the same run (0 before the first): a direction with a length of 0, an
-        # aim on a tick that does not aim. The running maximum of the rows read (or of
-        # the row before the run's start) is the last row read in the same run.
+        # read in the same run (a direction with a length of 0, an aim on a tick that does
+        # not aim; before the first, the run's first row). The running maximum of the rows
+        # read, with each run's first row counted as read, is the row to repeat.
+        rows, starts = _rows(p, t)
         read = np.empty((p * t, 2), dtype=bool)
         np.not_equal(a[:, 1], 0, out=read[:, 0])
         np.not_equal((a[:, 4] & 3) | a[:, 5], 0, out=read[:, 1])
-        rows = np.arange(p * t)[:, None]
-        start = rows // t * t
-        last = np.maximum.accumulate(np.where(read, rows, start - 1), axis=0)
-        found = last >= start
-        a[:, 0] = np.where(found[:, 0], a[last[:, 0], 0], 0)
-        a[:, 2:4] = np.where(found[:, 1:], a[last[:, 1], 2:4], 0)
+        src = np.maximum.accumulate(np.where(read, rows, starts), axis=0)
+        a[:, _HELD] = a[src[:, _HELD_BY], _HELD]
         d = np.diff(a, axis=0, prepend=_ZERO_ROW)
         d[::t] = a[::t]
-        d[:, 0] = (d[:, 0] + _HALF_TURN) % DIRECTIONS - _HALF_TURN
+        d[:, 0] = d[:, 0].astype(np.int8)  # a direction's change, modulo 256, in -128..127
         for did, cols in zip(seg.dreamers, d.reshape(p, t, 6).transpose(0, 2, 1).tolist(),
                              strict=True):
             out.append([Kind.PEOPLE, did, seg.first, *cols])
