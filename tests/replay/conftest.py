@@ -17,15 +17,8 @@ import pytest
 from game.replay.headless import record_bot_match
 from game.sim.level import Level
 from game.tmx import load_level
+from tests.test_tmx import TILESET
 
-TILESET = """<?xml version="1.0" encoding="UTF-8"?>
-<tileset version="1.10" name="t" tilewidth="8" tileheight="8" tilecount="4" columns="4">
- <tile id="0"><properties><property name="kind" value="wall"/></properties></tile>
- <tile id="1"><properties><property name="kind" value="sanctuary"/></properties></tile>
- <tile id="2"><properties><property name="kind" value="rest"/></properties></tile>
- <tile id="3"><properties><property name="kind" value="commons"/></properties></tile>
-</tileset>
-"""
 _GID = {"#": 1, "S": 2, "R": 3, ".": 4}
 
 
