@@ -6,7 +6,8 @@ A file is a preamble and then blocks, each compressed on its own so that a file 
 
     preamble  b"DLREPLAY", format version (uint16 LE)
     block     payload length (uint32 LE), CRC-32 of the payload (uint32 LE), payload
-    payload   raw DEFLATE (zlib, wbits -15) of a msgpack stream of records
+    payload   raw DEFLATE (no zlib header; a window of up to 32 KB) of a msgpack stream
+              of records
 
 Block 0 holds the header alone: `[HEADER, {map}]`. Every later block opens with
 `[BLOCK, upto]`: it holds everything recorded up to tick `upto` after the block before.
@@ -53,7 +54,15 @@ import numpy.typing as npt
 
 from game.net.schema import U16, Field, ProtocolError, i, lst, raw, s
 from game.replay.header import Control, LevelFile, ReplayHeader, Seat
-from game.replay.inputs import AIM_MAX, DIRECTIONS, LENGTH_STEPS, PING_MAX, PersonInput
+from game.replay.inputs import (
+    AIM_MAX,
+    AIMING_BUTTONS,
+    ALL_BUTTONS,
+    DIRECTIONS,
+    LENGTH_STEPS,
+    PING_MAX,
+    PersonInput,
+)
 from game.sim.events import Outcome
 from game.sim.level import Realm
 from game.sim.roles import Role
@@ -72,6 +81,7 @@ __all__ = [
     "PeopleSegment",
     "ReplayError",
     "ReplayReader",
+    "check_header",
     "people_records",
 ]
 
@@ -115,7 +125,7 @@ def _tick(name: str = "tick") -> Field:
 
 _HALF_TURN = DIRECTIONS // 2
 _LOW = np.array([0, 0, -AIM_MAX, -AIM_MAX, 0, 0], dtype=np.int64)
-_HIGH = np.array([DIRECTIONS - 1, LENGTH_STEPS, AIM_MAX, AIM_MAX, 7, PING_MAX],
+_HIGH = np.array([DIRECTIONS - 1, LENGTH_STEPS, AIM_MAX, AIM_MAX, ALL_BUTTONS, PING_MAX],
                  dtype=np.int64)
 """the range of each PersonInput field"""
 _SPAN = (_HIGH - _LOW).astype(np.uint64)
@@ -269,7 +279,7 @@ def people_records(segments: Sequence[PeopleSegment]) -> list[list[Any]]:
         rows, starts = _rows(p, t)
         read = np.empty((p * t, 2), dtype=bool)
         np.not_equal(a[:, 1], 0, out=read[:, 0])
-        np.not_equal((a[:, 4] & 3) | a[:, 5], 0, out=read[:, 1])
+        np.not_equal((a[:, 4] & AIMING_BUTTONS) | a[:, 5], 0, out=read[:, 1])  # .aims
         src = np.maximum.accumulate(np.where(read, rows, starts), axis=0)
         a[:, _HELD] = a[src[:, _HELD_BY], _HELD]
         d = np.diff(a, axis=0, prepend=_ZERO_ROW)
@@ -295,6 +305,11 @@ def header_values(h: ReplayHeader) -> dict[str, Any]:
         "seats": [[st.dreamer, st.name, int(st.realm), int(st.role), int(st.control)]
                   for st in h.seats],
     }
+
+
+def check_header(h: ReplayHeader) -> None:
+    """Raise ReplayError unless the reader would accept this header as written."""
+    _header(msgpack.unpackb(msgpack.packb(header_values(h), use_bin_type=True), raw=False))
 
 
 # ---------------------------------------------------------------------- reading

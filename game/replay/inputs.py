@@ -22,7 +22,8 @@ from typing import NamedTuple
 from game.net.records import Buttons
 from game.sim.intent import AIM_LIMIT, Intent
 
-__all__ = ["AIM_MAX", "DIRECTIONS", "LENGTH_STEPS", "PING_MAX", "PersonInput"]
+__all__ = ["AIMING_BUTTONS", "AIM_MAX", "ALL_BUTTONS", "DIRECTIONS", "LENGTH_STEPS", "PING_MAX",
+           "PersonInput"]
 
 DIRECTIONS = 256
 """a move's direction is a whole number of 1/256 turns, 0..255 (0 is +x, 64 is +y)"""
@@ -114,8 +115,10 @@ class PersonInput(NamedTuple):
 
 
 _PAINT, _ABILITY, _SHOVE = int(Buttons.PAINT), int(Buttons.ABILITY), int(Buttons.SHOVE)
-_ALL = _PAINT | _ABILITY | _SHOVE
-_AIMING = _PAINT | _ABILITY
+_ALL = ALL_BUTTONS = _PAINT | _ABILITY | _SHOVE
+"""every button bit: `PersonInput.buttons` lies in 0..ALL_BUTTONS"""
+_AIMING = AIMING_BUTTONS = _PAINT | _ABILITY
+"""the buttons whose press reads the aim"""
 _PER_RADIAN = DIRECTIONS / (2 * math.pi)
 
 STILL = PersonInput(0, 0, 0, 0, 0, 0)

@@ -46,7 +46,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from game.replay.format import BlockWriter, Kind, PeopleSegment, people_records
+from game.replay.format import (
+    BlockWriter,
+    Kind,
+    PeopleSegment,
+    ReplayError,
+    check_header,
+    people_records,
+)
 from game.replay.header import Control, ReplayHeader, Seat
 from game.replay.inputs import PersonInput
 from game.sim.events import Outcome
@@ -68,6 +75,10 @@ class Recorder:
         if not 1 <= header.checkpoint_every <= _MAX_BLOCK_TICKS:
             raise ValueError(f"checkpoint_every must be 1..{_MAX_BLOCK_TICKS}, "
                              f"got {header.checkpoint_every}")
+        try:  # what is written must read back: the reader's own checks
+            check_header(header)
+        except ReplayError as e:
+            raise ValueError(f"this header cannot be recorded: {e}") from None
         self.header = header
         self._writer = BlockWriter(stream, header)
         self._every = header.checkpoint_every
@@ -153,6 +164,8 @@ class Recorder:
         """The night is over after `ticks` (the last `people()` tick) with `outcome`;
         writes the last block with the END record. Nothing may be recorded after."""
         self._now(ticks, "end")
+        if outcome is Outcome.RUNNING:
+            raise ValueError("end() takes how the night ended; a night cut short is close()d")
         self._records.append([Kind.END, ticks, int(outcome), bytes.fromhex(final_hash)])
         self._flush()
         self._ended = True

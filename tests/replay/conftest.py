@@ -14,6 +14,7 @@ from typing import Any
 import msgpack
 import pytest
 
+from game.replay.format import Kind
 from game.replay.headless import record_bot_match
 from game.sim.level import Level
 from game.tmx import load_level
@@ -139,7 +140,7 @@ def turn_round(blocks: list[list[Any]], after: int = 10) -> int:
     (in decoded blocks, in place); returns that tick."""
     for block in blocks[1:]:
         for rec in block:
-            if rec[0] != 3:  # PEOPLE
+            if rec[0] != Kind.PEOPLE:
                 continue
             first, dirs, lengths = rec[2], rec[3], rec[4]
             moving = 0

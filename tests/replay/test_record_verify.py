@@ -250,3 +250,15 @@ def test_the_recorder_refuses_misuse(tiny_level: tuple[Path, Level], tmp_path: P
         rec.people(2, {1: PersonInput(0, 0, 0, 0, 9, 0)})
         with pytest.raises(ValueError, match="dreamer 1: buttons 9 is out of range"):
             rec.checkpoint(2, world.state_hash())
+
+
+def test_a_header_the_reader_would_refuse_is_not_written(tiny_level: tuple[Path, Level],
+                                                         tmp_path: Path) -> None:
+    level_path, _ = tiny_level
+    seat = Seat(1, "x" * 65, Realm.REST, Role.ARCHITECT, Control.PERSON)
+    header = ReplayHeader(level=LevelFile.of(level_path), seed=1, bot_seed=1, hazard=1,
+                          seats=(seat,), start_hash="00" * 16)
+    with (tmp_path / "x.dlreplay").open("wb") as f, \
+            pytest.raises(ValueError, match=r"cannot be recorded: header\.seats.*longer than 64"):
+        Recorder(f, header)
+    assert (tmp_path / "x.dlreplay").stat().st_size == 0
