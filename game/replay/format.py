@@ -16,13 +16,18 @@ drives the reader's checks. "Tick T" is the world's tick once T has been played:
 inputs of tick T were applied in the step that made the world's tick T; a roster change
 or chat line of tick T happened after that step and before the next.
 
-    PEOPLE      dreamer, first tick, then six columns (the `PersonInput` fields: move_dir,
-                move_len, aim_x, aim_y, buttons, ping), one value per tick from `first`:
-                each the difference from the one before (the first from 0; move_dir's
-                modulo 256, taken in -128..127). A block carries every tick of every
-                person's seat. Values the simulation does not read repeat the last one it
-                read (before the first, the run's first value): an aim on a tick that does
-                not use it (`PersonInput.aims`), a direction with a move of length 0.
+    PEOPLE      first tick, dreamers (a list), ticks, data: the inputs of `dreamers`
+                (people's seats) for `ticks` ticks from `first`, as the six `PersonInput`
+                columns (move_dir, move_len, aim_x, aim_y, buttons, ping). Each value is
+                the difference from the one before in the same column and dreamer (the
+                first from 0; move_dir's modulo 256, taken in -128..127), zigzag-encoded
+                into a uint16 ((v << 1) ^ (v >> 63)); they are laid out column by column,
+                dreamer by dreamer, tick by tick, and `data` holds all their low bytes,
+                then all their high bytes (12 bytes per dreamer and tick). A block carries
+                every tick of every person's seat. Values the simulation does not read
+                repeat the last one it read (before the first, the run's first value): an
+                aim on a tick that does not use it (`PersonInput.aims`), a direction with
+                a move of length 0.
     SEAT        tick, dreamer, name, realm, role, control: a roster change (`Seat`)
     CHAT        tick, dreamer (0: a spectator), name, text
     EMOTE       tick, dreamer, name, emote
@@ -94,6 +99,8 @@ MAX_RAW = 4 << 20
 MAX_RUN = 1024
 """most ticks one block may carry (a recorder flushes every checkpoint, at most 300)"""
 MAX_TICK = 2**31 - 1
+MAX_PEOPLE = 64
+"""most people's seats one PEOPLE record carries"""
 NAME, TEXT, EMOTE = 64, 1000, 32
 HASH = 16
 """bytes of a state hash (World.state_hash() is its hex)"""
@@ -143,17 +150,10 @@ def _rows(p: int, t: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
     return rows, starts
 
 
-def _column(name: str, lo: int, hi: int) -> Field:
-    if name == "move_dir":
-        return lst(name, MAX_RUN, item=i(name, -_HALF_TURN, _HALF_TURN - 1))
-    return lst(name, MAX_RUN, item=i(name, lo - hi, hi - lo))
-
-
 LAYOUT: dict[Kind, tuple[Field, ...]] = {
     Kind.BLOCK: (_tick("upto"),),
-    Kind.PEOPLE: (i("dreamer", 1, U16), _tick("first"),
-                  *(_column(n, int(lo), int(hi))
-                    for n, lo, hi in zip(PersonInput._fields, _LOW, _HIGH, strict=True))),
+    Kind.PEOPLE: (_tick("first"), lst("dreamers", MAX_PEOPLE, item=i("dreamer", 1, U16)),
+                  i("ticks", 1, MAX_RUN), raw("data", 12 * MAX_PEOPLE * MAX_RUN)),
     Kind.SEAT: (_tick(), i("dreamer", 1, U16), s("name", NAME), i("realm", 1, 2),
                 i("role", 1, 3), i("control", 0, 2)),
     Kind.CHAT: (_tick(), i("dreamer", 0, U16), s("name", NAME), s("text", TEXT)),
@@ -248,8 +248,8 @@ class PeopleSegment(NamedTuple):
 
 
 def people_records(segments: Sequence[PeopleSegment]) -> list[list[Any]]:
-    """The PEOPLE records of a block, one per dreamer of each segment (a fixed number of
-    numpy calls per segment, whatever its length).
+    """The PEOPLE records of a block, one per segment (a fixed number of numpy calls per
+    segment, whatever its length and its people).
 
     Raises ValueError for anything but PersonInputs in range (a caller that did not build
     its inputs with PersonInput.of) or a segment longer than MAX_RUN ticks."""
@@ -258,8 +258,9 @@ def people_records(segments: Sequence[PeopleSegment]) -> list[list[Any]]:
         p, t = len(seg.dreamers), seg.ticks
         if not p or not t:
             continue
-        if t > MAX_RUN:
-            raise ValueError(f"{t} ticks in one block; at most {MAX_RUN}")
+        if t > MAX_RUN or p > MAX_PEOPLE:
+            raise ValueError(f"{t} ticks of {p} people in one block; at most {MAX_RUN} of "
+                             f"{MAX_PEOPLE}")
         try:
             flat = np.frombuffer(array.array("q", seg.flat), dtype=np.int64)
         except (TypeError, OverflowError):
@@ -285,9 +286,9 @@ def people_records(segments: Sequence[PeopleSegment]) -> list[list[Any]]:
         d = np.diff(a, axis=0, prepend=_ZERO_ROW)
         d[::t] = a[::t]
         d[:, 0] = d[:, 0].astype(np.int8)  # a direction's change, modulo 256, in -128..127
-        for did, cols in zip(seg.dreamers, d.reshape(p, t, 6).transpose(0, 2, 1).tolist(),
-                             strict=True):
-            out.append([Kind.PEOPLE, did, seg.first, *cols])
+        zigzag = ((d << 1) ^ (d >> 63)).astype("<u2").reshape(p, t, 6).transpose(2, 0, 1)
+        planes = np.ascontiguousarray(zigzag).view(np.uint8).reshape(-1, 2).T
+        out.append([Kind.PEOPLE, seg.first, list(seg.dreamers), t, planes.tobytes()])
     return out
 
 
@@ -397,7 +398,7 @@ class ReplayReader:
         if not d.eof or d.unused_data:
             raise ReplayError(f"block {n} is not one whole compressed stream")
         unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, max_buffer_size=MAX_RAW,
-                                    max_str_len=4 * TEXT, max_bin_len=HASH,
+                                    max_str_len=4 * TEXT, max_bin_len=12 * MAX_PEOPLE * MAX_RUN,
                                     max_array_len=MAX_RUN, max_map_len=32, max_ext_len=0)
         unpacker.feed(body)
         try:
@@ -421,7 +422,7 @@ class ReplayReader:
             kind = _kind(rec, n)
             v = _fields(kind, rec, where)
             if kind is Kind.PEOPLE:
-                block.people.append(_people(v, where))
+                block.people += _people(v, where)
             elif kind is Kind.SEAT:
                 tick, *seat = v
                 block.seats.append((tick, _seat(seat)))
@@ -462,16 +463,22 @@ def _checked(layout: Sequence[Field], values: Sequence[Any], where: str) -> list
         raise ReplayError(e.reason) from None
 
 
-def _people(v: list[Any], where: str) -> PeopleRun:
-    dreamer, first, *columns = v
-    n = len(columns[0])
-    if n == 0 or any(len(c) != n for c in columns):
-        raise ReplayError(f"{where}: the people columns of dreamer {dreamer} differ in "
-                          "length or are empty")
-    values = np.cumsum(np.array(columns, dtype=np.int64).T, axis=0)
-    values[:, 0] %= DIRECTIONS
-    _check_values(values, f"{where}: dreamer {dreamer}", ReplayError)
-    return PeopleRun(dreamer, first, values)
+def _people(v: list[Any], where: str) -> list[PeopleRun]:
+    first, dreamers, t, data = v
+    p = len(dreamers)
+    if p == 0 or len(set(dreamers)) != p:
+        raise ReplayError(f"{where}: a PEOPLE record names no dreamer, or one twice")
+    if len(data) != 12 * p * t:
+        raise ReplayError(f"{where}: a PEOPLE record of {p} dreamers and {t} ticks holds "
+                          f"{len(data)} bytes, not {12 * p * t}")
+    planes = np.frombuffer(data, dtype=np.uint8).reshape(2, -1).astype(np.int64)
+    zigzag = planes[0] | (planes[1] << 8)
+    d = ((zigzag >> 1) ^ -(zigzag & 1)).reshape(6, p, t).transpose(1, 2, 0)
+    values = np.cumsum(d, axis=1)
+    values[:, :, 0] %= DIRECTIONS
+    for k, did in enumerate(dreamers):
+        _check_values(values[k], f"{where}: dreamer {did}", ReplayError)
+    return [PeopleRun(did, first, values[k]) for k, did in enumerate(dreamers)]
 
 
 def _check_values(a: npt.NDArray[np.int64], where: str,

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from game.replay.format import Kind
@@ -135,6 +137,21 @@ def write_blocks(path: Path, blocks: Sequence[Sequence[Any]], version: int = 1) 
                      + b"".join(frame(pack(b)) for b in blocks))
 
 
+def people_deltas(rec: list[Any]) -> npt.NDArray[np.int64]:
+    """A PEOPLE record's values, decoded by hand from the format's docs: (column, dreamer,
+    tick) differences."""
+    _, _, dreamers, ticks, data = rec
+    planes = np.frombuffer(data, dtype=np.uint8).reshape(2, -1).astype(np.int64)
+    z = planes[0] | (planes[1] << 8)
+    d: npt.NDArray[np.int64] = ((z >> 1) ^ -(z & 1)).reshape(6, len(dreamers), ticks)
+    return d
+
+
+def set_people_deltas(rec: list[Any], d: npt.NDArray[np.int64]) -> None:
+    z = ((d << 1) ^ (d >> 63)).astype("<u2")
+    rec[4] = np.ascontiguousarray(z).view(np.uint8).reshape(-1, 2).T.tobytes()
+
+
 def turn_round(blocks: list[list[Any]], after: int = 10) -> int:
     """Turn one person's move half round on the first tick after `after` where they move
     (in decoded blocks, in place); returns that tick."""
@@ -142,13 +159,16 @@ def turn_round(blocks: list[list[Any]], after: int = 10) -> int:
         for rec in block:
             if rec[0] != Kind.PEOPLE:
                 continue
-            first, dirs, lengths = rec[2], rec[3], rec[4]
-            moving = 0
-            for k in range(len(lengths)):
-                moving += lengths[k]
-                if moving and first + k > after:
-                    dirs[k] = (dirs[k] + 256) % 256 - 128  # half a turn (deltas wrap)
-                    if k + 1 < len(dirs):  # the tick after keeps its own direction
-                        dirs[k + 1] = (dirs[k + 1] + 256) % 256 - 128
+            first, d = rec[1], people_deltas(rec)
+            moving = np.cumsum(d[1], axis=1)  # move_len per dreamer and tick
+            ticks = first + np.arange(d.shape[2])
+            for j in range(d.shape[1]):
+                hits = np.flatnonzero((moving[j] > 0) & (ticks > after))
+                if len(hits):
+                    k = int(hits[0])
+                    d[0, j, k] = (d[0, j, k] + 256) % 256 - 128  # half a turn (deltas wrap)
+                    if k + 1 < d.shape[2]:  # the tick after keeps its own direction
+                        d[0, j, k + 1] = (d[0, j, k + 1] + 256) % 256 - 128
+                    set_people_deltas(rec, d)
                     return int(first + k)
     raise AssertionError("nobody moved")

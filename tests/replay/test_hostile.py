@@ -16,7 +16,16 @@ import pytest
 from game.cli import main
 from game.replay import ReplayError, describe, verify
 from game.replay.format import MAX_BLOCK, MAX_RAW, Kind
-from tests.replay.conftest import FRAME, PREAMBLE, blocks_of, frame, pack, write_blocks
+from tests.replay.conftest import (
+    FRAME,
+    PREAMBLE,
+    blocks_of,
+    frame,
+    pack,
+    people_deltas,
+    set_people_deltas,
+    write_blocks,
+)
 
 Blocks = list[list[Any]]
 
@@ -28,6 +37,14 @@ def _header(blocks: Blocks) -> dict[str, Any]:
 
 def _first_people(blocks: Blocks) -> list[Any]:
     return next(r for r in blocks[1] if r[0] == Kind.PEOPLE)
+
+
+def _buttons_to_nine(blocks: Blocks) -> None:
+    rec = _first_people(blocks)
+    d = people_deltas(rec)
+    d[4, 0, 0] = 9
+    d[4, 0, 1:] = 0
+    set_people_deltas(rec, d)
 
 
 def _set(fn: Callable[[Blocks], None]) -> Callable[[Path, Path], None]:
@@ -96,15 +113,13 @@ CASES: dict[str, tuple[Callable[[Path, Path], None], str]] = {
                                     "block 1 does not open with a BLOCK record"),
     "a record with a field missing": (_set(lambda b: b[1].append([Kind.CHAT, 3, 0, "x"])),
                                       "a CHAT record has 3 fields, expected 4"),
-    "a column of the wrong type": (_set(lambda b: _first_people(b)[4].__setitem__(0, 1.5)),
-                                   "people.move_len[].move_len: expected int, got float"),
-    "columns of different lengths": (_set(lambda b: _first_people(b)[5].pop()),
-                                     "people columns of dreamer 1 differ in length"),
-    "a delta out of range": (_set(lambda b: _first_people(b)[7].__setitem__(0, 8)),
-                             "people.buttons[].buttons: 8 outside -7..7"),
-    "a value out of range": (_set(lambda b: _first_people(b)[7].__setitem__(slice(0, 2),
-                                                                             [7, 7])),
-                             "dreamer 1: buttons 14 is out of range"),
+    "people data of the wrong type": (_set(lambda b: _first_people(b).__setitem__(4, "x")),
+                                      "people.data: expected bytes, got str"),
+    "people data of the wrong size": (_set(lambda b: _first_people(b).__setitem__(
+        4, _first_people(b)[4][:-2])), "holds 718 bytes, not 720"),
+    "a dreamer named twice": (_set(lambda b: _first_people(b).__setitem__(2, [1, 1])),
+                              "names no dreamer, or one twice"),
+    "a value out of range": (_set(_buttons_to_nine), "dreamer 1: buttons 9 is out of range"),
     "a hash of the wrong type": (_set(lambda b: b[1].append([Kind.CHECKPOINT, 30, "ab"])),
                                  "checkpoint.hash: expected bytes, got str"),
     "blocks after the end": (_set(lambda b: b.append([[Kind.BLOCK, 999]])),
