@@ -99,6 +99,9 @@ MAX_RAW = 4 << 20
 MAX_RUN = 1024
 """most ticks one block may carry (a recorder flushes every checkpoint, at most 300)"""
 MAX_TICK = 2**31 - 1
+STALLED_BLOCKS = 64
+"""blocks in a row that may end at the same tick (a recorder writes a few: a checkpoint's,
+then a roster change's, a chat flood's, the end's); more is a file that goes nowhere"""
 MAX_PEOPLE = 64
 """most people's seats one PEOPLE record carries"""
 NAME, TEXT, EMOTE = 64, 1000, 32
@@ -363,12 +366,21 @@ class ReplayReader:
     def blocks(self) -> Iterator[Block]:
         """The data blocks in order, each checked. Stops after END, or at the end of the
         file (setting `ended_early` unless END was read)."""
+        upto = stalled = 0
         while self.end is None:
             records = self._next()
             if records is None:
                 self.ended_early = True
                 return
-            yield self._block(records)
+            block = self._block(records)
+            if block.upto < upto:
+                raise ReplayError(f"block {block.index} goes back to tick {block.upto}")
+            stalled = stalled + 1 if block.upto == upto else 0
+            if stalled > STALLED_BLOCKS:
+                raise ReplayError(f"block {block.index}: more than {STALLED_BLOCKS} blocks "
+                                  f"in a row end at tick {upto}")
+            upto = block.upto
+            yield block
         if self.stream.read(1):
             raise ReplayError(f"block {self._index} follows the END record")
 

@@ -87,9 +87,10 @@ class Playback:
     checkpoint hashes not yet reached wait in `checkpoints` (tick -> hash).
     """
 
-    def __init__(self, reader: ReplayReader, level: Level) -> None:
+    def __init__(self, reader: ReplayReader, level: Level, keep_talk: bool = True) -> None:
         """Raises ReplayError if the header's lineup does not fit the level's world.
-        Checking the build and the level is the caller's (`check_build`, `open_level`)."""
+        Checking the build and the level is the caller's (`check_build`, `open_level`).
+        `keep_talk=False` drops the chat lines and emotes (verifying needs none)."""
         self.reader = reader
         self.header = reader.header
         try:
@@ -100,8 +101,11 @@ class Playback:
         self.checkpoints: dict[int, str] = {}
         self.chat: list[ChatLine] = []
         self.emotes: list[Emote] = []
+        self.first_unreached: int | None = None
+        """after `read_rest()`: the first checkpoint tick beyond the last tick played"""
         self.loaded_upto = 0
         """the file's inputs are known up to this tick"""
+        self._keep_talk = keep_talk
         self._blocks: Iterator[Block] = reader.blocks()
         self._eof = False
         self._seats: deque[tuple[int, Seat]] = deque()
@@ -142,25 +146,38 @@ class Playback:
         return self.night.step(people)
 
     def read_rest(self) -> None:
-        """Read the blocks not yet read, without their inputs: once `step()` is done, for
-        the END record and the checkpoints the re-simulation did not reach."""
+        """Read the blocks not yet read, keeping only what a verdict needs once `step()` is
+        done: the END record and `first_unreached`."""
+        tick = self.tick
+        late = [t for t in self.checkpoints if t > tick]
+        self.first_unreached = min(late) if late else None
         while not self._eof:
-            self._load(inputs=False)
+            block = self._next()
+            if block is None:
+                return
+            late = [t for t, _ in block.checkpoints if t > tick]
+            if late and self.first_unreached is None:
+                self.first_unreached = min(late)
 
-    def _load(self, inputs: bool = True) -> None:
+    def _next(self) -> Block | None:
         block = next(self._blocks, None)
         if block is None:
             self._eof = True
-            return
-        if block.upto < self.loaded_upto:
-            raise ReplayError(f"block {block.index} goes back to tick {block.upto}")
+            return None
         self.loaded_upto = block.upto
-        for run in block.people if inputs else ():
+        return block
+
+    def _load(self) -> None:
+        block = self._next()
+        if block is None:
+            return
+        for run in block.people:
             self._runs.setdefault(run.dreamer, deque()).append((run.first,
                                                                 run.values.tolist()))
         self._seats.extend(block.seats)
-        self.chat += block.chat
-        self.emotes += block.emotes
+        if self._keep_talk:
+            self.chat += block.chat
+            self.emotes += block.emotes
         self.checkpoints.update(block.checkpoints)
 
     def _input(self, did: int, tick: int) -> PersonInput:

@@ -17,6 +17,9 @@ from game.replay.header import Control, ReplayHeader
 
 __all__ = ["ReplaySummary", "describe", "read_header"]
 
+_NAMES = 64
+"""most player names a summary lists"""
+
 
 @dataclass(frozen=True, slots=True)
 class ReplaySummary:
@@ -35,7 +38,8 @@ class ReplaySummary:
     chat_lines: int
     emotes: int
     people: tuple[str, ...]
-    """the names of everyone who played a seat as a person, in order of appearance"""
+    """the names of everyone who played a seat as a person, in order of appearance (the
+    first 64)"""
 
     @property
     def seconds(self) -> float:
@@ -78,11 +82,13 @@ def describe(path: str | Path) -> ReplaySummary:
             roster += len(block.seats)
             chat += len(block.chat)
             emotes += len(block.emotes)
-            people += [st.name for _, st in block.seats if st.control is Control.PERSON]
+            if len(people) < _NAMES:
+                people = list(dict.fromkeys(people + [
+                    st.name for _, st in block.seats if st.control is Control.PERSON]))
         size = f.tell()
     end = reader.end
     return ReplaySummary(p, size, h, end.ticks if end else ticks, end, checkpoints, roster,
-                         chat, emotes, tuple(dict.fromkeys(people)))
+                         chat, emotes, tuple(dict.fromkeys(people))[:_NAMES])
 
 
 def _open(p: Path) -> Any:

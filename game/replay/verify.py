@@ -72,7 +72,7 @@ def verify(path: str | Path, level: str | Path | None = None,
         header = reader.header
         if not any_build:
             check_build(header)
-        pb = Playback(reader, open_level(header, level))
+        pb = Playback(reader, open_level(header, level), keep_talk=False)
         world = pb.world
         first_bad = None if pb.start_hash == header.start_hash else 0
         last = (0, header.start_hash, pb.start_hash)
@@ -85,9 +85,8 @@ def verify(path: str | Path, level: str | Path | None = None,
                     first_bad = pb.tick
         pb.read_rest()
         # a checkpoint the re-simulation never reached: its night ended sooner
-        missed = [t for t in pb.checkpoints if t > pb.tick]
-        if missed and first_bad is None:
-            first_bad = min(missed)
+        if pb.first_unreached is not None and first_bad is None:
+            first_bad = pb.first_unreached
         end = reader.end
         note = ""
         if end is not None:

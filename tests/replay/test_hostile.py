@@ -124,6 +124,11 @@ CASES: dict[str, tuple[Callable[[Path, Path], None], str]] = {
                                  "checkpoint.hash: expected bytes, got str"),
     "blocks after the end": (_set(lambda b: b.append([[Kind.BLOCK, 999]])),
                              "follows the END record"),
+    "blocks that go nowhere": (_set(lambda b: b.__setitem__(slice(2, 2),
+                                                            [[[Kind.BLOCK, b[1][0][1]]]] * 65)),
+                               "more than 64 blocks in a row end at tick 30"),
+    "a block that goes back": (_set(lambda b: b.__setitem__(slice(2, 2), [[[Kind.BLOCK, 3]]])),
+                               "block 2 goes back to tick 3"),
     "a header record later on": (_set(lambda b: b[1].append([Kind.HEADER, {}])),
                                  "a HEADER record has 1 fields, expected 0"),
 }

@@ -25,6 +25,7 @@ from game.replay import (
 )
 from game.replay.format import Kind, ReplayReader
 from game.replay.playback import Playback
+from game.replay.summary import read_header
 from game.sim.events import Event
 from game.sim.level import Level, Realm
 from game.sim.roles import Role
@@ -42,6 +43,11 @@ def test_a_recorded_bot_match_verifies_equal(recorded: tuple[Path, Path]) -> Non
     assert s.end is not None and v.ticks == s.ticks == s.end.ticks == 360
     assert s.checkpoints == 12
     assert set(v.as_dict()) == {"hash_recorded", "hash_replayed", "match", "ticks", "seconds"}
+    h = read_header(replay)
+    assert (h.seed, h.bot_seed, h.hazard, h.started, h.checkpoint_every) == (
+        5, 5, 3, 1_700_000_000, 30)
+    assert [st.name for st in h.seats] == ["Dreamer 1", "Dreamer 2"]
+    assert h.level.file == "tiny.tmx" and h.level.tilesets[0][0] == "t.tsx"
 
 
 def test_one_changed_input_is_found_at_the_first_checkpoint_after_it(
