@@ -107,6 +107,11 @@ class PersonInput(NamedTuple):
         return Intent(move, (float(self.aim_x), float(self.aim_y)), bool(b & _PAINT),
                       bool(b & _ABILITY), bool(b & _SHOVE), self.ping)
 
+    def coasting(self) -> PersonInput:
+        """What a room repeats while a person's inputs are late: the same move, aim and
+        held brush, no press and no ping."""
+        return self._replace(buttons=self.buttons & _PAINT, ping=0)
+
     @property
     def aims(self) -> bool:
         """Whether the simulation reads the aim this tick: only a brush stroke, an ability

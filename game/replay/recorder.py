@@ -4,14 +4,15 @@ How a room records a night (the room owns the world, the crew and the file; ever
 takes the world's tick *after* the step it follows, see game.replay.format):
 
     header = ReplayHeader(level=LevelFile.of(level.source), seed=seed, bot_seed=seed,
-                          hazard=hazard, seats=lineup, start_hash=world.state_hash(),
+                          hazard=hazard, night_seconds=world.night_ticks // TICK_RATE,
+                          seats=lineup, start_hash=world.state_hash(),
                           started=int(time.time()), room=code)
     rec = Recorder(file, header)                 # writes the header at once
     # each tick:
     intents = crew.decide(world, events)
     people = {}
     for each connected person:                   # exactly what the room applies:
-        inp = PersonInput.of(p.move, p.aim, p.buttons, p.ping)   # (or STILL, or coasting)
+        inp = PersonInput.of(p.move, p.aim, p.buttons, p.ping)  # or STILL, last.coasting()
         intents[dreamer] = inp.intent()
         people[dreamer] = inp
     events = world.step(intents)
@@ -28,7 +29,9 @@ takes the world's tick *after* the step it follows, see game.replay.format):
     # or, if the room closes mid-match: rec.close() (the file then ends early; it still
     # plays and verifies up to its last checkpoint)
 
-`roster()` mirrors the room's own calls one for one: each `crew.add_ally` is a BOT seat
+The night's length goes in the header as the world has it (a room may play a level whose
+night was changed in memory: the file's own would not re-simulate). `roster()` mirrors
+the room's own calls one for one: each `crew.add_ally` is a BOT seat
 (even for a seat a bot already plays: the crew starts a fresh bot), each `remove_ally` a
 PERSON seat, each `world.add_dreamer` a new seat, `world.remove_dreamer` GONE. The header's
 `seats` are the lineup once the room has seated everyone before the first tick.

@@ -49,6 +49,11 @@ def test_a_still_move_is_plain_zero_whatever_its_direction() -> None:
     assert STILL.intent() == Intent()
 
 
+def test_coasting_keeps_the_move_aim_and_brush_and_drops_the_presses() -> None:
+    inp = PersonInput(40, 16, 3, 4, int(Buttons.PAINT | Buttons.ABILITY | Buttons.SHOVE), 2)
+    assert inp.coasting() == PersonInput(40, 16, 3, 4, int(Buttons.PAINT), 0)
+
+
 def test_the_aim_counts_only_for_a_stroke_an_ability_or_a_ping() -> None:
     assert not PersonInput(0, 0, 5, 5, int(Buttons.SHOVE), 0).aims
     assert PersonInput(0, 0, 5, 5, int(Buttons.PAINT), 0).aims
