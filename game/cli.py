@@ -2,12 +2,15 @@
 
 Subcommands:
   simulate   play a whole match headless, ally bots against the cadre, and print the outcome
+             (`--record PATH` keeps it as a replay)
+  replay     summarise a replay, or `--verify` it: re-simulate it and compare its hashes
   bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
              bandwidth, snapshot and join-state sizes, and a many-room server under load)
   levels     list the retreats
 
 Every bad argument is named with the reason, exit status 2; a broken level file is named
-with what is wrong. Imports game.sim, game.bots, game.match, game.retreats, game.bench.
+with what is wrong. Imports game.sim, game.bots, game.match, game.retreats, game.bench,
+game.replay.
 """
 
 from __future__ import annotations
@@ -58,6 +61,21 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--night-seconds", type=_ranged(1, 7200), default=None,
                      help="a shorter or longer night than the level's")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
+    sim.add_argument("--record", metavar="PATH", default=None,
+                     help="write the match as a replay; the bots stand in for people, their "
+                     "inputs rounded as a server rounds a person's (so the state hash can "
+                     "differ from a run without --record)")
+
+    rp = sub.add_parser("replay", help="summarise or verify a replay file")
+    rp.add_argument("path", help="a replay file (.dlreplay)")
+    rp.add_argument("--verify", action="store_true",
+                    help="re-simulate it headless and compare its state hashes; exit 0 on a "
+                    "match, 1 on a mismatch, 2 for a file refused")
+    rp.add_argument("--json", action="store_true", help="print one JSON object")
+    rp.add_argument("--level", default=None, metavar="PATH",
+                    help="the level file, when it is not the shipped one of the recorded name")
+    rp.add_argument("--any-build", action="store_true",
+                    help="try a replay from another version or build instead of refusing it")
 
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("what", choices=["sim", "net", "client", "soak"],
@@ -127,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _join(args)
         if args.command == "bots":
             return _bots(args)
+        if args.command == "replay":
+            return _replay(args)
         return _levels()
     except (UnknownLevel, LevelError) as e:
         print(f"dreamlayer: {e}", file=sys.stderr)
@@ -248,7 +268,20 @@ def _simulate(args: argparse.Namespace) -> int:
     level = load_retreat(args.level)
     hazard = args.hazard or level.hazard
     t0 = time.perf_counter()
-    _, s = bot_match(level, args.dreamers, args.seed, hazard, args.night_seconds)
+    if args.record:
+        from game.replay.headless import record_bot_match
+
+        try:
+            with open(args.record, "wb") as f:
+                s = record_bot_match(level, args.dreamers, args.seed, f, hazard=hazard,
+                                     night_seconds=args.night_seconds,
+                                     started=int(time.time()))
+        except OSError as e:
+            print(f"dreamlayer simulate: cannot write the replay {args.record}: "
+                  f"{e.strerror}", file=sys.stderr)
+            return 2
+    else:
+        _, s = bot_match(level, args.dreamers, args.seed, hazard, args.night_seconds)
     wall = time.perf_counter() - t0
     result = {
         "level": level.name,
@@ -268,6 +301,8 @@ def _simulate(args: argparse.Namespace) -> int:
         "state_hash": s.state_hash,
         "wall_seconds": round(wall, 3),
     }
+    if args.record:
+        result["replay"] = args.record
     if args.json:
         print(json.dumps(result))
         return 0
@@ -280,6 +315,59 @@ def _simulate(args: argparse.Namespace) -> int:
     print(f"  rifts sealed {s.rifts_sealed}/{s.rifts}, cadre awakened {s.cadre_awakened}, "
           f"score {s.score}")
     print(f"  state hash {s.state_hash}  ({wall:.1f} s wall time)")
+    if args.record:
+        print(f"  replay written to {args.record}")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from game.replay import ReplayError, describe, verify
+
+    try:
+        if args.verify:
+            verdict = verify(args.path, level=args.level, any_build=args.any_build)
+        else:
+            summary = describe(args.path)
+    except ReplayError as e:
+        print(f"dreamlayer replay: {args.path}: {e}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"error": f"{args.path}: {e}"}))
+        return 2
+    if args.verify:
+        v = verdict.as_dict()
+        if args.json:
+            print(json.dumps(v))
+        else:
+            said = ("match" if verdict.match else
+                    f"MISMATCH: the first differing hash is at tick {verdict.first_bad_tick}")
+            print(f"{args.path}: {said}")
+            print(f"  {verdict.ticks} ticks re-simulated in {verdict.seconds:.2f} s")
+            print(f"  hash_recorded {verdict.hash_recorded}")
+            print(f"  hash_replayed {verdict.hash_replayed}")
+            if verdict.note:
+                print(f"  note: {verdict.note}")
+        return 0 if verdict.match else 1
+    viewer = ("the viewer is not built yet: `dreamlayer replay PATH --verify` re-simulates "
+              "the replay and checks its hashes")
+    if args.json:
+        print(json.dumps({**summary.as_dict(), "viewer": viewer}))
+        return 0
+    h, d = summary.header, summary.as_dict()
+    night = f"{h.night_seconds} s night" if h.night_seconds else "the level's night"
+    print(f"{args.path} ({summary.size / 1024:.1f} KB)")
+    print(f"  level {h.level.name} ({h.level.file}), hazard {h.hazard}, seed {h.seed}, {night}")
+    print(f"  recorded {d['date']} by Dreamlayer {h.game_version} (build {h.build})"
+          + (f" in room {h.room}" if h.room else ""))
+    print("  seats: " + "; ".join(f"{st.name} ({st.realm.title}, {st.role.name.lower()}, "
+                                  f"{st.control.name.lower()})" for st in h.seats))
+    if summary.end is not None:
+        print(f"  {d['outcome']} after {summary.ticks} ticks ({summary.seconds:.1f} s)")
+    else:
+        print(f"  the file ends at tick {summary.ticks} ({summary.seconds:.1f} s), before "
+              "the night did")
+    print(f"  {summary.checkpoints} checkpoints, {summary.roster_changes} roster changes, "
+          f"{summary.chat_lines} chat lines, {summary.emotes} emotes")
+    print(f"  {viewer}")
     return 0
 
 
