@@ -187,6 +187,8 @@ async def play(line: Line, stats: PlayerStats, seconds: float, *, seed: int,
             elif msg.kind is Kind.MATCH_END:
                 state["mirror"] = None
                 stats.outcomes.append(msg["outcome"])
+            elif msg.kind is Kind.LOBBY and start_when and msg["state"] == 2:
+                await line.send(Kind.START)  # a campaign: on to the next retreat
             elif msg.kind is Kind.LOBBY and start_when and msg["state"] == 0 \
                     and not state.get("started"):
                 roster: list[LobbyPlayer] = msg["players"]

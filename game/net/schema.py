@@ -74,8 +74,6 @@ class CloseCode(IntEnum):
     """a reconnect token that is unknown, expired, or another room's"""
     ROOM_CLOSED = 4008
     SERVER_FULL = 4009
-    BAD_PASSWORD = 4010
-    """the server's own password (a room's wrong password is only an ERROR message)"""
     REPLACED = 4011
     """another connection came back with this seat's reconnect token and took the seat"""
 

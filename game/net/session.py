@@ -14,6 +14,10 @@ websocket message to `receive()` and sends whatever `send()` returns.
                MATCH_END on the wire)
     PLAYING    INPUT CHAT EMOTE KICK LEAVE PING             MATCH_END -> ROOM, LEAVE -> LOBBY
 
+A client that sent LEAVE takes, in the lobby phase, the room's messages that crossed its
+LEAVE on the wire (LOBBY, CHAT_MSG, EMOTE_MSG, MATCH_START, SNAPSHOT, MATCH_END): they
+move nothing, and belong to a room it is no longer in.
+
 Imports game.net.schema only.
 """
 
@@ -70,6 +74,10 @@ _SERVER_MAY_SEND: dict[Phase, frozenset[Kind]] = {
                               Kind.LOBBY}) | _ALWAYS_FROM_SERVER,
     Phase.CLOSED: frozenset(),
 }
+_CROSSED_LEAVE = frozenset({Kind.LOBBY, Kind.CHAT_MSG, Kind.EMOTE_MSG, Kind.MATCH_START,
+                            Kind.SNAPSHOT, Kind.MATCH_END})
+"""the room's messages the server may have sent before it read a client's LEAVE: the client
+takes them in the lobby phase (they move nothing) instead of closing over them"""
 _MOVES: dict[Kind, dict[Phase, Phase]] = {
     Kind.WELCOME: {Phase.HELLO: Phase.LOBBY},
     Kind.JOINED: {Phase.LOBBY: Phase.ROOM},
@@ -128,6 +136,9 @@ class Session:
                  catch_up_seconds: float = 0.0, max_size: int = 1 << 21) -> None:
         self.side = side
         self.phase = Phase.HELLO
+        self.left = False
+        """this client sent LEAVE (and has not joined a room since): the room's messages
+        that crossed it on the wire are taken quietly"""
         self.max_size = max_size
         self.bucket = TokenBucket(rate, burst, cap=rate * catch_up_seconds)
         self.bytes_in = 0
@@ -155,6 +166,8 @@ class Session:
         if msg.kind.from_client != (self.side is Side.SERVER):
             raise ProtocolError(CloseCode.WRONG_PHASE, f"{msg.kind.name} is not for this side")
         allowed = (_CLIENT_MAY_SEND if self.side is Side.SERVER else _SERVER_MAY_SEND)
+        if self.left and self.phase is Phase.LOBBY and msg.kind in _CROSSED_LEAVE:
+            return msg  # it crossed our LEAVE on the wire: from a room we are no longer in
         if msg.kind not in allowed[self.phase]:
             raise ProtocolError(CloseCode.WRONG_PHASE,
                                 f"{msg.kind.name} is not allowed in phase {self.phase.value}")
@@ -180,6 +193,10 @@ class Session:
         if kind not in allowed[self.phase]:
             raise ValueError(f"{kind.name} is not allowed in phase {self.phase.value}")
         data = encode(kind, values, check=not trusted)
+        if kind is Kind.LEAVE:
+            self.left = True
+        elif kind is Kind.JOIN_ROOM or kind is Kind.CREATE_ROOM:
+            self.left = False
         self.bytes_out += len(data)
         self._move(kind)
         return data

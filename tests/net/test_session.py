@@ -85,3 +85,21 @@ def test_text_frames_are_refused() -> None:
     with pytest.raises(ProtocolError) as err:
         Session(Side.SERVER).receive("hello")
     assert err.value.code is CloseCode.MALFORMED
+
+
+def test_room_messages_that_crossed_a_leave_are_taken_quietly() -> None:
+    lobby = encode(Kind.LOBBY, {"code": "ABCDE", "level": "x", "title": "X", "hazard": 1,
+                                "max_dreamers": 4, "state": 0, "players": []})
+    never_in_a_room = Session(Side.CLIENT)
+    never_in_a_room.phase = Phase.LOBBY
+    with pytest.raises(ProtocolError):  # a room's message to one never in it: a server bug
+        never_in_a_room.receive(lobby)
+    client = Session(Side.CLIENT)
+    client.phase = Phase.ROOM
+    client.send(Kind.LEAVE)
+    assert client.phase is Phase.LOBBY
+    msg = client.receive(lobby)  # it crossed the LEAVE on the wire
+    assert msg.kind is Kind.LOBBY and client.phase is Phase.LOBBY
+    client.send(Kind.JOIN_ROOM, {"code": "FGHJK", "password": "", "spectate": False,
+                                 "token": ""})
+    assert not client.left
