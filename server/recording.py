@@ -80,9 +80,10 @@ class Recording:
         except (ValueError, OSError) as e:
             self._fail("people", e)
 
-    def seat(self, world: World, dreamer: int, control: Control) -> None:
+    def seat(self, world: World, dreamer: int, control: Control, name: str) -> None:
         """The room has just handed `dreamer` to `control` (BOT: `crew.add_ally`; PERSON:
-        `crew.remove_ally`, after `world.add_dreamer` for a dreamer new to the night)."""
+        `crew.remove_ally`, after `world.add_dreamer` for a dreamer new to the night);
+        `name` is who plays it now, as the room shows it."""
         rec = self.recorder
         if rec is None:
             return
@@ -91,7 +92,7 @@ class Recording:
             self._fail("roster", ValueError(f"dreamer {dreamer} is not in the dream"))
             return
         try:
-            rec.roster(world.tick, Seat(dreamer, d.name, d.realm, d.role, control))
+            rec.roster(world.tick, Seat(dreamer, name, d.realm, d.role, control))
         except (ValueError, OSError) as e:
             self._fail("roster", e)
 

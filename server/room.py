@@ -239,8 +239,8 @@ class Room:
         if member.dreamer and self.crew is not None and self.world is not None \
                 and member.dreamer in self.world.dreamers:
             self.crew.add_ally(member.dreamer)
-            self._record_seat(member.dreamer, Control.BOT)
             self.bot_seats[member.dreamer] = f"{member.name} (bot)"
+            self._record_seat(member.dreamer, Control.BOT, self.bot_seats[member.dreamer])
         self.site.seat_ended(self, member, self._why_ended(reason))
         log.info("room %s: %s left (%s)", self.code, member.name, reason)
         self.note_presence()
@@ -267,7 +267,7 @@ class Room:
         member.held_until = self.site.now() + self.site.config.reconnect_seconds
         if self.crew is not None:
             self.crew.add_ally(member.dreamer)
-            self._record_seat(member.dreamer, Control.BOT)
+            self._record_seat(member.dreamer, Control.BOT, member.name)
         log.info("room %s: holding %s's seat for %.0f s", self.code, member.name,
                  self.site.config.reconnect_seconds)
         self.note_presence()
@@ -286,7 +286,7 @@ class Room:
         member.quiet_ticks = 0
         if self.crew is not None:
             self.crew.remove_ally(member.dreamer)
-            self._record_seat(member.dreamer, Control.PERSON)
+            self._record_seat(member.dreamer, Control.PERSON, member.name)
         self.empty_since = None
         log.info("room %s: %s reconnected", self.code, member.name)
 
@@ -465,12 +465,13 @@ class Room:
             did = self.world.add_dreamer(member.realm, member.role, member.name)
         member.dreamer = did
         self.crew.remove_ally(did)
-        self._record_seat(did, Control.PERSON)
+        self._record_seat(did, Control.PERSON, member.name)
 
-    def _record_seat(self, dreamer: int, control: Control) -> None:
-        """Mirror one roster call of the room's into the night's recording."""
+    def _record_seat(self, dreamer: int, control: Control, name: str) -> None:
+        """Mirror one roster call of the room's into the night's recording (`name`: who
+        plays the seat now)."""
         if self.recording is not None and self.world is not None:
-            self.recording.seat(self.world, dreamer, control)
+            self.recording.seat(self.world, dreamer, control, name)
 
     def say(self, member: Member, text: str) -> None:
         """A chat line from `member` (cleaned by the caller): to everyone, and into the
