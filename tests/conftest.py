@@ -1,12 +1,11 @@
-"""Shared test helpers: small levels drawn as text, so a test shows its own map."""
+"""Shared test helpers: small levels drawn as text, so a test shows its own map; and a
+temporary user data folder for every test."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
