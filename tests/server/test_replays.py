@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from game.net.records import input_values
-from game.net.schema import Kind
+from game.net.schema import Kind, Message
 from game.remote import Line, Remote
 from game.replay.format import BlockWriter
 from game.replay.summary import describe
@@ -55,6 +55,21 @@ async def fetched(host: Host, replay_id: str, into: Path) -> Path:
     path = into / f"fetched-{replay_id}.dlreplay"
     path.write_bytes(body)
     return path
+
+
+async def a_night(url: str, level: str) -> tuple[Remote, Message]:
+    """A player alone in a bot-filled room of `level` plays one night; its MATCH_END."""
+    r = await Remote.connect(url, "Mira")
+    await r.create_room(level=level, bot_fill=True)
+    return r, await again(r)
+
+
+async def again(r: Remote) -> Message:
+    """The room's host starts the next night and closes its story card; the MATCH_END."""
+    await r.send(Kind.START)
+    await r.expect(Kind.MATCH_START)
+    await r.send(Kind.INPUT, input_values(1, Intent(), 0))
+    return await r.expect(Kind.MATCH_END)
 
 
 class Player:
@@ -150,14 +165,10 @@ def test_the_host_keeps_only_its_last_replays(tmp_path: Path) -> None:
     folder = tmp_path / "replays"
 
     async def go(host: Host, url: str) -> None:
-        r = await Remote.connect(url, "Mira")
-        await r.create_room(level=host.levels[1].name, bot_fill=True)
-        for _ in range(3):
-            await r.send(Kind.START)
-            await r.expect(Kind.MATCH_START)
-            await r.send(Kind.INPUT, input_values(1, Intent(), 0))
-            await r.expect(Kind.MATCH_END)
+        r, _ = await a_night(url, host.levels[1].name)
+        for _ in range(2):
             await r.expect(Kind.LOBBY)
+            await again(r)
         entries = await listed(host)
         assert len(entries) == 2 == len(list(folder.glob("*.dlreplay")))
         assert all(e["outcome"] != "unfinished" for e in entries)
@@ -185,12 +196,7 @@ def test_an_unwritable_replay_folder_is_logged_once_and_the_night_plays_on(
     blocked.write_text("not a folder")
 
     async def go(host: Host, url: str) -> None:
-        r = await Remote.connect(url, "Mira")
-        await r.create_room(level=host.levels[1].name, bot_fill=True)
-        await r.send(Kind.START)
-        await r.expect(Kind.MATCH_START)
-        await r.send(Kind.INPUT, input_values(1, Intent(), 0))
-        await r.expect(Kind.MATCH_END)
+        r, _ = await a_night(url, host.levels[1].name)
         assert await listed(host) == []
         await r.close()
 
@@ -215,12 +221,7 @@ def test_a_recording_that_fails_mid_night_is_logged_once_and_the_night_plays_on(
     monkeypatch.setattr(BlockWriter, "write", full_disk)
 
     async def go(host: Host, url: str) -> None:
-        r = await Remote.connect(url, "Mira")
-        await r.create_room(level=host.levels[1].name, bot_fill=True)
-        await r.send(Kind.START)
-        await r.expect(Kind.MATCH_START)
-        await r.send(Kind.INPUT, input_values(1, Intent(), 0))
-        end = await r.expect(Kind.MATCH_END)
+        r, end = await a_night(url, host.levels[1].name)
         assert end["ticks"] == 8 * 30  # the whole night was played
         [entry] = await listed(host)
         assert entry["outcome"] == "unfinished"  # the file ends where the disk filled
@@ -237,12 +238,7 @@ def test_a_recording_that_fails_mid_night_is_logged_once_and_the_night_plays_on(
 
 def test_a_host_with_replays_off_writes_none(tmp_path: Path) -> None:
     async def go(host: Host, url: str) -> None:
-        r = await Remote.connect(url, "Mira")
-        await r.create_room(level=host.levels[1].name, bot_fill=True)
-        await r.send(Kind.START)
-        await r.expect(Kind.MATCH_START)
-        await r.send(Kind.INPUT, input_values(1, Intent(), 0))
-        await r.expect(Kind.MATCH_END)
+        r, _ = await a_night(url, host.levels[1].name)
         assert await listed(host) == []
         await r.close()
 
