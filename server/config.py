@@ -40,6 +40,12 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                  ping_timeout_seconds   ping_timeout_seconds       float   0.1..600
     [simulation] tick_rate            tick_rate                    integer 10..60 (Hz)
                  snapshot_every       snapshot_every               integer 1..6 (ticks)
+    [replays]    enabled              replays_enabled              boolean
+                 keep                 replays_keep                 integer 1..100000 (files)
+                 max_mb               replays_max_mb               float   1..1000000
+                 dir                  replays_dir                  string  0..4096 characters
+                                                                           ("": the user's data
+                                                                           folder's `replays`)
 
 A key may be left out (its default applies); `server.example.toml` at the repository root shows
 every key with its default. Types are strict: a boolean is not an integer, a float is not an
@@ -122,6 +128,12 @@ class ServerConfig:
     ping_interval_seconds: float = 5.0
     ping_timeout_seconds: float = 20.0
     log_level: str = "INFO"
+    replays_enabled: bool = True
+    replays_keep: int = 50
+    replays_max_mb: float = 200.0
+    replays_dir: str = ""
+    """where the host keeps its replays; "" for `replays` in the user's data folder
+    (`DREAMLAYER_DATA_DIR` overrides that folder, as tests do)"""
 
     def __post_init__(self) -> None:
         for name in _SPECS:
@@ -181,6 +193,10 @@ _SPECS: dict[str, _Spec] = {
     "ping_timeout_seconds": _Spec("security.ping_timeout_seconds", float, 0.1, 600),
     "tick_rate": _Spec("simulation.tick_rate", int, 10, 60),
     "snapshot_every": _Spec("simulation.snapshot_every", int, 1, 6),
+    "replays_enabled": _Spec("replays.enabled", bool),
+    "replays_keep": _Spec("replays.keep", int, 1, 100_000),
+    "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
+    "replays_dir": _Spec("replays.dir", str, 0, 4096),
 }
 
 TOML_KEYS: Mapping[str, str] = {name: spec.key for name, spec in _SPECS.items()}

@@ -262,12 +262,11 @@ class Connection:
                 self.error("slow down: too many chat messages")
                 return
             if k is Kind.EMOTE:
-                room.broadcast(Kind.EMOTE_MSG, {"player": member.id})
+                room.emote(member)
             else:
                 text = clean_text(msg["text"], self.host.config.max_chat_length)
                 if text:
-                    room.broadcast(Kind.CHAT_MSG, {"player": member.id, "name": member.name[:32],
-                                                   "text": text})
+                    room.say(member, text)
         elif k is Kind.KICK:
             self.host.kick(self, room, member, msg["player"])
         elif k is Kind.LEAVE:

@@ -4,7 +4,9 @@ modules (`server.directory`, `server.health`, `server.room`).
 
 `Host(config).start()` listens on `config.host:config.port` with
 `websockets.asyncio.server.serve`. The same port answers plain HTTP `GET /healthz` (JSON;
-`?strict=1` makes anything but "ok" an HTTP 503) and `GET /metrics` (Prometheus text).
+`?strict=1` makes anything but "ok" an HTTP 503), `GET /metrics` (Prometheus text), and
+`GET /replays` / `GET /replays/ID`, the replays of the nights played here (every room's
+night is recorded: `server.recording`).
 Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
 refused at the handshake with HTTP 503 (one that slips past in a race is closed with 4009,
 SERVER_FULL). `shutdown()` (wired to SIGTERM and SIGINT by `run()`) stops accepting, closes
@@ -43,6 +45,7 @@ from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Phase
 from game.retreats import UnknownLevel, campaign, level_names, load_retreat
 from game.sim.level import Level
+from game.sim.world import World
 from game.tmx import LevelError
 from server import memory
 from server.config import ServerConfig
@@ -52,6 +55,7 @@ from server.health import Health
 from server.ids import IdsExhausted
 from server.lifetimes import TIMED_OUT, overdue, room_expired
 from server.metrics import ServerMetrics
+from server.recording import Recording, Replays
 from server.room import Member, Room
 
 __all__ = ["Host", "run"]
@@ -88,6 +92,8 @@ class Host:
         self.levels = campaign()
         for lv in self.levels:
             lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
+        self.replays = Replays(config)
+        self.replays.note_levels(self.levels)
         rooms = self.directory.rooms
         self.metrics.watch(
             rooms=lambda: float(len(rooms)),
@@ -170,6 +176,15 @@ class Host:
         answer = self.health.answer(request.path, self.health_report)
         if answer is not None:
             return _http(ws, *answer)
+        shared = self.replays.answer(request.path)
+        if shared is not None:
+            status, body, headers = shared
+            response = ws.respond(status, "")
+            del response.headers["Content-Type"], response.headers["Content-Length"]
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                response.headers[name] = value
+            response.body = body
+            return response
         if self.stopping:
             return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, "the server is shutting down\n")
         ip = _ip_of(ws)
@@ -375,6 +390,9 @@ class Host:
 
     def tick_done(self, room: Room, seconds: float) -> None:
         self.health.note_tick(seconds)
+
+    def record(self, room: Room, world: World, seed: int, people: set[int]) -> Recording | None:
+        return self.replays.begin(room.code, room.level, world, seed, room.hazard, people)
 
     # ------------------------------------------------------------------ lifetimes
     def sweep(self) -> None:

@@ -16,9 +16,14 @@ connected player pauses its ticker (its bots too: nothing runs) until someone co
 A room chosen for one retreat plays that retreat only and goes back to its lobby; a campaign
 room goes on to the next retreat (the same one after a loss) when its host sends START.
 
+Every night is recorded (`server.recording`): the room applies exactly the rounded
+`PersonInput`s it records, and mirrors each of its roster calls (`crew.add_ally`,
+`crew.remove_ally`, `world.add_dreamer`) and each chat line and emote into the recording.
+
 What a room needs of its host is `RoomSite`; it imports no host, and takes its time from it.
 
-Imports game.sim, game.net, game.bots and the server's config, metrics, roster and ticker.
+Imports game.sim, game.net, game.bots, game.replay (the header's controls and the inputs)
+and the server's config, metrics, recording, roster and ticker.
 """
 
 from __future__ import annotations
@@ -33,17 +38,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from game.bots.crew import BotCrew
 from game.match import lineup
-from game.net.records import Buttons, Contribution, LobbyPlayer, intent_of
+from game.net.records import Buttons, Contribution, LobbyPlayer
 from game.net.schema import CloseCode, Kind
 from game.net.session import Phase
 from game.net.snapshot import ChunkClock, Observer
+from game.replay.header import Control
+from game.replay.inputs import STILL, PersonInput
 from game.sim.events import Event
-from game.sim.intent import Intent
 from game.sim.level import Level, Realm
 from game.sim.roles import Role
 from game.sim.world import World
 from server.config import ServerConfig
 from server.metrics import ServerMetrics
+from server.recording import Recording
 from server.roster import NAME_LIMIT, distinct_name, next_seat
 from server.ticker import Ticker
 
@@ -108,7 +115,8 @@ class Member:
     held_until: float = 0.0
     inputs: deque[Pending] = field(default_factory=lambda: deque(maxlen=_INPUT_QUEUE))
     last_seq: int = 0
-    last_input: Pending | None = None
+    last_input: PersonInput | None = None
+    """the input last applied from this member's INPUTs (None: none yet this night)"""
     quiet_ticks: int = 0
     """ticks since this member's last input was applied"""
 
@@ -138,6 +146,10 @@ class RoomSite(Protocol):
 
     def tick_done(self, room: Room, seconds: float) -> None:
         """One tick of `room` cost `seconds` (all of it: simulation, bots, snapshots)."""
+
+    def record(self, room: Room, world: World, seed: int, people: set[int]) -> Recording | None:
+        """Start recording `room`'s night in `world` (seated, no tick played; `people` the
+        dreamers people play), or None when it is not recorded."""
 
 
 class Room:
@@ -178,6 +190,8 @@ class Room:
         self._ticks_run = 0
         """ticks run this night (the story wait's too): snapshots are due by them"""
         self._seed = secrets.randbits(31)
+        self.recording: Recording | None = None
+        """the replay of the night under way (None between nights or when not recorded)"""
         self.closed = False
 
     # ------------------------------------------------------------------ roster
@@ -226,6 +240,7 @@ class Room:
                 and member.dreamer in self.world.dreamers:
             self.crew.add_ally(member.dreamer)
             self.bot_seats[member.dreamer] = f"{member.name} (bot)"
+            self._record_seat(member.dreamer, Control.BOT, self.bot_seats[member.dreamer])
         self.site.seat_ended(self, member, self._why_ended(reason))
         log.info("room %s: %s left (%s)", self.code, member.name, reason)
         self.note_presence()
@@ -252,6 +267,7 @@ class Room:
         member.held_until = self.site.now() + self.site.config.reconnect_seconds
         if self.crew is not None:
             self.crew.add_ally(member.dreamer)
+            self._record_seat(member.dreamer, Control.BOT, member.name)
         log.info("room %s: holding %s's seat for %.0f s", self.code, member.name,
                  self.site.config.reconnect_seconds)
         self.note_presence()
@@ -270,6 +286,7 @@ class Room:
         member.quiet_ticks = 0
         if self.crew is not None:
             self.crew.remove_ally(member.dreamer)
+            self._record_seat(member.dreamer, Control.PERSON, member.name)
         self.empty_since = None
         log.info("room %s: %s reconnected", self.code, member.name)
 
@@ -402,6 +419,11 @@ class Room:
                 crew.add_ally(m.dreamer)
         if self.bot_fill:
             self._fill_with_allies(world, crew)
+        if self.recording is not None:
+            self.recording.close()
+        self.recording = self.site.record(
+            self, world, self._seed,
+            {m.dreamer for m in self.dreamer_members if m.connected})
         self.clock = ChunkClock(world)
         self.state = RoomState.PLAYING
         self.story_until = self.site.now() + cfg.story_seconds
@@ -443,6 +465,29 @@ class Room:
             did = self.world.add_dreamer(member.realm, member.role, member.name)
         member.dreamer = did
         self.crew.remove_ally(did)
+        self._record_seat(did, Control.PERSON, member.name)
+
+    def _record_seat(self, dreamer: int, control: Control, name: str) -> None:
+        """Mirror one roster call of the room's into the night's recording (`name`: who
+        plays the seat now)."""
+        if self.recording is not None and self.world is not None:
+            self.recording.seat(self.world, dreamer, control, name)
+
+    def say(self, member: Member, text: str) -> None:
+        """A chat line from `member` (cleaned by the caller): to everyone, and into the
+        night's recording."""
+        self.broadcast(Kind.CHAT_MSG, {"player": member.id, "name": member.name[:32],
+                                       "text": text})
+        if self.recording is not None and self.world is not None:
+            self.recording.chat(self.world, 0 if member.spectator else member.dreamer,
+                                member.name, text)
+
+    def emote(self, member: Member) -> None:
+        """An emote from `member`: to everyone, and into the night's recording."""
+        self.broadcast(Kind.EMOTE_MSG, {"player": member.id})
+        if self.recording is not None and self.world is not None:
+            self.recording.emote(self.world, 0 if member.spectator else member.dreamer,
+                                 member.name)
 
     def _send_start(self, m: Member) -> None:
         assert self.world is not None and self.clock is not None and m.conn is not None
@@ -479,19 +524,21 @@ class Room:
         member.inputs.append(p)
         return True
 
-    def _intent_of(self, m: Member) -> Intent:
+    def _input_of(self, m: Member) -> PersonInput:
+        """What `m`'s dreamer does this tick, in the whole steps a replay records: its next
+        INPUT; while none arrives, its last one coasting (same move and brush, no press)
+        for `_COAST_TICKS`; then, or before its first, standing still."""
         if m.inputs:
             p = m.inputs.popleft()
             m.last_seq = p.seq
-            m.last_input = p
             m.quiet_ticks = 0
-            return intent_of(p.move, p.aim, p.buttons, p.ping)
+            m.last_input = PersonInput.of(p.move, p.aim, p.buttons, p.ping)
+            return m.last_input
         m.quiet_ticks += 1
         last = m.last_input
         if last is None or m.quiet_ticks > _COAST_TICKS:
-            return Intent()
-        # no input arrived this tick: keep moving and painting as before, press nothing new
-        return intent_of(last.move, last.aim, last.buttons & Buttons.PAINT, 0)
+            return STILL
+        return last.coasting()
 
     def _has_spoken(self, m: Member) -> bool:
         """`m` has sent an INPUT this night (its story card is closed)."""
@@ -519,11 +566,15 @@ class Room:
         events: list[Event] = []
         if self._story_told(world):
             intents = crew.decide(world, self._events)
+            people: dict[int, PersonInput] = {}
             for m in self.dreamer_members:
                 if m.connected and m.dreamer in world.dreamers:
-                    intents[m.dreamer] = self._intent_of(m)
+                    inp = people[m.dreamer] = self._input_of(m)
+                    intents[m.dreamer] = inp.intent()
             events = world.step(intents)
             clock.note(world)
+            if self.recording is not None:
+                self.recording.step(world, people)
         self._events = events
         self._ticks_run += 1
         due = self._ticks_run % self.site.config.snapshot_every == 0 or not world.running
@@ -546,6 +597,9 @@ class Room:
 
     def _end_match(self, world: World) -> None:
         s = world.summary()
+        if self.recording is not None:
+            self.recording.end(s)
+            self.recording = None
         contributions = []
         names = {m.dreamer: m.name for m in self.members.values() if m.dreamer}
         names.update(self.bot_seats)
@@ -595,6 +649,9 @@ class Room:
         if self.ticker is not None:
             await self.ticker.stop()
             self.ticker = None
+        if self.recording is not None:
+            self.recording.close()
+            self.recording = None
         for m in self.connected():
             assert m.conn is not None
             await m.conn.close(code, reason)

@@ -1,8 +1,11 @@
-"""Shared test helpers: small levels drawn as text, so a test shows its own map."""
+"""Shared test helpers: small levels drawn as text, so a test shows its own map; and a
+temporary user data folder for every test."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -78,3 +81,17 @@ def field() -> Level:
 @pytest.fixture
 def quiet_world(field: Level) -> World:
     return World(field, seed=1, tuning=QUIET)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _data_dir() -> Iterator[None]:
+    """Every test's user data folder (replays a host records by default) is a temporary
+    one, never the user's own."""
+    before = os.environ.get("DREAMLAYER_DATA_DIR")
+    with tempfile.TemporaryDirectory(prefix="dreamlayer-data-") as d:
+        os.environ["DREAMLAYER_DATA_DIR"] = d
+        yield
+    if before is None:
+        os.environ.pop("DREAMLAYER_DATA_DIR", None)
+    else:
+        os.environ["DREAMLAYER_DATA_DIR"] = before

@@ -164,7 +164,7 @@ async def measure_match(seconds: float = 20.0, dreamers: int = 4) -> dict[str, A
     from server.config import ServerConfig
     from server.host import Host
 
-    host = Host(ServerConfig(host="127.0.0.1", port=0))
+    host = Host(ServerConfig(host="127.0.0.1", port=0, replays_enabled=False))
     tallies: list[_Tally] = []
     inner = host.handler
 
@@ -503,13 +503,16 @@ async def _connect_idle(url: str, n: int, out: list[Remote], failures: list[str]
         await asyncio.gather(*(one(k) for k in range(start, min(n, start + 50))))
 
 
-def _config_toml(rooms: int, idle: int, size: int) -> str:
+def _config_toml(rooms: int, idle: int, size: int, replays: Path) -> str:
+    """The server's config; it records its nights into `replays` (a real host records
+    every night; the bench's replays never reach the user's own folder)."""
     conns = rooms * size + idle + 64
     return (
         'name = "bench net"\nlog_level = "INFO"\n'
         f"[rooms]\nmax = {min(rooms + 8, 1024)}\nmax_players = 8\nbot_fill = false\n"
         f"max_per_address = {min(rooms + 8, 1024)}\ncreation_burst = {min(rooms + 8, 1000)}\n"
         f"[security]\nmax_connections = {conns}\nmax_connections_per_ip = {conns}\n"
+        f"[replays]\ndir = {json.dumps(str(replays))}\n"
     )
 
 
@@ -554,7 +557,7 @@ async def measure_load(rooms: int = 32, seconds: float = 20.0, *, idle: int = 20
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="dreamlayer-bench-") as tmp:
         cfg = Path(tmp, "server.toml")
-        cfg.write_text(_config_toml(rooms, idle, size))
+        cfg.write_text(_config_toml(rooms, idle, size, Path(tmp, "replays")))
         log_path = Path(tmp, "server.log")
         with log_path.open("wb") as log_file:
             proc = subprocess.Popen(

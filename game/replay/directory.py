@@ -5,7 +5,8 @@ and `replays.max_mb` settings become. `create()` opens a new file for a night (n
 its start time and level) after deleting the oldest files as needed to make room;
 `finish()` says a night's file is complete and prunes again. Files still being written
 are never deleted, so the count or size may run over while nights are under way. The
-folder defaults to `replays` in the user's data folder (platformdirs).
+folder defaults to `replays` in the user's data folder (platformdirs; the
+environment's `DREAMLAYER_DATA_DIR` overrides it).
 
 `files()` lists the replays newest first and `path_of(id)` finds one by id safely (an id is
 a file stem; anything else, such as a path, finds nothing): what `GET /replays` and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import secrets
 from pathlib import Path
@@ -38,8 +40,10 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
 def default_folder() -> Path:
-    """`replays` in the user's data folder (~/.local/share/dreamlayer/replays on Linux)."""
-    return Path(user_data_dir("dreamlayer")) / "replays"
+    """`replays` in the user's data folder (~/.local/share/dreamlayer/replays on Linux), or
+    in the folder `DREAMLAYER_DATA_DIR` names (as tests set it)."""
+    env = os.environ.get("DREAMLAYER_DATA_DIR")
+    return Path(env or user_data_dir("dreamlayer")) / "replays"
 
 
 class ReplayFile(NamedTuple):

@@ -60,6 +60,12 @@ ping_timeout_seconds = 6
 [simulation]
 tick_rate = 60
 snapshot_every = 3
+
+[replays]
+enabled = false
+keep = 7
+max_mb = 12
+dir = "/srv/dreamlayer/replays"
 """
 
 
@@ -99,7 +105,8 @@ def test_a_full_file(tmp_path: Path) -> None:
         max_message_bytes=8192, max_chat_length=80, max_name_length=16, input_rate=45,
         input_burst=90, chat_per_minute=10, slow_client_seconds=2.5, catch_up_seconds=10.0,
         ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
-        tick_rate=60, snapshot_every=3,
+        tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
+        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays",
     )
     # An integer where a float is expected is accepted and stored as a float.
     assert type(config.empty_room_grace_seconds) is float

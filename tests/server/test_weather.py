@@ -46,7 +46,7 @@ def pending(seq: int, seen_tick: int, move: float = 1.0, buttons: int = 0) -> Pe
 
 def step(room: Room, member: Member, world: World) -> Intent:
     """One tick as the room plays it; the intent the member's dreamer got."""
-    intent = room._intent_of(member)
+    intent = room._input_of(member).intent()
     world.step({member.dreamer: intent})
     return intent
 
