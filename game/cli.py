@@ -156,7 +156,7 @@ def _bench_client(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from game.bench import machine_noise
+    from game.bench.sim import machine_noise
     from game.client.render import frame_bench
 
     noise = machine_noise()
@@ -272,7 +272,7 @@ def _bench(args: argparse.Namespace) -> int:
         return _bench_net(args)
     if args.what == "client":
         return _bench_client(args)
-    from game.bench import bench_sim, machine_noise
+    from game.bench.sim import bench_sim, machine_noise
 
     noise = machine_noise()
     rows = bench_sim(args.ticks)
@@ -292,7 +292,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _bench_net(args: argparse.Namespace) -> int:
-    from game.netbench import bench_net, render
+    from game.bench.net import bench_net, render
 
     def progress(part: str) -> None:
         if not args.json:

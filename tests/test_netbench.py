@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from game import netbench
+from game.bench import net as netbench
 from game.cli import main
 from game.retreats import campaign
 

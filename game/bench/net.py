@@ -24,7 +24,7 @@ Four measurements, each a function returning a JSON-ready dict (`bench_net` runs
 Sizes: 1 KB = 1024 bytes, 1 MB = 1024 KB. Budgets are DESIGN.md's; each is reported as a
 check (`measured`, `budget`, `ok`) and never raised as an error.
 
-Imports game.bench, game.match, game.bots, game.net, game.remote, game.retreats, game.sim,
+Imports game.bench.sim, game.match, game.bots, game.net, game.remote, game.retreats, game.sim,
 game.swarm, and (for parts 1 and 4) server.config and server.host; websockets via
 game.remote and the host; the standard library otherwise. Linux only for memory (/proc).
 """
@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from game.bench import machine_noise, percentile
+from game.bench.sim import machine_noise, percentile
 from game.bots.crew import BotCrew
 from game.match import lineup
 from game.net.schema import Kind
