@@ -47,9 +47,9 @@ class Director:
             return Phase.QUIET
         rest = max(self.night_ticks - self.arrival_tick, 1)
         f = (tick - self.arrival_tick) / rest
-        if f < 0.25:
+        if f < self.tuning.build_up_share:
             return Phase.BUILD_UP
-        if f < 0.75:
+        if f < self.tuning.calm_from:
             return Phase.PEAK
         return Phase.CALM
 
@@ -67,7 +67,7 @@ class Director:
             return 0
         if phase is Phase.BUILD_UP:
             rest = max(self.night_ticks - self.arrival_tick, 1)
-            f = (tick - self.arrival_tick) / (0.25 * rest)
+            f = (tick - self.arrival_tick) / (self.tuning.build_up_share * rest)
             return max(1, math.ceil(full * f))
         if phase is Phase.PEAK:
             return full
@@ -75,9 +75,11 @@ class Director:
 
     def spawn_gap(self) -> int:
         """Ticks between two arrivals: shorter at higher hazard."""
-        return max(1, round(self.tuning.cadre_spawn_gap / (1 + 0.25 * (self.hazard - 1))))
+        t = self.tuning
+        return max(1, round(t.cadre_spawn_gap / (1 + t.spawn_gap_hazard_step * (self.hazard - 1))))
 
     def spread_factor(self, dreamers: int) -> float:
         """Multiplier of the nightmare's spread chances."""
         t = self.tuning
-        return (1 + t.spread_hazard_step * (self.hazard - 1)) * (0.85 + 0.05 * max(dreamers, 1))
+        return ((1 + t.spread_hazard_step * (self.hazard - 1))
+                * (t.spread_base + t.spread_per_dreamer * max(dreamers, 1)))

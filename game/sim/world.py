@@ -36,10 +36,6 @@ from game.sim.tuning import DT, TICK_RATE, Tuning
 
 __all__ = ["MatchSummary", "World", "rift_radii"]
 
-_REVIVE_RANGE = 128.0
-"""an awake teammate must be this close for a sleeper's revival to progress"""
-
-
 @dataclass(frozen=True, slots=True)
 class MatchSummary:
     """The numbers that end a match (or describe it so far)."""
@@ -52,7 +48,11 @@ class MatchSummary:
     rifts_sealed: int
     rifts: int
     cadre_awakened: int
+    ethan_driven_out: bool
+    cells_cleansed: int
+    """nightmare cells repainted over the night (by brushes, bursts and beacons)"""
     score: int
+    """what the night achieved (see `World.score`); a win outranks any loss"""
     state_hash: str
 
 
@@ -93,7 +93,8 @@ class World:
         self.tick = 0
         self.outcome = Outcome.RUNNING
         self.meters = {
-            r: UnityMeter(r, t.meter_start, t.meter_max, t.meter_warnings) for r in Realm
+            r: UnityMeter(r, t.meter_start, t.meter_max, t.meter_warnings, t.meter_warning_rearm)
+            for r in Realm
         }
         self.dreamers: dict[int, Dreamer] = {}
         self._by_body: dict[int, Dreamer | Cadre] = {}
@@ -101,10 +102,12 @@ class World:
         self.cadre: dict[int, Cadre] = {}
         self.beacons: list[Beacon] = []
         self.ethan_done = False
+        """Ethan came this night (he comes once)"""
+        self.ethan_driven_out = False
         self.cadre_awakened = 0
+        self.cells_cleansed = 0
         self._next_id = 1
         self._last_spawn = -(10**9)
-        self._spawn_turn = 0
         cs = level.cell_size
         core_r = [rift_radii(m.strength, t)[0] for m in level.rifts]
         band = t.rift_seal_band
@@ -175,14 +178,6 @@ class World:
             return self._spawn_ethan(x, y, events)
         return self._spawn_cadre(x, y, events)
 
-    def remove_dreamer(self, did: int) -> None:
-        """Take a dreamer out of the dream (its paint stays). Unknown ids are ignored."""
-        d = self.dreamers.pop(did, None)
-        if d is not None:
-            self.space.remove(d.body, *d.body.shapes)
-            del self._by_body[d.body.id]
-            self.beacons = [b for b in self.beacons if b.owner != did]
-
     # ------------------------------------------------------------------ queries
     @property
     def running(self) -> bool:
@@ -214,9 +209,6 @@ class World:
         }
         meters = {r.name.lower(): round(m.value, 3) for r, m in self.meters.items()}
         sealed = sum(1 for r in self.rifts if r.sealed)
-        score = 0
-        if self.outcome.won:
-            score = round(1000 * cov["mosaic"] + 5 * sum(meters.values()) + 100 * sealed)
         return MatchSummary(
             outcome=self.outcome,
             ticks=self.tick,
@@ -225,9 +217,34 @@ class World:
             rifts_sealed=sealed,
             rifts=len(self.rifts),
             cadre_awakened=self.cadre_awakened,
-            score=score,
+            ethan_driven_out=self.ethan_driven_out,
+            cells_cleansed=self.cells_cleansed,
+            score=self.score(),
             state_hash=self.state_hash(),
         )
+
+    def achieved(self) -> float:
+        """The points for what the dreamers did so far, won or not: the mosaic standing,
+        rifts sealed, cadre awakened, Ethan driven out, and the nightmare repainted (up to
+        one floor's worth), with `Tuning`'s score weights."""
+        t = self.tuning
+        floor = max(self.census.floor(), 1)
+        return (t.score_mosaic * self.census.share(Cell.MOSAIC)
+                + t.score_rift_sealed * sum(1 for r in self.rifts if r.sealed)
+                + t.score_awakened * self.cadre_awakened
+                + t.score_ethan_driven_out * self.ethan_driven_out
+                + t.score_cleansed * min(self.cells_cleansed / floor, 1.0))
+
+    def score(self) -> int:
+        """The night's score so far. A loss (or a night still running) scores what was
+        achieved, at most `score_loss_cap`; a win scores `score_victory` on top of what was
+        achieved, plus the meters left. With score_victory > score_loss_cap (the default
+        tuning), any win scores more than any loss."""
+        t = self.tuning
+        if not self.outcome.won:
+            return min(round(self.achieved()), t.score_loss_cap)
+        meters = sum(m.value for m in self.meters.values())
+        return round(t.score_victory + self.achieved() + t.score_meter * meters)
 
     def state_hash(self) -> str:
         """A digest of the whole simulation state (grid, bodies, meters, counters, RNG)."""
@@ -278,6 +295,7 @@ class World:
 
         self._trails_and_hijacks()
         self._pulse_beacons(cleansed)
+        self.cells_cleansed += int(sum(cleansed))
         self._tend_rifts(events)
         # the spread and the census each take one band of rows per tick, so that every
         # row is spread once per spread_interval and no tick carries the whole grid
@@ -387,7 +405,7 @@ class World:
             events.append(Event(EventKind.SHOVE, d.id, px, py, self._shove(d)))
         bx, by = self._brush_centre(d, it.aim)
         if it.ability and tick >= d.ability_ready:
-            self._ability(d, bx, by, events)
+            self._ability(d, bx, by, cleansed, events)
         if it.paint:
             rallied = any(_near(o.position, (px, py), t.rally_aura) for o in organizers)
             cost = d.spec.cost * DT * (t.rally_paint_discount if rallied else 1.0)
@@ -411,7 +429,7 @@ class World:
         regen = t.inspiration_regen * DT
         cx, cy = self.grid.cell_of(px, py)
         if self.grid.state[cy, cx] == MOSAIC:
-            regen *= 2.0
+            regen *= t.mosaic_regen_factor
         d.inspiration = min(d.inspiration + regen, t.inspiration_max)
 
     def _brush_centre(self, d: Dreamer, aim: tuple[float, float]) -> tuple[float, float]:
@@ -421,7 +439,8 @@ class World:
         px, py = d.position
         return px + ax, py + ay
 
-    def _ability(self, d: Dreamer, bx: float, by: float, events: list[Event]) -> None:
+    def _ability(self, d: Dreamer, bx: float, by: float, cleansed: list[float],
+                 events: list[Event]) -> None:
         t, tick = self.tuning, self.tick
         d.ability_ready = tick + d.spec.cooldown
         px, py = d.position
@@ -429,6 +448,8 @@ class World:
             cx, cy = self.grid.cell_of(bx, by)
             res = self.grid.paint(cx, cy, disc(t.burst_radius), d.realm)
             d.painted += res.changed
+            d.cleansed += sum(res.cleansed)
+            _add_cleansed(cleansed, res.cleansed)
             events.append(Event(EventKind.BURST, d.id, bx, by, float(res.changed)))
         elif d.role is Role.INNOVATOR:
             own = [b for b in self.beacons if b.owner == d.id]
@@ -487,7 +508,8 @@ class World:
                     events.append(Event(EventKind.HIJACK, c.id, px, py))
                     for k in range(t.hijack_calls):
                         a = 2 * math.pi * k / max(t.hijack_calls, 1)
-                        self._spawn_cadre(px + 28 * math.cos(a), py + 28 * math.sin(a), events)
+                        r = t.hijack_call_distance
+                        self._spawn_cadre(px + r * math.cos(a), py + r * math.sin(a), events)
             else:
                 c.ability_ready = tick + t.distort_cooldown
                 self._distort(c, events)
@@ -620,7 +642,9 @@ class World:
             del self.cadre[c.id]
             self.space.remove(c.body, *c.body.shapes)
             del self._by_body[c.body.id]
-            if not c.is_ethan:
+            if c.is_ethan:
+                self.ethan_driven_out = True
+            else:
                 self.cadre_awakened += 1
 
     def _revive(self, organizers: list[Dreamer], events: list[Event]) -> None:
@@ -632,13 +656,13 @@ class World:
         for d in sleepers:
             pos = d.position
             helpers = [o for o in self.dreamers.values()
-                       if not o.asleep and _near(o.position, pos, _REVIVE_RANGE)]
+                       if not o.asleep and _near(o.position, pos, t.revive_range)]
             cx, cy = self.grid.cell_of(*pos)
             share = self.grid.fraction_in(cx, cy, band)
             if not helpers or share < t.revive_threshold:
                 continue
             boost = any(_near(o.position, pos, t.rally_aura) for o in organizers)
-            d.revive += 2 if boost else 1
+            d.revive += t.rally_revive_boost if boost else 1
             if d.revive >= t.revive_ticks:
                 d.asleep = False
                 d.revive = 0
@@ -677,7 +701,7 @@ class World:
 
 def rift_radii(strength: float, tuning: Tuning) -> tuple[int, int]:
     """A rift's core radius and the outer radius of its seal ring, in cells."""
-    core = max(1, int(1.0 + strength + 0.5))
+    core = max(1, int(tuning.rift_core_base + strength + 0.5))
     return core, core + tuning.rift_seal_band
 
 
