@@ -340,6 +340,17 @@ class World:
         self._next_id += 1
         return i
 
+    def _open_floor(self, x: float, y: float, radius: float) -> bool:
+        """True when a body of `radius` centred at pixel (x, y) stands clear of walls and
+        inside the map (its bounding box's cells are all floor)."""
+        cs, walls = self.level.cell_size, self.level.walls
+        x0, y0 = int((x - radius) // cs), int((y - radius) // cs)
+        x1, y1 = int((x + radius) // cs), int((y + radius) // cs)
+        h, w = walls.shape
+        if x0 < 0 or y0 < 0 or x1 >= w or y1 >= h:
+            return False
+        return not bool(walls[y0:y1 + 1, x0:x1 + 1].any())
+
     def _dream_share(self, realm: Realm) -> float:
         floor = self.census.floor()
         if not floor:
@@ -509,7 +520,10 @@ class World:
                     for k in range(t.hijack_calls):
                         a = 2 * math.pi * k / max(t.hijack_calls, 1)
                         r = t.hijack_call_distance
-                        self._spawn_cadre(px + r * math.cos(a), py + r * math.sin(a), events)
+                        x, y = px + r * math.cos(a), py + r * math.sin(a)
+                        if not self._open_floor(x, y, t.cadre_radius):
+                            x, y = px, py  # never into a wall (or through it, off the map)
+                        self._spawn_cadre(x, y, events)
             else:
                 c.ability_ready = tick + t.distort_cooldown
                 self._distort(c, events)
@@ -613,11 +627,10 @@ class World:
         else:
             close = np.zeros((len(cadre), 0), dtype=bool)
             both_rows = [False] * len(cadre)
-        cs = self.level.cell_size
         for row, c in enumerate(cadre):
             pos = c.pos
             both = both_rows[row]
-            cx, cy = int(pos[0] // cs), int(pos[1] // cs)
+            cx, cy = self.grid.cell_of(*pos)
             if c.is_ethan:
                 inner, outer = t.ethan_mosaic_ring
                 held = both or self.grid.fraction_in(
