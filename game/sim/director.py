@@ -31,12 +31,14 @@ class Phase(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Director:
-    """Pacing for one match: `night_ticks` long, cadre first arriving at `arrival_tick`."""
+    """Pacing for one match: `night_ticks` long, cadre first arriving at `arrival_tick`,
+    on a level of `floor` floor cells (0: unknown, no scaling by size)."""
 
     tuning: Tuning
     hazard: int
     night_ticks: int
     arrival_tick: int
+    floor: int = 0
 
     def __post_init__(self) -> None:
         if not HAZARD_MIN <= self.hazard <= HAZARD_MAX:
@@ -81,5 +83,7 @@ class Director:
     def spread_factor(self, dreamers: int) -> float:
         """Multiplier of the nightmare's spread chances."""
         t = self.tuning
+        size = (t.spread_reference_floor / self.floor) ** t.spread_floor_exponent \
+            if self.floor > 0 else 1.0
         return ((1 + t.spread_hazard_step * (self.hazard - 1))
-                * (t.spread_base + t.spread_per_dreamer * max(dreamers, 1)))
+                * (t.spread_base + t.spread_per_dreamer * max(dreamers, 1)) * size)

@@ -166,6 +166,11 @@ class Tuning:
     spread_base: float = 0.85
     spread_per_dreamer: float = 0.05
     """the nightmare's spread chances are multiplied by spread_base + this per dreamer"""
+    spread_reference_floor: float = 9000.0
+    spread_floor_exponent: float = 0.0
+    """and by (spread_reference_floor / the level's floor cells) ** this: the nightmare
+    creeps slower over a wider dreamscape, so a team holds a large retreat as well as a
+    small one"""
 
     # --- the score (MatchSummary.score): a loss scores what was achieved, up to
     # score_loss_cap; a win scores score_victory more than that, plus the meters left, so

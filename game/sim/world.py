@@ -83,7 +83,9 @@ class World:
             raise ValueError(f"night_seconds must be >= 1, got {seconds}")
         self.night_ticks = seconds * TICK_RATE
         arrival = level.cadre_arrival * max(0.0, 1 - t.arrival_hazard_step * (hazard - 1))
-        self.director = Director(t, hazard, self.night_ticks, round(arrival * self.night_ticks))
+        floor = int(np.count_nonzero(~level.walls))
+        self.director = Director(t, hazard, self.night_ticks, round(arrival * self.night_ticks),
+                                 floor)
         self.ethan_tick = round(level.ethan_arrival * self.night_ticks)
         self._awaken_ticks = round(t.awaken_ticks * (1 + t.awaken_hazard_step * (hazard - 1)))
         self.rng = np.random.Generator(np.random.PCG64(seed))

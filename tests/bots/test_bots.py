@@ -9,9 +9,10 @@ import pytest
 
 from game.bots import BotCrew, NavGrid, WorldView
 from game.bots.cadre import CadrePolicy
-from game.match import bot_match, lineup
+from game.match import bot_match
 from game.retreats import campaign
 from game.sim import EventKind, Outcome, Realm, Role, World
+from game.sim.roles import lineup
 from tests.conftest import QUIET, level_from, open_rows
 
 LEVELS = Path(__file__).resolve().parents[2] / "levels"
