@@ -24,15 +24,23 @@ def _dist(w: World, a: int, b: int) -> float:
     return math.hypot(ax - bx, ay - by)
 
 
-def painting_player(companion: bool) -> tuple[World, int, int, list[float]]:
-    """A Sanctuary player painting back and forth near the top left corner for 10 s, and a
-    Rest Zone bot (a companion, or a full ally); returns the world, the player's and the
-    bot's ids, and their distance after every tick."""
-    w = World(level_from(open_rows(), rifts=RIFT_FAR), seed=2, tuning=QUIET)
+def player_and_bot(seed: int, bot_at: tuple[float, float], bot_role: Role,
+                   companion: bool = True) -> tuple[World, BotCrew, int, int]:
+    """The test field with its rift far off, a Sanctuary player at (60, 60) and a Rest Zone
+    bot (a companion, or a full ally): the world, the crew, the player's and the bot's ids."""
+    w = World(level_from(open_rows(), rifts=RIFT_FAR), seed=seed, tuning=QUIET)
     player = w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(60.0, 60.0))
-    bot = w.add_dreamer(Realm.REST, Role.INNOVATOR, at=(120.0, 110.0))
-    crew = BotCrew(w, seed=2)
+    bot = w.add_dreamer(Realm.REST, bot_role, at=bot_at)
+    crew = BotCrew(w, seed=seed)
     crew.add_ally(bot, companion=companion)
+    return w, crew, player, bot
+
+
+def painting_player(companion: bool) -> tuple[World, int, int, list[float]]:
+    """The player paints back and forth near the top left corner for 10 s, the bot plays;
+    returns the world, the player's and the bot's ids, and their distance after every
+    tick."""
+    w, crew, player, bot = player_and_bot(2, (120.0, 110.0), Role.INNOVATOR, companion)
     events: list[Event] = []
     apart: list[float] = []
     for tick in range(300):
@@ -62,12 +70,8 @@ def test_a_full_ally_goes_its_own_way_where_a_companion_would_not() -> None:
 
 
 def test_a_companion_paints_its_sleeping_player_awake_first() -> None:
-    w = World(level_from(open_rows(), rifts=RIFT_FAR), seed=1, tuning=QUIET)
-    player = w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(100.0, 100.0))
+    w, crew, player, bot = player_and_bot(1, (180.0, 140.0), Role.ORGANIZER)
     w.dreamers[player].asleep = True
-    bot = w.add_dreamer(Realm.REST, Role.ORGANIZER, at=(220.0, 160.0))
-    crew = BotCrew(w, seed=1)
-    crew.add_ally(bot, companion=True)
     events: list[Event] = []
     revived: list[Event] = []
     for _ in range(600):
