@@ -59,7 +59,7 @@ class Director:
         """The cadre's full strength for this many dreamers at this hazard."""
         t = self.tuning
         per = t.cadre_per_dreamer + t.cadre_per_dreamer_hazard * (self.hazard - 1)
-        return max(1, round(max(dreamers, 1) * per))
+        return max(1, round(max(dreamers, 1) * per * self._size(t.cadre_floor_exponent)))
 
     def target(self, tick: int, dreamers: int) -> int:
         """How many cadre members should be in the dream at `tick`."""
@@ -83,7 +83,13 @@ class Director:
     def spread_factor(self, dreamers: int) -> float:
         """Multiplier of the nightmare's spread chances."""
         t = self.tuning
-        size = (t.spread_reference_floor / self.floor) ** t.spread_floor_exponent \
-            if self.floor > 0 else 1.0
         return ((1 + t.spread_hazard_step * (self.hazard - 1))
-                * (t.spread_base + t.spread_per_dreamer * max(dreamers, 1)) * size)
+                * (t.spread_base + t.spread_per_dreamer * max(dreamers, 1))
+                * self._size(t.spread_floor_exponent))
+
+    def _size(self, exponent: float) -> float:
+        """(reference floor / this level's floor) ** exponent: below 1 on a level wider
+        than the reference, 1 when the floor is unknown."""
+        if self.floor <= 0 or not exponent:
+            return 1.0
+        return float((self.tuning.spread_reference_floor / self.floor) ** exponent)

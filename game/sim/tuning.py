@@ -87,6 +87,9 @@ class Tuning:
     revive_threshold: float = 0.6
     """fraction of that ring that must be dream or mosaic for revival to progress"""
     revive_ticks: int = 2 * TICK_RATE
+    sleep_ticks: int = 15 * TICK_RATE
+    """an asleep dreamer wakes on their own after this long (so a team that all fell asleep
+    is not lost for good); teammates painting around them wake them sooner"""
     revive_range: float = 128.0
     """an awake teammate must be this close (px) for a sleeper's revival to progress"""
     awaken_radius: float = 72.0
@@ -163,6 +166,8 @@ class Tuning:
     """the cadre's strength in the calm, as a share of the full cadre"""
     arrival_hazard_step: float = 0.15
     """each hazard level above 1 brings the cadre's arrival this fraction earlier"""
+    rift_open_hazard_step: float = 0.0
+    """each hazard level above 1 opens the dormant rifts this fraction earlier"""
     spread_base: float = 0.85
     spread_per_dreamer: float = 0.05
     """the nightmare's spread chances are multiplied by spread_base + this per dreamer"""
@@ -171,6 +176,9 @@ class Tuning:
     """and by (spread_reference_floor / the level's floor cells) ** this: the nightmare
     creeps slower over a wider dreamscape, so a team holds a large retreat as well as a
     small one"""
+    cadre_floor_exponent: float = 0.0
+    """the full cadre is multiplied by (spread_reference_floor / floor cells) ** this: on
+    a wide dreamscape a team is spread thin, so the director sends fewer"""
 
     # --- the score (MatchSummary.score): a loss scores what was achieved, up to
     # score_loss_cap; a win scores score_victory more than that, plus the meters left, so

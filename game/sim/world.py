@@ -114,6 +114,7 @@ class World:
         core_r = [rift_radii(m.strength, t)[0] for m in level.rifts]
         band = t.rift_seal_band
         harder = 1 + t.rift_hazard_step * (hazard - 1)
+        sooner = max(0.0, 1 - t.rift_open_hazard_step * (hazard - 1))
         self.rifts = [
             Rift(
                 index=i,
@@ -128,7 +129,7 @@ class World:
                 surge=disc(r + band),
                 surge_period=max(1, round(t.rift_surge_period / (m.strength * harder))),
                 seal_ticks=round(t.rift_seal_ticks * m.strength * harder),
-                opens_tick=round(m.opens * self.night_ticks),
+                opens_tick=round(m.opens * sooner * self.night_ticks),
             )
             for i, (m, r) in enumerate(zip(level.rifts, core_r, strict=True))
         ]
@@ -179,6 +180,19 @@ class World:
                 raise ValueError("Ethan is already in the dream")
             return self._spawn_ethan(x, y, events)
         return self._spawn_cadre(x, y, events)
+
+    def put_to_sleep(self, did: int) -> None:
+        """Put a dreamer asleep where they stand, as the third distortion does: the ground
+        around them turns to nightmare, and they wake when teammates paint it back or, on
+        their own, after `sleep_ticks`. KeyError for an unknown id."""
+        t, d = self.tuning, self.dreamers[did]
+        d.asleep = True
+        d.strikes = []
+        d.revive = 0
+        d.wakes_at = self.tick + t.sleep_ticks
+        d.body.velocity = (0.0, 0.0)
+        cx, cy = self.grid.cell_of(*d.position)
+        self.grid.corrupt(cx, cy, disc(t.revive_ring))
 
     # ------------------------------------------------------------------ queries
     @property
@@ -257,9 +271,10 @@ class World:
         for m in self.meters.values():
             h.update(struct.pack("<d", m.value))
         for d in self.dreamers.values():
-            h.update(struct.pack("<q4dd5q?q", d.id, *d.position, *d.velocity, d.inspiration,
+            h.update(struct.pack("<q4dd5q?2q", d.id, *d.position, *d.velocity, d.inspiration,
                                  d.ability_ready, d.shove_ready, d.distorted_until,
-                                 d.stagger_until, len(d.strikes), d.asleep, d.revive))
+                                 d.stagger_until, len(d.strikes), d.asleep, d.revive,
+                                 d.wakes_at))
         for c in self.cadre.values():
             h.update(struct.pack("<q4d3q?", c.id, *c.position, *c.velocity, c.awaken,
                                  c.ability_ready, c.stagger_until, c.is_ethan))
@@ -548,12 +563,7 @@ class World:
             x, y = d.position
             events.append(Event(EventKind.DISTORTED, d.id, x, y, other=c.id))
             if len(d.strikes) >= t.distort_strikes_to_sleep:
-                d.asleep = True
-                d.strikes = []
-                d.revive = 0
-                d.body.velocity = (0.0, 0.0)
-                cx, cy = self.grid.cell_of(x, y)
-                self.grid.corrupt(cx, cy, disc(t.revive_ring))
+                self.put_to_sleep(d.id)
                 events.append(Event(EventKind.ASLEEP, d.id, x, y, other=c.id))
 
     def _trails_and_hijacks(self) -> None:
@@ -670,6 +680,9 @@ class World:
         band = ring(1, t.revive_ring)
         for d in sleepers:
             pos = d.position
+            if self.tick >= d.wakes_at:  # slept it off, alone
+                self._wake(d, events)
+                continue
             helpers = [o for o in self.dreamers.values()
                        if not o.asleep and _near(o.position, pos, t.revive_range)]
             cx, cy = self.grid.cell_of(*pos)
@@ -679,12 +692,17 @@ class World:
             boost = any(_near(o.position, pos, t.rally_aura) for o in organizers)
             d.revive += t.rally_revive_boost if boost else 1
             if d.revive >= t.revive_ticks:
-                d.asleep = False
-                d.revive = 0
-                d.distorted_until = self.tick
                 nearest = min(helpers, key=lambda o: _dist2(o.position, pos))
                 nearest.revived_others += 1
-                events.append(Event(EventKind.REVIVED, d.id, pos[0], pos[1], other=nearest.id))
+                self._wake(d, events, nearest.id)
+
+    def _wake(self, d: Dreamer, events: list[Event], by: int = -1) -> None:
+        """End a dreamer's sleep; `by` is the teammate who painted them awake (-1: nobody)."""
+        d.asleep = False
+        d.revive = 0
+        d.distorted_until = self.tick
+        x, y = d.position
+        events.append(Event(EventKind.REVIVED, d.id, x, y, other=by))
 
     def _update_meters(self, cleansed: list[float], events: list[Event]) -> None:
         t, c = self.tuning, self.census

@@ -46,7 +46,7 @@ def test_lineup_alternates_realms_and_cycles_roles() -> None:
 def test_an_ally_bot_paints_an_asleep_teammate_awake() -> None:
     w = World(level_from(open_rows()), seed=1, tuning=QUIET)
     sleeper = w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(200.0, 200.0))
-    w.dreamers[sleeper].asleep = True
+    w.put_to_sleep(sleeper)
     helper = w.add_dreamer(Realm.REST, Role.INNOVATOR, at=(320.0, 260.0))
     crew = BotCrew(w, seed=1)
     crew.add_ally(helper)

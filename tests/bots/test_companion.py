@@ -71,7 +71,7 @@ def test_a_full_ally_goes_its_own_way_where_a_companion_would_not() -> None:
 
 def test_a_companion_paints_its_sleeping_player_awake_first() -> None:
     w, crew, player, bot = player_and_bot(1, (180.0, 140.0), Role.ORGANIZER)
-    w.dreamers[player].asleep = True
+    w.put_to_sleep(player)
     events: list[Event] = []
     revived: list[Event] = []
     for _ in range(600):
