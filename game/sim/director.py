@@ -80,6 +80,13 @@ class Director:
         t = self.tuning
         return max(1, round(t.cadre_spawn_gap / (1 + t.spawn_gap_hazard_step * (self.hazard - 1))))
 
+    def trail_mosaic_chance(self, ethan_comes: bool) -> float:
+        """The chance per tick that a cadre member's trail turns mosaic to nightmare too:
+        only on a retreat Ethan does not come to (where he does, his hijack breaks mosaic)."""
+        if ethan_comes:
+            return 0.0
+        return min(1.0, self.tuning.trail_mosaic_hazard_step * (self.hazard - 1))
+
     def spread_factor(self, dreamers: int) -> float:
         """Multiplier of the nightmare's spread chances."""
         t = self.tuning

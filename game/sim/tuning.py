@@ -97,6 +97,10 @@ class Tuning:
     awaken_hazard_step: float = 0.25
     """each hazard level above 1 makes the cadre hold out this fraction longer"""
     trail_radius: int = 1
+    trail_mosaic_hazard_step: float = 0.03
+    """on a retreat Ethan does not come to: per hazard level above 1, the chance per tick
+    that a cadre member's trail breaks through mosaic too (where Ethan comes, his hijack
+    does)"""
 
     # --- Ethan
     hijack_cooldown: int = 28 * TICK_RATE
@@ -113,11 +117,11 @@ class Tuning:
     # --- nightmare and rifts
     spread_interval: int = 6
     """ticks between two spread passes"""
-    spread_unformed: float = 0.05
+    spread_unformed: float = 0.02
     """chance per nightmare neighbour per pass that an unformed cell turns, at hazard 1"""
-    spread_dream: float = 0.016
+    spread_dream: float = 0.006
     """the same for a dream cell; mosaic never turns by spreading"""
-    spread_hazard_step: float = 0.22
+    spread_hazard_step: float = 0.3
     """spread chances grow by this fraction per hazard level above 1"""
     rift_seal_fraction: float = 0.85
     rift_seal_ticks: int = 30 * TICK_RATE
@@ -154,7 +158,7 @@ class Tuning:
 
     # --- the director
     cadre_per_dreamer: float = 0.4
-    cadre_per_dreamer_hazard: float = 0.3
+    cadre_per_dreamer_hazard: float = 0.45
     cadre_spawn_gap: int = 2 * TICK_RATE
     spawn_gap_hazard_step: float = 0.25
     """each hazard level above 1 makes arrivals come this fraction more often"""
@@ -164,19 +168,17 @@ class Tuning:
     calm_from: float = 0.75
     calm_share: float = 0.5
     """the cadre's strength in the calm, as a share of the full cadre"""
-    arrival_hazard_step: float = 0.15
+    arrival_hazard_step: float = 0.45
     """each hazard level above 1 brings the cadre's arrival this fraction earlier"""
-    rift_open_hazard_step: float = 0.0
-    """each hazard level above 1 opens the dormant rifts this fraction earlier"""
     spread_base: float = 0.85
     spread_per_dreamer: float = 0.05
     """the nightmare's spread chances are multiplied by spread_base + this per dreamer"""
     spread_reference_floor: float = 9000.0
-    spread_floor_exponent: float = 0.0
+    spread_floor_exponent: float = 1.2
     """and by (spread_reference_floor / the level's floor cells) ** this: the nightmare
     creeps slower over a wider dreamscape, so a team holds a large retreat as well as a
     small one"""
-    cadre_floor_exponent: float = 0.0
+    cadre_floor_exponent: float = 0.3
     """the full cadre is multiplied by (spread_reference_floor / floor cells) ** this: on
     a wide dreamscape a team is spread thin, so the director sends fewer"""
 

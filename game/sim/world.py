@@ -114,7 +114,6 @@ class World:
         core_r = [rift_radii(m.strength, t)[0] for m in level.rifts]
         band = t.rift_seal_band
         harder = 1 + t.rift_hazard_step * (hazard - 1)
-        sooner = max(0.0, 1 - t.rift_open_hazard_step * (hazard - 1))
         self.rifts = [
             Rift(
                 index=i,
@@ -129,7 +128,7 @@ class World:
                 surge=disc(r + band),
                 surge_period=max(1, round(t.rift_surge_period / (m.strength * harder))),
                 seal_ticks=round(t.rift_seal_ticks * m.strength * harder),
-                opens_tick=round(m.opens * sooner * self.night_ticks),
+                opens_tick=round(m.opens * self.night_ticks),
             )
             for i, (m, r) in enumerate(zip(level.rifts, core_r, strict=True))
         ]
@@ -573,6 +572,14 @@ class World:
                  for c in self.cadre.values() if not c.is_ethan]
         if trail:
             self.grid.corrupt_many(trail, disc(t.trail_radius), count=False)
+            # on a retreat Ethan does not come to, at a higher hazard, the trail now and
+            # then breaks through mosaic too: every retreat has a power against mosaic
+            chance = self.director.trail_mosaic_chance(self.level.ethan_entry is not None)
+            if chance > 0:
+                rolls = self.rng.random(len(trail))
+                for (cx, cy), roll in zip(trail, rolls.tolist(), strict=True):
+                    if roll < chance:
+                        self.grid.corrupt(cx, cy, disc(t.trail_radius), mosaic_too=True)
         for c in self.cadre.values():
             if c.hijack is not None:
                 age = tick - c.hijack.started
