@@ -97,7 +97,7 @@ class Tuning:
     awaken_hazard_step: float = 0.25
     """each hazard level above 1 makes the cadre hold out this fraction longer"""
     trail_radius: int = 1
-    trail_mosaic_hazard_step: float = 0.03
+    trail_mosaic_hazard_step: float = 0.035
     """on a retreat Ethan does not come to: per hazard level above 1, the chance per tick
     that a cadre member's trail breaks through mosaic too (where Ethan comes, his hijack
     does)"""
