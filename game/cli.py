@@ -4,13 +4,15 @@ Subcommands:
   simulate   play a whole match headless, ally bots against the cadre, and print the outcome
              (`--record PATH` keeps it as a replay)
   replay     summarise a replay, or `--verify` it: re-simulate it and compare its hashes
+  balance    the balance table: headless nights per level, dreamers and hazard; win rate,
+             mean time to the end and mean score per cell
   bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
              bandwidth, snapshot and join-state sizes, and a many-room server under load)
   levels     list the retreats
 
 Every bad argument is named with the reason, exit status 2; a broken level file is named
 with what is wrong. Imports game.sim, game.bots, game.match, game.retreats, game.bench,
-game.replay.
+game.replay (lazily, per command).
 """
 
 from __future__ import annotations
@@ -42,6 +44,27 @@ def _ranged(lo: int, hi: int) -> Callable[[str], int]:
 
     parse.__name__ = f"number {lo}..{hi}"
     return parse
+
+
+def _ranged_list(lo: int, hi: int) -> Callable[[str], list[int]]:
+    """A comma-separated list of whole numbers lo..hi, each named if it is wrong."""
+    one = _ranged(lo, hi)
+
+    def parse(raw: str) -> list[int]:
+        items = [p.strip() for p in raw.split(",")]
+        if not all(items):
+            raise argparse.ArgumentTypeError(f"{raw!r} is not a comma-separated list")
+        return list(dict.fromkeys(one(p) for p in items))
+
+    parse.__name__ = f"list of numbers {lo}..{hi}"
+    return parse
+
+
+def _names(raw: str) -> list[str]:
+    items = [p.strip() for p in raw.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a comma-separated list")
+    return list(dict.fromkeys(items))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +99,26 @@ def _parser() -> argparse.ArgumentParser:
                     help="the level file, when it is not the shipped one of the recorded name")
     rp.add_argument("--any-build", action="store_true",
                     help="try a replay from another version or build instead of refusing it")
+
+    bal = sub.add_parser("balance", help="the balance table: headless nights, bots standing "
+                         "in for the players; win rate, time and score per cell")
+    bal.add_argument("--levels", type=_names, default=None, metavar="NAME,...",
+                     help="levels (default: every retreat)")
+    bal.add_argument("--dreamers", type=_ranged_list(1, 8), default=[1, 2, 4], metavar="N,...",
+                     help="dreamer counts, 1..8 (default 1,2,4)")
+    bal.add_argument("--hazards", type=_ranged_list(1, 5), default=[1, 2, 3, 4, 5],
+                     metavar="H,...", help="hazards, 1..5 (default 1,2,3,4,5)")
+    bal.add_argument("--seeds", type=_ranged(1, 10_000), default=12,
+                     help="nights per cell, seeds 0..K-1 (default 12)")
+    bal.add_argument("--night-seconds", type=_ranged(1, 7200), default=None,
+                     help="a shorter night than the levels' own (for exploring only)")
+    seats = bal.add_mutually_exclusive_group()
+    seats.add_argument("--companions", action="store_true",
+                       help="seat 0 a full ally bot (the player), the others companion bots")
+    seats.add_argument("--idle-player", action="store_true",
+                       help="seat 0 a player who sends nothing, the others companion bots")
+    bal.add_argument("--jobs", type=_ranged(1, 64), default=2, help="worker processes (2)")
+    bal.add_argument("--json", action="store_true", help="print a JSON list, one object per cell")
 
     bench = sub.add_parser("bench", help="measure performance")
     bench.add_argument("what", choices=["sim", "net", "client", "soak"],
@@ -135,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "balance":
+            return _balance(args)
         if args.command == "bench":
             return _bench(args)
         if args.command == "host":
@@ -368,6 +413,33 @@ def _replay(args: argparse.Namespace) -> int:
     print(f"  {summary.checkpoints} checkpoints, {summary.roster_changes} roster changes, "
           f"{summary.chat_lines} chat lines, {summary.emotes} emotes")
     print(f"  {viewer}")
+    return 0
+
+
+def _balance(args: argparse.Namespace) -> int:
+    from game.bench.balance import Lineup, balance_table, render
+
+    lineup = (Lineup.IDLE if args.idle_player
+              else Lineup.COMPANIONS if args.companions else Lineup.ALLIES)
+    if lineup is Lineup.IDLE and min(args.dreamers) < 2:
+        print("dreamlayer balance: --idle-player needs --dreamers of 2 or more (seat 0 idles, "
+              "companions fill the others)", file=sys.stderr)
+        return 2
+    levels = args.levels or [lv.name for lv in campaign()]
+
+    def progress(done: int, total: int) -> None:
+        if not args.json and (done == total or done % 10 == 0):
+            print(f"nights played: {done}/{total}", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    rows = balance_table(levels, args.dreamers, args.hazards, args.seeds, lineup=lineup,
+                         night_seconds=args.night_seconds, jobs=args.jobs, on_night=progress)
+    wall = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(render(rows))
+    print(f"{wall:.0f} s wall time with {args.jobs} worker(s)")
     return 0
 
 

@@ -1,23 +1,23 @@
-"""The one percentile used by every report: benchmarks, /healthz, the bots' statistics.
+"""The one percentile the benchmarks and reports use: nearest rank.
 
-Imports nothing from the game.
+Imports nothing: it is arithmetic on a list of numbers.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 __all__ = ["percentile"]
 
 
 def percentile(values: Iterable[float], p: float) -> float:
-    """The nearest-rank percentile (p in 0..100) of `values`, in any order; 0.0 for none.
-
-    Nearest rank means the result is always one of the values (p99 of 100 samples is the
-    99th smallest), so a reported p99 is a time that really happened.
+    """The nearest-rank percentile of `values` (in any order): the smallest value that at
+    least p percent of the values are less than or equal to. `p` is clamped to 0..100;
+    p = 0 gives the smallest value, p = 100 the largest. No values give 0.0.
     """
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
+    rank = math.ceil(min(max(p, 0.0), 100.0) / 100.0 * len(ordered))
+    return float(ordered[max(rank, 1) - 1])

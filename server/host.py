@@ -391,8 +391,10 @@ class Host:
     def tick_done(self, room: Room, seconds: float) -> None:
         self.health.note_tick(seconds)
 
-    def record(self, room: Room, world: World, seed: int, people: set[int]) -> Recording | None:
-        return self.replays.begin(room.code, room.level, world, seed, room.hazard, people)
+    def record(self, room: Room, world: World, seed: int, people: set[int],
+               companions: set[int]) -> Recording | None:
+        return self.replays.begin(room.code, room.level, world, seed, room.hazard, people,
+                                  companions)
 
     # ------------------------------------------------------------------ lifetimes
     def sweep(self) -> None:

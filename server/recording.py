@@ -181,9 +181,10 @@ class Replays:
                                 "nights will not be recorded", lv.name, e)
 
     def begin(self, room: str, level: Level, world: World, seed: int, hazard: int,
-              people: set[int]) -> Recording | None:
+              people: set[int], companions: set[int]) -> Recording | None:
         """Start recording `world`'s night, its dreamers seated (the ones in `people`
-        played by people, the others by ally bots) and no tick played yet. None when
+        played by people, those in `companions` by companion bots, the others by full ally
+        bots) and no tick played yet. None when
         nothing is recorded (replays off, a level without a file, a file that cannot be
         made: logged)."""
         if not self.enabled:
@@ -194,7 +195,8 @@ class Replays:
                      level.name)
             return None
         seats = tuple(Seat(d.id, d.name, d.realm, d.role,
-                           Control.PERSON if d.id in people else Control.BOT)
+                           Control.PERSON if d.id in people else
+                           Control.COMPANION if d.id in companions else Control.BOT)
                       for d in world.dreamers.values())
         started = int(time.time())
         header = ReplayHeader(level=fingerprint, seed=seed, bot_seed=seed, hazard=hazard,

@@ -147,9 +147,11 @@ class RoomSite(Protocol):
     def tick_done(self, room: Room, seconds: float) -> None:
         """One tick of `room` cost `seconds` (all of it: simulation, bots, snapshots)."""
 
-    def record(self, room: Room, world: World, seed: int, people: set[int]) -> Recording | None:
+    def record(self, room: Room, world: World, seed: int, people: set[int],
+               companions: set[int]) -> Recording | None:
         """Start recording `room`'s night in `world` (seated, no tick played; `people` the
-        dreamers people play), or None when it is not recorded."""
+        dreamers people play, `companions` those companion bots play, full ally bots the
+        rest), or None when it is not recorded."""
 
 
 class Room:
@@ -423,7 +425,7 @@ class Room:
             self.recording.close()
         self.recording = self.site.record(
             self, world, self._seed,
-            {m.dreamer for m in self.dreamer_members if m.connected})
+            {m.dreamer for m in self.dreamer_members if m.connected}, set(self.bot_seats))
         self.clock = ChunkClock(world)
         self.state = RoomState.PLAYING
         self.story_until = self.site.now() + cfg.story_seconds
@@ -442,12 +444,12 @@ class Room:
 
     def _fill_with_allies(self, world: World, crew: BotCrew) -> None:
         """The one place where ally bots fill the seats no player took (up to the room's
-        size). Each is a plain ally today; a supporting "companion" ally (one that follows
-        the players' lead) belongs here once the crew offers it."""
+        size). They are companions: they follow the players' lead and work with them, never
+        for them (a player who drops is played by a full ally instead)."""
         for realm, role in lineup(self.max_dreamers)[len(self.dreamer_members):]:
             name = f"Ally bot {len(self.bot_seats) + 1}"
             did = world.add_dreamer(realm, role, name)
-            crew.add_ally(did)
+            crew.add_ally(did, companion=True)
             self.bot_seats[did] = name
 
     def _seat_in_match(self, member: Member) -> None:

@@ -48,12 +48,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from game.bench.sim import machine_noise, percentile
+from game.bench.sim import machine_noise
 from game.bots.crew import BotCrew
 from game.match import lineup
 from game.net.schema import Kind
 from game.net.session import Phase
 from game.net.snapshot import ChunkClock, EntityState, Observer, world_entities
+from game.percentile import percentile
 from game.remote import Remote, RemoteError
 from game.retreats import campaign
 from game.sim.events import Event

@@ -6,42 +6,30 @@ bots awaken them), plus Ethan (on every level, so the numbers compare). The bots
 decision time is reported apart: it is not part of
 the tick the server's budget speaks of.
 
-Imports game.sim, game.bots, game.match, game.retreats.
+Imports game.sim, game.bots, game.match, game.percentile, game.retreats.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from game.bots.crew import BotCrew
-from game.match import lineup
+from game.match import start_bot_match
+from game.percentile import percentile
 from game.retreats import campaign
 from game.sim.events import Event
 from game.sim.level import Level
 from game.sim.world import World
 
-__all__ = ["bench_sim", "machine_noise", "percentile"]
+__all__ = ["bench_sim", "busy_world", "machine_noise", "top_up"]
 
 _WARMUP = 150
 
 
-def percentile(sorted_values: list[float], p: float) -> float:
-    """The nearest-rank percentile (p in 0..100) of an ascending list."""
-    if not sorted_values:
-        return 0.0
-    k = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[k]
-
-
 def busy_world(level: Level, seed: int = 7) -> tuple[World, BotCrew]:
     """A long night at hazard 5 with 8 ally bots; see `top_up` for the cadre."""
-    lv = dataclasses.replace(level, night_seconds=max(level.night_seconds, 3600))
-    world = World(lv, seed, hazard=5)
-    crew = BotCrew(world, seed)
-    for realm, role in lineup(8):
-        crew.add_ally(world.add_dreamer(realm, role))
-    return world, crew
+    return start_bot_match(level, 8, seed, hazard=5,
+                           night_seconds=max(level.night_seconds, 3600))
 
 
 def top_up(world: World, turn: int) -> None:
@@ -69,7 +57,6 @@ def machine_noise(samples: int = 600) -> float:
         for _ in range(10):
             data.sum()
         times.append(time.perf_counter() - t0)
-    times.sort()
     return round(percentile(times, 99) / percentile(times, 50), 3)
 
 
@@ -94,8 +81,6 @@ def bench_sim(ticks: int = 900) -> list[dict[str, float | int | str]]:
                 cadre += len(world.cadre)
             if not world.running:
                 break
-        steps.sort()
-        bots.sort()
         n = max(len(steps), 1)
         rows.append({
             "level": level.name,
@@ -104,7 +89,7 @@ def bench_sim(ticks: int = 900) -> list[dict[str, float | int | str]]:
             "cadre_mean": round(cadre / n, 2),
             "tick_p50_ms": round(percentile(steps, 50) * 1000, 4),
             "tick_p99_ms": round(percentile(steps, 99) * 1000, 4),
-            "tick_max_ms": round((steps[-1] if steps else 0.0) * 1000, 4),
+            "tick_max_ms": round(max(steps, default=0.0) * 1000, 4),
             "bots_p50_ms": round(percentile(bots, 50) * 1000, 4),
             "bots_p99_ms": round(percentile(bots, 99) * 1000, 4),
         })

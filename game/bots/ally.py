@@ -1,5 +1,12 @@
-"""The ally dreamer bot: paints nightmare near the rifts, revives the asleep, sticks with
-dreamers of the other realm, answers pings, and uses its role's ability.
+"""The ally dreamer bots.
+
+`AllyPolicy` plays a dreamer on its own: paints nightmare near the rifts, revives the
+asleep, sticks with dreamers of the other realm, answers pings, and uses its role's ability.
+It stands in for a player (in `dreamlayer simulate` and `balance`, or for a player who
+dropped). `CompanionPolicy` fills a seat no player took: it plays a supporting part, close to
+the players (its *lead*), over-painting their fresh paint with its own realm into mosaic,
+helping at the rift they work on, pinching the cadre that come at them and painting them
+awake; it never sweeps the map alone, so a night is still the players' to win or lose.
 
 A policy is an object with `decide(obs) -> Intent`. It keeps only its own plan between
 ticks and draws randomness from its own seeded RNG, so a match stays deterministic.
@@ -9,8 +16,10 @@ Imports game.sim and the bots' observation and navigation.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
+from collections.abc import Container
 from dataclasses import dataclass
 from enum import Enum
 
@@ -24,10 +33,15 @@ from game.sim.intent import IDLE, Intent
 from game.sim.level import DistrictKind, Realm
 from game.sim.roles import Role
 
-__all__ = ["AllyPolicy"]
+__all__ = ["LEASH", "AllyPolicy", "CompanionPolicy"]
 
 _REPLAN = 10
 """ticks between two choices of what to do"""
+
+LEASH = 200.0
+"""how far (px) a companion's work takes it from its lead"""
+_HEEL = 70.0
+"""how close (px) a companion keeps to its lead when there is nothing better to do"""
 
 
 class Task(Enum):
@@ -37,6 +51,8 @@ class Task(Enum):
     RIFT = "rift"
     CLEANSE = "cleanse"
     ROAM = "roam"
+    FOLLOW = "follow"
+    """a companion's: stay by the lead and turn its paint into mosaic"""
 
 
 @dataclass(slots=True)
@@ -220,6 +236,14 @@ class AllyPolicy:
             sx, sy = obs.cell_of(plan.x, plan.y)
             near = np.hypot(xx - sx, yy - sy) <= view.tuning.revive_ring
             want = near & ((st == Cell.NIGHTMARE) | (st == Cell.UNFORMED))
+        elif plan.task is Task.FOLLOW:
+            # the lead's paint (the other realm's dream) into mosaic, and the nightmare
+            # around it; nothing further than the leash from the lead
+            yy, xx = np.mgrid[y0:y1, x0:x1]
+            lx, ly = obs.cell_of(plan.x, plan.y)
+            near = np.hypot(xx - lx, yy - ly) <= LEASH / cs
+            want = near & ((st == Cell.NIGHTMARE)
+                           | ((st == Cell.DREAM) & (rl != (me.realm or 0))))
         else:
             want = st == Cell.NIGHTMARE
             # other realm's dream next to us: over-paint it into mosaic
@@ -242,7 +266,7 @@ class AllyPolicy:
             win = view.state[max(by - r, 0): by + r + 1, max(bx - r, 0): bx + r + 1]
             return int(np.count_nonzero(win == Cell.NIGHTMARE)) > 70
         if me.role is Role.INNOVATOR:
-            if plan.task not in (Task.RIFT, Task.CLEANSE):
+            if plan.task not in (Task.RIFT, Task.CLEANSE, Task.FOLLOW):
                 return False
             own = [b for b in view.beacons if b.owner == me.id]
             far = all(_d2((b.x, b.y), (me.x, me.y)) > 160.0**2 for b in own)
@@ -250,6 +274,76 @@ class AllyPolicy:
         distorted_near = any(d.distorted and _d2((d.x, d.y), (me.x, me.y)) < 110.0**2
                              for d in view.dreamers)
         return distorted_near or min(view.meters.values()) < 45.0
+
+
+class CompanionPolicy(AllyPolicy):
+    """An ally bot in a seat no player took: it supports the players instead of playing the
+    map for them.
+
+    Its lead is the nearest player's dreamer, preferring the other realm (the one it makes
+    mosaic with); players are the dreamers whose ids are not in `bots` (pass a live view
+    of the crew's bot ids). In order, it: paints an asleep teammate near the lead awake
+    (the lead first); pinches a cadre member or Ethan that comes at the lead; works the
+    seal ring of the rift the lead is at; paints the nightmare near the lead, and over-paints
+    the lead's fresh paint into mosaic, keeping at heel. It goes no further than `LEASH`
+    from the lead for any of it. With no player in the dream it plays as an `AllyPolicy`.
+    """
+
+    def __init__(self, entity: int, nav: NavGrid, seed: int, bots: Container[int]) -> None:
+        super().__init__(entity, nav, seed)
+        self.bots = bots
+
+    def lead(self, obs: Observation) -> DreamerSeen | None:
+        """The player this companion follows: the nearest player's dreamer, awake before
+        asleep, the other realm before its own; None when no player is in the dream."""
+        me = obs.me
+        players = [d for d in obs.view.dreamers if d.id != me.id and d.id not in self.bots]
+        if not players:
+            return None
+        return min(players, key=lambda d: (d.asleep, d.realm is me.realm,
+                                           _d2((d.x, d.y), (me.x, me.y))))
+
+    def _choose(self, obs: Observation) -> Plan:
+        lead = self.lead(obs)
+        if lead is None:
+            return super()._choose(obs)
+        view, me = obs.view, obs.me
+        at = (lead.x, lead.y)
+        # 1. the lead asleep, or a teammate asleep near the lead: paint them awake
+        sleepers = [d for d in view.dreamers if d.asleep and d.id != me.id
+                    and _d2((d.x, d.y), at) < LEASH**2]
+        if sleepers:
+            s = min(sleepers, key=lambda d: (d.id != lead.id, _d2((d.x, d.y), at)))
+            return Plan(Task.REVIVE, s.x, s.y)
+        # 2. the cadre coming at the lead: pinch them between the realms
+        reach = LEASH if lead.realm is not me.realm else LEASH * 0.6
+        threats = [c for c in view.cadre if _d2((c.x, c.y), at) < reach**2]
+        if threats:
+            c = min(threats, key=lambda c: (not c.is_ethan, _d2((c.x, c.y), at)))
+            return Plan(Task.PINCH, c.x, c.y)
+        # 3. the lead at a rift: work its seal ring with them
+        for r in view.rifts:
+            if not r.open:
+                continue
+            ring_px = r.seal_radius * view.cell_size
+            if _d2((r.x, r.y), at) < (ring_px + 90.0) ** 2:
+                return Plan(Task.RIFT, r.x, r.y, r.index)
+        # 4. by the lead: their paint into mosaic, the nightmare around them cleansed
+        return Plan(Task.FOLLOW, lead.x, lead.y)
+
+    def decide(self, obs: Observation) -> Intent:
+        intent = super().decide(obs)
+        plan, me = self.plan, obs.me
+        if plan is None or plan.task is not Task.FOLLOW:
+            return intent
+        # keep at heel: close in when far, stand still (and paint) when near
+        lead = self.lead(obs)
+        if lead is None:
+            return intent
+        d2 = _d2((lead.x, lead.y), (me.x, me.y))
+        if d2 < _HEEL**2:
+            return dataclasses.replace(intent, move=(0.0, 0.0))
+        return intent
 
 
 def _d2(a: tuple[float, float], b: tuple[float, float]) -> float:

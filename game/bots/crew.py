@@ -3,7 +3,8 @@
 `BotCrew.decide(world, events)` looks at the world once (a `WorldView`), asks every
 bot-controlled entity's policy for its intent, and returns them for `World.step()`. Cadre
 members get a policy when they appear and lose it when they leave; ally bots are named
-with `add_ally()` (the server does so for empty seats and dropped players).
+with `add_ally()`: a full ally for a dropped player's dreamer (it plays as they would), a
+companion (`companion=True`) for a seat no player took (it supports the players).
 
 Imports game.sim and the bots package.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from game.bots.ally import AllyPolicy
+from game.bots.ally import AllyPolicy, CompanionPolicy
 from game.bots.cadre import CadrePolicy, EthanPolicy
 from game.bots.nav import NavGrid
 from game.bots.observation import Observation, PingSeen, WorldView, pings_from
@@ -41,9 +42,18 @@ class BotCrew:
     def _seed_for(self, entity: int) -> int:
         return (self.seed * 1_000_003 + entity * 7919) & 0xFFFFFFFF
 
-    def add_ally(self, dreamer: int) -> None:
-        """Let a bot play this dreamer (until `remove_ally`)."""
-        self.allies[dreamer] = AllyPolicy(dreamer, self.nav, self._seed_for(dreamer))
+    def add_ally(self, dreamer: int, companion: bool = False) -> None:
+        """Let a bot play this dreamer (until `remove_ally`), replacing any bot it had.
+
+        A full ally (the default) plays the whole map on its own: for a player who dropped,
+        and for the bot matches that stand bots in for players. A companion
+        (`companion=True`) is for a seat no player took: it follows the players (every
+        dreamer that no bot of this crew plays) and works with them, never for them; see
+        `CompanionPolicy`. The same seed gives the same bot either way.
+        """
+        seed = self._seed_for(dreamer)
+        self.allies[dreamer] = (CompanionPolicy(dreamer, self.nav, seed, self.allies.keys())
+                                if companion else AllyPolicy(dreamer, self.nav, seed))
 
     def remove_ally(self, dreamer: int) -> None:
         self.allies.pop(dreamer, None)

@@ -158,7 +158,7 @@ LAYOUT: dict[Kind, tuple[Field, ...]] = {
     Kind.PEOPLE: (_tick("first"), lst("dreamers", MAX_PEOPLE, item=i("dreamer", 1, U16)),
                   i("ticks", 1, MAX_RUN), raw("data", 12 * MAX_PEOPLE * MAX_RUN)),
     Kind.SEAT: (_tick(), i("dreamer", 1, U16), s("name", NAME), i("realm", 1, 2),
-                i("role", 1, 3), i("control", 0, 2)),
+                i("role", 1, 3), i("control", 0, 3)),
     Kind.CHAT: (_tick(), i("dreamer", 0, U16), s("name", NAME), s("text", TEXT)),
     Kind.EMOTE: (_tick(), i("dreamer", 0, U16), s("name", NAME), s("emote", EMOTE)),
     Kind.CHECKPOINT: (_tick(), raw("hash", HASH)),

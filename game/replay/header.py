@@ -35,6 +35,8 @@ class Control(IntEnum):
     """an ally bot (`BotCrew.add_ally`; every handover starts a fresh bot)"""
     GONE = 2
     """the dreamer has left the dream (`World.remove_dreamer`)"""
+    COMPANION = 3
+    """a companion ally bot (`BotCrew.add_ally(companion=True)`: a seat no player took)"""
 
 
 class Seat(NamedTuple):

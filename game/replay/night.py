@@ -71,8 +71,8 @@ class Night:
         if seat.control is Control.PERSON:
             crew.remove_ally(did)
             self.people.add(did)
-        elif seat.control is Control.BOT:
-            crew.add_ally(did)
+        elif seat.control in (Control.BOT, Control.COMPANION):
+            crew.add_ally(did, companion=seat.control is Control.COMPANION)
             self.people.discard(did)
         else:
             world.remove_dreamer(did)

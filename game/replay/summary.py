@@ -53,7 +53,7 @@ class ReplaySummary:
             "outcome": self.end.outcome.name.lower() if self.end else "unfinished",
             "ticks": self.ticks, "seconds": round(self.seconds, 1),
             "players": list(self.people),
-            "bots": sum(1 for st in h.seats if st.control is Control.BOT),
+            "bots": sum(1 for st in h.seats if st.control in (Control.BOT, Control.COMPANION)),
             "date": dt.datetime.fromtimestamp(h.started, dt.UTC).isoformat(timespec="seconds"),
             "size": self.size, "room": h.room, "game_version": h.game_version,
             "build": h.build, "checkpoints": self.checkpoints,

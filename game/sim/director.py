@@ -31,12 +31,14 @@ class Phase(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Director:
-    """Pacing for one match: `night_ticks` long, cadre first arriving at `arrival_tick`."""
+    """Pacing for one match: `night_ticks` long, cadre first arriving at `arrival_tick`,
+    on a level of `floor` floor cells (0: unknown, no scaling by size)."""
 
     tuning: Tuning
     hazard: int
     night_ticks: int
     arrival_tick: int
+    floor: int = 0
 
     def __post_init__(self) -> None:
         if not HAZARD_MIN <= self.hazard <= HAZARD_MAX:
@@ -47,9 +49,9 @@ class Director:
             return Phase.QUIET
         rest = max(self.night_ticks - self.arrival_tick, 1)
         f = (tick - self.arrival_tick) / rest
-        if f < 0.25:
+        if f < self.tuning.build_up_share:
             return Phase.BUILD_UP
-        if f < 0.75:
+        if f < self.tuning.calm_from:
             return Phase.PEAK
         return Phase.CALM
 
@@ -57,7 +59,7 @@ class Director:
         """The cadre's full strength for this many dreamers at this hazard."""
         t = self.tuning
         per = t.cadre_per_dreamer + t.cadre_per_dreamer_hazard * (self.hazard - 1)
-        return max(1, round(max(dreamers, 1) * per))
+        return max(1, round(max(dreamers, 1) * per * self._size(t.cadre_floor_exponent)))
 
     def target(self, tick: int, dreamers: int) -> int:
         """How many cadre members should be in the dream at `tick`."""
@@ -67,7 +69,7 @@ class Director:
             return 0
         if phase is Phase.BUILD_UP:
             rest = max(self.night_ticks - self.arrival_tick, 1)
-            f = (tick - self.arrival_tick) / (0.25 * rest)
+            f = (tick - self.arrival_tick) / (self.tuning.build_up_share * rest)
             return max(1, math.ceil(full * f))
         if phase is Phase.PEAK:
             return full
@@ -75,9 +77,26 @@ class Director:
 
     def spawn_gap(self) -> int:
         """Ticks between two arrivals: shorter at higher hazard."""
-        return max(1, round(self.tuning.cadre_spawn_gap / (1 + 0.25 * (self.hazard - 1))))
+        t = self.tuning
+        return max(1, round(t.cadre_spawn_gap / (1 + t.spawn_gap_hazard_step * (self.hazard - 1))))
+
+    def trail_mosaic_chance(self, ethan_comes: bool) -> float:
+        """The chance per tick that a cadre member's trail turns mosaic to nightmare too:
+        only on a retreat Ethan does not come to (where he does, his hijack breaks mosaic)."""
+        if ethan_comes:
+            return 0.0
+        return min(1.0, self.tuning.trail_mosaic_hazard_step * (self.hazard - 1))
 
     def spread_factor(self, dreamers: int) -> float:
         """Multiplier of the nightmare's spread chances."""
         t = self.tuning
-        return (1 + t.spread_hazard_step * (self.hazard - 1)) * (0.85 + 0.05 * max(dreamers, 1))
+        return ((1 + t.spread_hazard_step * (self.hazard - 1))
+                * (t.spread_base + t.spread_per_dreamer * max(dreamers, 1))
+                * self._size(t.spread_floor_exponent))
+
+    def _size(self, exponent: float) -> float:
+        """(reference floor / this level's floor) ** exponent: below 1 on a level wider
+        than the reference, 1 when the floor is unknown."""
+        if self.floor <= 0 or not exponent:
+            return 1.0
+        return float((self.tuning.spread_reference_floor / self.floor) ** exponent)

@@ -65,6 +65,9 @@ class Dreamer(Moving):
     """ticks of recent distortions; enough of them inside the window put the dreamer asleep"""
     asleep: bool = False
     revive: int = 0
+    """revival progress while asleep (revive_ticks wakes)"""
+    wakes_at: int = 0
+    """while asleep: the tick at which the dreamer wakes on their own"""
     stagger_until: int = 0
     # contribution, for the results screen
     painted: int = 0

@@ -24,7 +24,8 @@ class EventKind(IntEnum):
     ASLEEP = 3
     """entity fell asleep at (x, y)"""
     REVIVED = 4
-    """entity woke from sleep; `other` is the teammate who painted nearest"""
+    """entity woke from sleep; `other` is the teammate who painted nearest (-1: it woke on
+    its own, after Tuning.sleep_ticks)"""
     AWAKENED = 5
     """entity (a cadre member) was awakened and left the dream; value is 1 on mosaic"""
     RIFT_SEALED = 6

@@ -238,7 +238,8 @@ class PaintGrid:
 
     def corrupt(self, cx: int, cy: int, stencil: Mask, mosaic_too: bool = False) -> int:
         """Turn unformed and dream cells under the stencil to nightmare. Mosaic holds,
-        unless `mosaic_too` (Ethan's hijack is the one power that breaks it).
+        unless `mosaic_too` (Ethan's hijack, and at higher hazards on retreats without him,
+        now and then the cadre's trail).
 
         Returns how many cells turned.
         """

@@ -24,6 +24,8 @@ class UnityMeter:
     value: float
     maximum: float = 100.0
     warnings: tuple[float, ...] = (30.0, 15.0)
+    rearm: float = 5.0
+    """a warning re-arms once the meter is this far above it again"""
     _armed: set[float] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -40,13 +42,13 @@ class UnityMeter:
     def change(self, delta: float) -> list[float]:
         """Add `delta` (clamped to the range); returns the warning levels crossed downwards.
 
-        A warning re-arms once the meter climbs 5 points above it again.
+        A warning re-arms once the meter climbs `rearm` points above it again.
         """
         self.value = min(max(self.value + delta, 0.0), self.maximum)
         crossed = sorted((w for w in self._armed if self.value <= w), reverse=True)
         for w in crossed:
             self._armed.discard(w)
         for w in self.warnings:
-            if self.value > w + 5.0:
+            if self.value > w + self.rearm:
                 self._armed.add(w)
         return crossed

@@ -37,7 +37,8 @@ class Tuning:
     # --- inspiration and the brush
     inspiration_max: float = 100.0
     inspiration_regen: float = 9.0
-    """per second; doubled while standing on mosaic"""
+    """per second; times `mosaic_regen_factor` while standing on mosaic"""
+    mosaic_regen_factor: float = 2.0
     brush_reach: float = 56.0
     """how far from the dreamer the brush centre may be (the aim is clamped to it)"""
 
@@ -61,7 +62,8 @@ class Tuning:
     organizer_cooldown: int = 25 * TICK_RATE
     rally_aura: float = 96.0
     rally_paint_discount: float = 0.5
-    rally_revive_boost: float = 2.0
+    rally_revive_boost: int = 2
+    """revival progress per tick with an Organizer's aura over the sleeper (1 without)"""
     rally_free_radius: float = 128.0
     rally_meter_lift: float = 3.0
 
@@ -85,17 +87,28 @@ class Tuning:
     revive_threshold: float = 0.6
     """fraction of that ring that must be dream or mosaic for revival to progress"""
     revive_ticks: int = 2 * TICK_RATE
+    sleep_ticks: int = 15 * TICK_RATE
+    """an asleep dreamer wakes on their own after this long (so a team that all fell asleep
+    is not lost for good); teammates painting around them wake them sooner"""
+    revive_range: float = 128.0
+    """an awake teammate must be this close (px) for a sleeper's revival to progress"""
     awaken_radius: float = 72.0
     awaken_ticks: int = 3 * TICK_RATE
     awaken_hazard_step: float = 0.25
     """each hazard level above 1 makes the cadre hold out this fraction longer"""
     trail_radius: int = 1
+    trail_mosaic_hazard_step: float = 0.035
+    """on a retreat Ethan does not come to: per hazard level above 1, the chance per tick
+    that a cadre member's trail breaks through mosaic too (where Ethan comes, his hijack
+    does)"""
 
     # --- Ethan
     hijack_cooldown: int = 28 * TICK_RATE
     hijack_radius: int = 12
     hijack_ticks: int = 3 * TICK_RATE
     hijack_calls: int = 2
+    hijack_call_distance: float = 28.0
+    """px from Ethan where the cadre a hijack calls in appear"""
     ethan_drive_radius: float = 96.0
     ethan_drive_ticks: int = 4 * TICK_RATE
     ethan_mosaic_ring: tuple[int, int] = (4, 7)
@@ -104,22 +117,24 @@ class Tuning:
     # --- nightmare and rifts
     spread_interval: int = 6
     """ticks between two spread passes"""
-    spread_unformed: float = 0.05
+    spread_unformed: float = 0.02
     """chance per nightmare neighbour per pass that an unformed cell turns, at hazard 1"""
-    spread_dream: float = 0.016
+    spread_dream: float = 0.006
     """the same for a dream cell; mosaic never turns by spreading"""
-    spread_hazard_step: float = 0.22
+    spread_hazard_step: float = 0.3
     """spread chances grow by this fraction per hazard level above 1"""
     rift_seal_fraction: float = 0.85
     rift_seal_ticks: int = 30 * TICK_RATE
     """ticks the ring must hold (times the rift's strength) to seal it"""
     rift_seal_decay: int = 3
+    """progress lost per tick while the ring is broken"""
+    rift_core_base: float = 1.0
+    """a rift's core radius in cells is this plus its strength, rounded"""
     rift_seal_band: int = 3
     """width in cells of the seal ring just outside a rift's core"""
     rift_hazard_step: float = 0.3
     """each hazard level above 1 makes rifts take this fraction longer to seal, and surge
     this fraction more often"""
-    """progress lost per tick while the ring is broken"""
     rift_surge_period: int = 4 * TICK_RATE
     """ticks between two surges of a strength-1 rift: its whole seal ring turns to nightmare,
     except mosaic. Only a ring of mosaic, both realms' paint, holds through surges."""
@@ -138,11 +153,47 @@ class Tuning:
     meter_seal_lift: float = 6.0
     meter_drive_out_lift: float = 12.0
     meter_warnings: tuple[float, ...] = (30.0, 15.0)
+    meter_warning_rearm: float = 5.0
+    """a warning fires again only after the meter climbed this far above it"""
 
     # --- the director
     cadre_per_dreamer: float = 0.4
-    cadre_per_dreamer_hazard: float = 0.3
+    cadre_per_dreamer_hazard: float = 0.45
     cadre_spawn_gap: int = 2 * TICK_RATE
+    spawn_gap_hazard_step: float = 0.25
+    """each hazard level above 1 makes arrivals come this fraction more often"""
+    build_up_share: float = 0.25
+    """the build-up's share of the night after the cadre's arrival; the peak runs to
+    `calm_from`, then the calm"""
+    calm_from: float = 0.75
     calm_share: float = 0.5
-    arrival_hazard_step: float = 0.15
+    """the cadre's strength in the calm, as a share of the full cadre"""
+    arrival_hazard_step: float = 0.45
     """each hazard level above 1 brings the cadre's arrival this fraction earlier"""
+    spread_base: float = 0.85
+    spread_per_dreamer: float = 0.05
+    """the nightmare's spread chances are multiplied by spread_base + this per dreamer"""
+    spread_reference_floor: float = 9000.0
+    spread_floor_exponent: float = 1.2
+    """and by (spread_reference_floor / the level's floor cells) ** this: the nightmare
+    creeps slower over a wider dreamscape, so a team holds a large retreat as well as a
+    small one"""
+    cadre_floor_exponent: float = 0.3
+    """the full cadre is multiplied by (spread_reference_floor / floor cells) ** this: on
+    a wide dreamscape a team is spread thin, so the director sends fewer"""
+
+    # --- the score (MatchSummary.score): a loss scores what was achieved, up to
+    # score_loss_cap; a win scores score_victory more than that, plus the meters left, so
+    # any win outranks any loss
+    score_victory: int = 1000
+    score_loss_cap: int = 999
+    score_mosaic: float = 1000.0
+    """at a dreamscape all mosaic at the end (times the mosaic's share of the floor)"""
+    score_rift_sealed: float = 100.0
+    score_awakened: float = 10.0
+    """per cadre member awakened"""
+    score_ethan_driven_out: float = 100.0
+    score_cleansed: float = 200.0
+    """per floor's worth of nightmare cells repainted over the night, up to one floor"""
+    score_meter: float = 5.0
+    """per point left on the two meters, a win only"""

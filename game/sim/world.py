@@ -36,10 +36,6 @@ from game.sim.tuning import DT, TICK_RATE, Tuning
 
 __all__ = ["MatchSummary", "World", "rift_radii"]
 
-_REVIVE_RANGE = 128.0
-"""an awake teammate must be this close for a sleeper's revival to progress"""
-
-
 @dataclass(frozen=True, slots=True)
 class MatchSummary:
     """The numbers that end a match (or describe it so far)."""
@@ -52,7 +48,11 @@ class MatchSummary:
     rifts_sealed: int
     rifts: int
     cadre_awakened: int
+    ethan_driven_out: bool
+    cells_cleansed: int
+    """nightmare cells repainted over the night (by brushes, bursts and beacons)"""
     score: int
+    """what the night achieved (see `World.score`); a win outranks any loss"""
     state_hash: str
 
 
@@ -83,7 +83,9 @@ class World:
             raise ValueError(f"night_seconds must be >= 1, got {seconds}")
         self.night_ticks = seconds * TICK_RATE
         arrival = level.cadre_arrival * max(0.0, 1 - t.arrival_hazard_step * (hazard - 1))
-        self.director = Director(t, hazard, self.night_ticks, round(arrival * self.night_ticks))
+        floor = int(np.count_nonzero(~level.walls))
+        self.director = Director(t, hazard, self.night_ticks, round(arrival * self.night_ticks),
+                                 floor)
         self.ethan_tick = round(level.ethan_arrival * self.night_ticks)
         self._awaken_ticks = round(t.awaken_ticks * (1 + t.awaken_hazard_step * (hazard - 1)))
         self.rng = np.random.Generator(np.random.PCG64(seed))
@@ -93,7 +95,8 @@ class World:
         self.tick = 0
         self.outcome = Outcome.RUNNING
         self.meters = {
-            r: UnityMeter(r, t.meter_start, t.meter_max, t.meter_warnings) for r in Realm
+            r: UnityMeter(r, t.meter_start, t.meter_max, t.meter_warnings, t.meter_warning_rearm)
+            for r in Realm
         }
         self.dreamers: dict[int, Dreamer] = {}
         self._by_body: dict[int, Dreamer | Cadre] = {}
@@ -101,10 +104,12 @@ class World:
         self.cadre: dict[int, Cadre] = {}
         self.beacons: list[Beacon] = []
         self.ethan_done = False
+        """Ethan came this night (he comes once)"""
+        self.ethan_driven_out = False
         self.cadre_awakened = 0
+        self.cells_cleansed = 0
         self._next_id = 1
         self._last_spawn = -(10**9)
-        self._spawn_turn = 0
         cs = level.cell_size
         core_r = [rift_radii(m.strength, t)[0] for m in level.rifts]
         band = t.rift_seal_band
@@ -175,8 +180,22 @@ class World:
             return self._spawn_ethan(x, y, events)
         return self._spawn_cadre(x, y, events)
 
+    def put_to_sleep(self, did: int) -> None:
+        """Put a dreamer asleep where they stand, as the third distortion does: the ground
+        around them turns to nightmare, and they wake when teammates paint it back or, on
+        their own, after `sleep_ticks`. KeyError for an unknown id."""
+        t, d = self.tuning, self.dreamers[did]
+        d.asleep = True
+        d.strikes = []
+        d.revive = 0
+        d.wakes_at = self.tick + t.sleep_ticks
+        d.body.velocity = (0.0, 0.0)
+        cx, cy = self.grid.cell_of(*d.position)
+        self.grid.corrupt(cx, cy, disc(t.revive_ring))
+
     def remove_dreamer(self, did: int) -> None:
-        """Take a dreamer out of the dream (its paint stays). Unknown ids are ignored."""
+        """Take a dreamer out of the dream (its paint stays; a replay's GONE seat). Unknown
+        ids are ignored."""
         d = self.dreamers.pop(did, None)
         if d is not None:
             self.space.remove(d.body, *d.body.shapes)
@@ -214,9 +233,6 @@ class World:
         }
         meters = {r.name.lower(): round(m.value, 3) for r, m in self.meters.items()}
         sealed = sum(1 for r in self.rifts if r.sealed)
-        score = 0
-        if self.outcome.won:
-            score = round(1000 * cov["mosaic"] + 5 * sum(meters.values()) + 100 * sealed)
         return MatchSummary(
             outcome=self.outcome,
             ticks=self.tick,
@@ -225,9 +241,34 @@ class World:
             rifts_sealed=sealed,
             rifts=len(self.rifts),
             cadre_awakened=self.cadre_awakened,
-            score=score,
+            ethan_driven_out=self.ethan_driven_out,
+            cells_cleansed=self.cells_cleansed,
+            score=self.score(),
             state_hash=self.state_hash(),
         )
+
+    def achieved(self) -> float:
+        """The points for what the dreamers did so far, won or not: the mosaic standing,
+        rifts sealed, cadre awakened, Ethan driven out, and the nightmare repainted (up to
+        one floor's worth), with `Tuning`'s score weights."""
+        t = self.tuning
+        floor = max(self.census.floor(), 1)
+        return (t.score_mosaic * self.census.share(Cell.MOSAIC)
+                + t.score_rift_sealed * sum(1 for r in self.rifts if r.sealed)
+                + t.score_awakened * self.cadre_awakened
+                + t.score_ethan_driven_out * self.ethan_driven_out
+                + t.score_cleansed * min(self.cells_cleansed / floor, 1.0))
+
+    def score(self) -> int:
+        """The night's score so far. A loss (or a night still running) scores what was
+        achieved, at most `score_loss_cap`; a win scores `score_victory` on top of what was
+        achieved, plus the meters left. With score_victory > score_loss_cap (the default
+        tuning), any win scores more than any loss."""
+        t = self.tuning
+        if not self.outcome.won:
+            return min(round(self.achieved()), t.score_loss_cap)
+        meters = sum(m.value for m in self.meters.values())
+        return round(t.score_victory + self.achieved() + t.score_meter * meters)
 
     def state_hash(self) -> str:
         """A digest of the whole simulation state (grid, bodies, meters, counters, RNG)."""
@@ -238,9 +279,10 @@ class World:
         for m in self.meters.values():
             h.update(struct.pack("<d", m.value))
         for d in self.dreamers.values():
-            h.update(struct.pack("<q4dd5q?q", d.id, *d.position, *d.velocity, d.inspiration,
+            h.update(struct.pack("<q4dd5q?2q", d.id, *d.position, *d.velocity, d.inspiration,
                                  d.ability_ready, d.shove_ready, d.distorted_until,
-                                 d.stagger_until, len(d.strikes), d.asleep, d.revive))
+                                 d.stagger_until, len(d.strikes), d.asleep, d.revive,
+                                 d.wakes_at))
         for c in self.cadre.values():
             h.update(struct.pack("<q4d3q?", c.id, *c.position, *c.velocity, c.awaken,
                                  c.ability_ready, c.stagger_until, c.is_ethan))
@@ -278,6 +320,7 @@ class World:
 
         self._trails_and_hijacks()
         self._pulse_beacons(cleansed)
+        self.cells_cleansed += int(sum(cleansed))
         self._tend_rifts(events)
         # the spread and the census each take one band of rows per tick, so that every
         # row is spread once per spread_interval and no tick carries the whole grid
@@ -320,6 +363,17 @@ class World:
         i = self._next_id
         self._next_id += 1
         return i
+
+    def _open_floor(self, x: float, y: float, radius: float) -> bool:
+        """True when a body of `radius` centred at pixel (x, y) stands clear of walls and
+        inside the map (its bounding box's cells are all floor)."""
+        cs, walls = self.level.cell_size, self.level.walls
+        x0, y0 = int((x - radius) // cs), int((y - radius) // cs)
+        x1, y1 = int((x + radius) // cs), int((y + radius) // cs)
+        h, w = walls.shape
+        if x0 < 0 or y0 < 0 or x1 >= w or y1 >= h:
+            return False
+        return not bool(walls[y0:y1 + 1, x0:x1 + 1].any())
 
     def _dream_share(self, realm: Realm) -> float:
         floor = self.census.floor()
@@ -386,7 +440,7 @@ class World:
             events.append(Event(EventKind.SHOVE, d.id, px, py, self._shove(d)))
         bx, by = self._brush_centre(d, it.aim)
         if it.ability and tick >= d.ability_ready:
-            self._ability(d, bx, by, events)
+            self._ability(d, bx, by, cleansed, events)
         if it.paint:
             rallied = any(_near(o.position, (px, py), t.rally_aura) for o in organizers)
             cost = d.spec.cost * DT * (t.rally_paint_discount if rallied else 1.0)
@@ -410,7 +464,7 @@ class World:
         regen = t.inspiration_regen * DT
         cx, cy = self.grid.cell_of(px, py)
         if self.grid.state[cy, cx] == MOSAIC:
-            regen *= 2.0
+            regen *= t.mosaic_regen_factor
         d.inspiration = min(d.inspiration + regen, t.inspiration_max)
 
     def _brush_centre(self, d: Dreamer, aim: tuple[float, float]) -> tuple[float, float]:
@@ -420,7 +474,8 @@ class World:
         px, py = d.position
         return px + ax, py + ay
 
-    def _ability(self, d: Dreamer, bx: float, by: float, events: list[Event]) -> None:
+    def _ability(self, d: Dreamer, bx: float, by: float, cleansed: list[float],
+                 events: list[Event]) -> None:
         t, tick = self.tuning, self.tick
         d.ability_ready = tick + d.spec.cooldown
         px, py = d.position
@@ -428,6 +483,8 @@ class World:
             cx, cy = self.grid.cell_of(bx, by)
             res = self.grid.paint(cx, cy, disc(t.burst_radius), d.realm)
             d.painted += res.changed
+            d.cleansed += sum(res.cleansed)
+            _add_cleansed(cleansed, res.cleansed)
             events.append(Event(EventKind.BURST, d.id, bx, by, float(res.changed)))
         elif d.role is Role.INNOVATOR:
             own = [b for b in self.beacons if b.owner == d.id]
@@ -486,7 +543,11 @@ class World:
                     events.append(Event(EventKind.HIJACK, c.id, px, py))
                     for k in range(t.hijack_calls):
                         a = 2 * math.pi * k / max(t.hijack_calls, 1)
-                        self._spawn_cadre(px + 28 * math.cos(a), py + 28 * math.sin(a), events)
+                        r = t.hijack_call_distance
+                        x, y = px + r * math.cos(a), py + r * math.sin(a)
+                        if not self._open_floor(x, y, t.cadre_radius):
+                            x, y = px, py  # never into a wall (or through it, off the map)
+                        self._spawn_cadre(x, y, events)
             else:
                 c.ability_ready = tick + t.distort_cooldown
                 self._distort(c, events)
@@ -509,12 +570,7 @@ class World:
             x, y = d.position
             events.append(Event(EventKind.DISTORTED, d.id, x, y, other=c.id))
             if len(d.strikes) >= t.distort_strikes_to_sleep:
-                d.asleep = True
-                d.strikes = []
-                d.revive = 0
-                d.body.velocity = (0.0, 0.0)
-                cx, cy = self.grid.cell_of(x, y)
-                self.grid.corrupt(cx, cy, disc(t.revive_ring))
+                self.put_to_sleep(d.id)
                 events.append(Event(EventKind.ASLEEP, d.id, x, y, other=c.id))
 
     def _trails_and_hijacks(self) -> None:
@@ -524,6 +580,14 @@ class World:
                  for c in self.cadre.values() if not c.is_ethan]
         if trail:
             self.grid.corrupt_many(trail, disc(t.trail_radius), count=False)
+            # on a retreat Ethan does not come to, at a higher hazard, the trail now and
+            # then breaks through mosaic too: every retreat has a power against mosaic
+            chance = self.director.trail_mosaic_chance(self.level.ethan_entry is not None)
+            if chance > 0:
+                rolls = self.rng.random(len(trail))
+                for (cx, cy), roll in zip(trail, rolls.tolist(), strict=True):
+                    if roll < chance:
+                        self.grid.corrupt(cx, cy, disc(t.trail_radius), mosaic_too=True)
         for c in self.cadre.values():
             if c.hijack is not None:
                 age = tick - c.hijack.started
@@ -590,11 +654,10 @@ class World:
         else:
             close = np.zeros((len(cadre), 0), dtype=bool)
             both_rows = [False] * len(cadre)
-        cs = self.level.cell_size
         for row, c in enumerate(cadre):
             pos = c.pos
             both = both_rows[row]
-            cx, cy = int(pos[0] // cs), int(pos[1] // cs)
+            cx, cy = self.grid.cell_of(*pos)
             if c.is_ethan:
                 inner, outer = t.ethan_mosaic_ring
                 held = both or self.grid.fraction_in(
@@ -619,7 +682,9 @@ class World:
             del self.cadre[c.id]
             self.space.remove(c.body, *c.body.shapes)
             del self._by_body[c.body.id]
-            if not c.is_ethan:
+            if c.is_ethan:
+                self.ethan_driven_out = True
+            else:
                 self.cadre_awakened += 1
 
     def _revive(self, organizers: list[Dreamer], events: list[Event]) -> None:
@@ -630,21 +695,29 @@ class World:
         band = ring(1, t.revive_ring)
         for d in sleepers:
             pos = d.position
+            if self.tick >= d.wakes_at:  # slept it off, alone
+                self._wake(d, events)
+                continue
             helpers = [o for o in self.dreamers.values()
-                       if not o.asleep and _near(o.position, pos, _REVIVE_RANGE)]
+                       if not o.asleep and _near(o.position, pos, t.revive_range)]
             cx, cy = self.grid.cell_of(*pos)
             share = self.grid.fraction_in(cx, cy, band)
             if not helpers or share < t.revive_threshold:
                 continue
             boost = any(_near(o.position, pos, t.rally_aura) for o in organizers)
-            d.revive += 2 if boost else 1
+            d.revive += t.rally_revive_boost if boost else 1
             if d.revive >= t.revive_ticks:
-                d.asleep = False
-                d.revive = 0
-                d.distorted_until = self.tick
                 nearest = min(helpers, key=lambda o: _dist2(o.position, pos))
                 nearest.revived_others += 1
-                events.append(Event(EventKind.REVIVED, d.id, pos[0], pos[1], other=nearest.id))
+                self._wake(d, events, nearest.id)
+
+    def _wake(self, d: Dreamer, events: list[Event], by: int = -1) -> None:
+        """End a dreamer's sleep; `by` is the teammate who painted them awake (-1: nobody)."""
+        d.asleep = False
+        d.revive = 0
+        d.distorted_until = self.tick
+        x, y = d.position
+        events.append(Event(EventKind.REVIVED, d.id, x, y, other=by))
 
     def _update_meters(self, cleansed: list[float], events: list[Event]) -> None:
         t, c = self.tuning, self.census
@@ -676,7 +749,7 @@ class World:
 
 def rift_radii(strength: float, tuning: Tuning) -> tuple[int, int]:
     """A rift's core radius and the outer radius of its seal ring, in cells."""
-    core = max(1, int(1.0 + strength + 0.5))
+    core = max(1, int(tuning.rift_core_base + strength + 0.5))
     return core, core + tuning.rift_seal_band
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from game.bots import BotCrew, NavGrid, WorldView
 from game.bots.cadre import CadrePolicy
-from game.match import bot_match, lineup
+from game.match import bot_match
 from game.retreats import campaign
 from game.sim import EventKind, Outcome, Realm, Role, World
+from game.sim.roles import lineup
 from tests.conftest import QUIET, level_from, open_rows
 
 LEVELS = Path(__file__).resolve().parents[2] / "levels"
@@ -45,7 +46,7 @@ def test_lineup_alternates_realms_and_cycles_roles() -> None:
 def test_an_ally_bot_paints_an_asleep_teammate_awake() -> None:
     w = World(level_from(open_rows()), seed=1, tuning=QUIET)
     sleeper = w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(200.0, 200.0))
-    w.dreamers[sleeper].asleep = True
+    w.put_to_sleep(sleeper)
     helper = w.add_dreamer(Realm.REST, Role.INNOVATOR, at=(320.0, 260.0))
     crew = BotCrew(w, seed=1)
     crew.add_ally(helper)

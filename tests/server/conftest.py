@@ -88,5 +88,6 @@ class Site:
     def tick_done(self, room: Room, seconds: float) -> None:
         self.ticks.append(seconds)
 
-    def record(self, room: Room, world: World, seed: int, people: set[int]) -> None:
+    def record(self, room: Room, world: World, seed: int, people: set[int],
+               companions: set[int]) -> None:
         return None  # rooms tested without a host record nothing

@@ -104,11 +104,14 @@ def test_a_client_rebuilds_the_servers_paint_grid_cell_for_cell(
     async def go(host: Host, url: str) -> None:
         r, _, mirror = await playing(url, hazard=3)
         compared = 0
-        for _ in range(60):
+        for seq in range(2, 62):
             msg = await r.expect(Kind.SNAPSHOT)
             mirror.apply(msg)
             assert (mirror.codes == history[msg["tick"]]).all()
             compared += 1
+            # the player paints as it walks (the companion bot follows the player's lead)
+            await r.send(Kind.INPUT, input_values(seq, Intent(move=(1.0, 0.2), aim=(24.0, 0.0),
+                                                              paint=True), msg["tick"]))
         painted = int(np.count_nonzero(mirror.state == 1)) + int(
             np.count_nonzero(mirror.state == 2))
         assert compared == 60 and painted > 0

@@ -394,3 +394,16 @@ def test_bad_world_arguments_are_refused(field: Level) -> None:
         World(field, seed=1, hazard=0)
     with pytest.raises(ValueError, match="night_seconds"):
         World(field, seed=1, night_seconds=0)
+
+
+def test_a_dreamer_asleep_alone_wakes_on_their_own(quiet_world: World) -> None:
+    w = quiet_world
+    d = w.add_dreamer(Realm.REST, Role.INNOVATOR, at=CENTRE)
+    w.put_to_sleep(d)
+    assert w.dreamers[d].asleep
+    assert w.grid.fraction_in(25, 25, ring(1, T.revive_ring)) == 0.0  # nightmare round them
+    events = run(w, T.sleep_ticks - 1)
+    assert w.dreamers[d].asleep and not kinds(events, EventKind.REVIVED)
+    events = w.step({})
+    assert [(e.entity, e.other) for e in kinds(events, EventKind.REVIVED)] == [(d, -1)]
+    assert not w.dreamers[d].asleep
