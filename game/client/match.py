@@ -35,6 +35,7 @@ from game.client.view import (
 from game.net.records import LobbyPlayer, RiftFlags, input_values
 from game.net.schema import Kind
 from game.net.snapshot import EntityKind
+from game.replay.inputs import PersonInput
 from game.sim.events import PingKind
 from game.sim.intent import Intent
 from game.sim.motion import POSITION_SCALE
@@ -224,7 +225,9 @@ class MatchScene(Scene):
         self.seq += 1
         self.online.link.send(Kind.INPUT, input_values(self.seq, intent, self.m.mirror.tick))
         if self.m.predictor is not None:
-            self.m.predictor.input(self.seq, intent.move)
+            # the server applies the input in whole steps (game.replay.inputs): so do we,
+            # and the prediction stays bit-exact
+            self.m.predictor.input(self.seq, PersonInput.of_intent(intent).intent().move)
 
     def _bot_intent(self) -> Intent | None:
         from game.bots.ally import AllyPolicy
