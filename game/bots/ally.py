@@ -281,23 +281,26 @@ class CompanionPolicy(AllyPolicy):
     map for them.
 
     Its lead is the nearest player's dreamer, preferring the other realm (the one it makes
-    mosaic with); players are the dreamers whose ids are not in `bots` (pass a live view
-    of the crew's bot ids). In order, it: paints an asleep teammate near the lead awake
+    mosaic with); a player's dreamer is any dreamer whose id is not in `companions` (pass
+    a live view of the crew's companion ids): a person's, or a dropped person's that a full
+    ally bot plays until they return. In order, it: paints an asleep teammate near the lead awake
     (the lead first); pinches a cadre member or Ethan that comes at the lead; works the
     seal ring of the rift the lead is at; paints the nightmare near the lead, and over-paints
     the lead's fresh paint into mosaic, keeping at heel. It goes no further than `LEASH`
     from the lead for any of it. With no player in the dream it plays as an `AllyPolicy`.
     """
 
-    def __init__(self, entity: int, nav: NavGrid, seed: int, bots: Container[int]) -> None:
+    def __init__(self, entity: int, nav: NavGrid, seed: int,
+                 companions: Container[int]) -> None:
         super().__init__(entity, nav, seed)
-        self.bots = bots
+        self.companions = companions
 
     def lead(self, obs: Observation) -> DreamerSeen | None:
         """The player this companion follows: the nearest player's dreamer, awake before
         asleep, the other realm before its own; None when no player is in the dream."""
         me = obs.me
-        players = [d for d in obs.view.dreamers if d.id != me.id and d.id not in self.bots]
+        players = [d for d in obs.view.dreamers
+                   if d.id != me.id and d.id not in self.companions]
         if not players:
             return None
         return min(players, key=lambda d: (d.asleep, d.realm is me.realm,

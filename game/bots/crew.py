@@ -36,6 +36,8 @@ class BotCrew:
         self.nav = NavGrid(world.level)
         self.seed = seed
         self.allies: dict[int, Policy] = {}
+        self.companions: set[int] = set()
+        """the allies that play as companions (the rest stand in for players)"""
         self.cadre: dict[int, Policy] = {}
         self.pings: list[PingSeen] = []
 
@@ -48,15 +50,21 @@ class BotCrew:
         A full ally (the default) plays the whole map on its own: for a player who dropped,
         and for the bot matches that stand bots in for players. A companion
         (`companion=True`) is for a seat no player took: it follows the players (every
-        dreamer that no bot of this crew plays) and works with them, never for them; see
-        `CompanionPolicy`. The same seed gives the same bot either way.
+        dreamer that is not a companion, a full ally's included) and works with them, never
+        for them; see `CompanionPolicy`. The same seed gives the same bot either way.
         """
         seed = self._seed_for(dreamer)
-        self.allies[dreamer] = (CompanionPolicy(dreamer, self.nav, seed, self.allies.keys())
-                                if companion else AllyPolicy(dreamer, self.nav, seed))
+        if companion:
+            self.companions.add(dreamer)
+            self.allies[dreamer] = CompanionPolicy(dreamer, self.nav, seed, self.companions)
+        else:
+            self.companions.discard(dreamer)
+            self.allies[dreamer] = AllyPolicy(dreamer, self.nav, seed)
 
     def remove_ally(self, dreamer: int) -> None:
+        """Stop playing this dreamer (its player is back); unknown ids are ignored."""
         self.allies.pop(dreamer, None)
+        self.companions.discard(dreamer)
 
     def decide(self, world: World, events: Iterable[Event] = ()) -> dict[int, Intent]:
         """Intents for every bot-controlled entity, given the events of the last tick."""

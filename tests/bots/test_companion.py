@@ -80,7 +80,7 @@ def test_a_companion_paints_its_sleeping_player_awake_first() -> None:
     assert [(e.entity, e.other) for e in revived][:1] == [(player, bot)]
 
 
-def test_a_companion_follows_a_player_never_another_bot() -> None:
+def test_a_companion_follows_a_player_never_another_companion() -> None:
     w = World(level_from(open_rows(), rifts=RIFT_FAR), seed=1, tuning=QUIET)
     player = w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(60.0, 60.0))
     other_bot = w.add_dreamer(Realm.SANCTUARY, Role.ORGANIZER, at=(300.0, 200.0))
@@ -95,6 +95,10 @@ def test_a_companion_follows_a_player_never_another_bot() -> None:
     assert lead is not None and lead.id == player
     crew.remove_ally(other_bot)  # the other seat's player is back: now the nearer lead
     assert policy.lead(view.observe(me)).id == other_bot  # type: ignore[union-attr]
+    crew.add_ally(other_bot)  # they drop: a full ally plays their dreamer, still a lead
+    assert policy.lead(view.observe(me)).id == other_bot  # type: ignore[union-attr]
+    crew.add_ally(other_bot, companion=True)  # their seat is given up to a companion
+    assert policy.lead(view.observe(me)).id == player  # type: ignore[union-attr]
 
 
 def test_with_no_player_in_the_dream_a_companion_plays_as_a_full_ally() -> None:
