@@ -433,3 +433,16 @@ def test_a_dreamer_asleep_alone_wakes_on_their_own(quiet_world: World) -> None:
     events = w.step({})
     assert [(e.entity, e.other) for e in kinds(events, EventKind.REVIVED)] == [(d, -1)]
     assert not w.dreamers[d].asleep
+
+
+@pytest.mark.parametrize("ethan", [False, True])
+def test_a_trail_through_mosaic_breaks_it_on_a_retreat_without_ethan(ethan: bool) -> None:
+    from dataclasses import replace
+
+    lv = level_from(open_rows(), ethan=(60, 40) if ethan else None)
+    w = World(lv, seed=1, hazard=2, tuning=replace(QUIET, trail_mosaic_hazard_step=1.0))
+    w.grid.seal(25, 25, disc(6))
+    w.spawn_cadre(*CENTRE)
+    w.step({})
+    under = w.grid.state[24:27, 24:27][disc(T.trail_radius)]
+    assert (under == (Cell.MOSAIC if ethan else Cell.NIGHTMARE)).all()
