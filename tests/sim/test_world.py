@@ -352,6 +352,32 @@ def test_the_director_paces_the_night() -> None:
         Director(T, hazard=6, night_ticks=1000, arrival_tick=0)
 
 
+def test_a_wider_retreat_gets_a_slower_nightmare_and_fewer_cadre() -> None:
+    from game.sim.director import Director
+
+    ref = T.spread_reference_floor
+    small = Director(T, hazard=3, night_ticks=9000, arrival_tick=0, floor=int(ref))
+    wide = Director(T, hazard=3, night_ticks=9000, arrival_tick=0, floor=int(ref) * 4)
+    base = (1 + 2 * T.spread_hazard_step) * (T.spread_base + 2 * T.spread_per_dreamer)
+    assert small.spread_factor(2) == pytest.approx(base)
+    assert wide.spread_factor(2) == pytest.approx(base * 0.25 ** T.spread_floor_exponent)
+    per = T.cadre_per_dreamer + 2 * T.cadre_per_dreamer_hazard
+    assert small.full_cadre(8) == round(8 * per) == 10
+    assert wide.full_cadre(8) == round(8 * per * 0.25 ** T.cadre_floor_exponent) == 7
+
+
+def test_the_trail_breaks_mosaic_only_at_a_higher_hazard_and_without_ethan() -> None:
+    from game.sim.director import Director
+
+    def chance(hazard: int, ethan: bool) -> float:
+        return Director(T, hazard, 9000, 0).trail_mosaic_chance(ethan)
+
+    assert chance(1, False) == 0.0 and chance(5, True) == 0.0
+    assert chance(3, False) == pytest.approx(2 * T.trail_mosaic_hazard_step)
+    assert chance(3, False) > 0
+    assert chance(5, False) > chance(3, False)
+
+
 def test_the_director_brings_the_cadre_in_at_the_entries(field: Level) -> None:
     lv = level_from(open_rows(), entries=((3, 3),), cadre_arrival=0.0)
     w = World(lv, seed=2, tuning=QUIET)
@@ -407,3 +433,16 @@ def test_a_dreamer_asleep_alone_wakes_on_their_own(quiet_world: World) -> None:
     events = w.step({})
     assert [(e.entity, e.other) for e in kinds(events, EventKind.REVIVED)] == [(d, -1)]
     assert not w.dreamers[d].asleep
+
+
+@pytest.mark.parametrize("ethan", [False, True])
+def test_a_trail_through_mosaic_breaks_it_on_a_retreat_without_ethan(ethan: bool) -> None:
+    from dataclasses import replace
+
+    lv = level_from(open_rows(), ethan=(60, 40) if ethan else None)
+    w = World(lv, seed=1, hazard=2, tuning=replace(QUIET, trail_mosaic_hazard_step=1.0))
+    w.grid.seal(25, 25, disc(6))
+    w.spawn_cadre(*CENTRE)
+    w.step({})
+    under = w.grid.state[24:27, 24:27][disc(T.trail_radius)]
+    assert (under == (Cell.MOSAIC if ethan else Cell.NIGHTMARE)).all()
