@@ -37,7 +37,6 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from game.bots.crew import BotCrew
-from game.match import lineup
 from game.net.records import Buttons, Contribution, LobbyPlayer
 from game.net.schema import CloseCode, Kind
 from game.net.session import Phase
@@ -46,7 +45,7 @@ from game.replay.header import Control
 from game.replay.inputs import STILL, PersonInput
 from game.sim.events import Event
 from game.sim.level import Level, Realm
-from game.sim.roles import Role
+from game.sim.roles import Role, lineup
 from game.sim.world import World
 from server.config import ServerConfig
 from server.metrics import ServerMetrics
