@@ -42,14 +42,9 @@ _SAMPLE_EFFECTS = (EventKind.BURST, EventKind.DISTORTED, EventKind.AWAKENED, Eve
 
 def _bot_world(level: Level, seed: int, dreamers: int, hazard: int, night: int
                ) -> tuple[World, Any]:
-    from game.bots.crew import BotCrew
-    from game.match import lineup
+    from game.match import start_bot_match
 
-    world = World(level, seed, hazard=hazard, night_seconds=night)
-    crew = BotCrew(world, seed)
-    for realm, role in lineup(dreamers):
-        crew.add_ally(world.add_dreamer(realm, role))
-    return world, crew
+    return start_bot_match(level, dreamers, seed, hazard, night_seconds=night)
 
 
 def _codes(world: World) -> npt.NDArray[np.uint8]:

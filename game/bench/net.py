@@ -101,10 +101,6 @@ def _largest(levels: Sequence[Level]) -> Level:
     return max(levels, key=lambda lv: lv.width * lv.height)
 
 
-def _q(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of unsorted values (0.0 for none)."""
-    return percentile(sorted(values), p)
-
 
 def _check(what: str, measured: float | None, budget: float, unit: str, *,
            at_least: bool = False) -> dict[str, Any]:
@@ -206,16 +202,16 @@ async def measure_match(seconds: float = 20.0, dreamers: int = 4) -> dict[str, A
         "dreamers": dreamers,
         "seconds": seconds,
         "downstream_bytes_per_s": {
-            "client_median": round(_q(means, 50), 1),
-            "client_p99": round(_q(means, 99), 1),
-            "second_median": round(_q(samples, 50), 1),
-            "second_p99": round(_q(samples, 99), 1),
+            "client_median": round(percentile(means, 50), 1),
+            "client_p99": round(percentile(means, 99), 1),
+            "second_median": round(percentile(samples, 50), 1),
+            "second_p99": round(percentile(samples, 99), 1),
             "second_samples": len(samples),
             "player_mean": round(sum(r["downstream_bytes_per_s"] for r in rows)
                                  / max(len(rows), 1), 1),
         },
-        "snapshots_per_s": round(_q(snaps, 50), 2),
-        "ack_ms": {"p50": round(_q(acks, 50), 2), "p99": round(_q(acks, 99), 2),
+        "snapshots_per_s": round(percentile(snaps, 50), 2),
+        "ack_ms": {"p50": round(percentile(acks, 50), 2), "p99": round(percentile(acks, 99), 2),
                    "samples": len(acks)},
         "players": rows,
         "ended": sorted({r["ended"] for r in rows}),
@@ -689,11 +685,11 @@ async def _load_run(pid: int, port: int, rooms: int, seconds: float, idle: int, 
                                         "reason"),
         "server_rejected": _labelled(metrics_after, "dreamlayer_messages_rejected_total",
                                      "reason"),
-        "client_bytes_per_s": {"median": round(_q(means, 50), 1),
-                               "p99": round(_q(means, 99), 1),
-                               "second_median": round(_q(per_second, 50), 1),
-                               "second_p99": round(_q(per_second, 99), 1)},
-        "snapshots_per_s": {"median": round(_q(snap_rates, 50), 2),
+        "client_bytes_per_s": {"median": round(percentile(means, 50), 1),
+                               "p99": round(percentile(means, 99), 1),
+                               "second_median": round(percentile(per_second, 50), 1),
+                               "second_p99": round(percentile(per_second, 99), 1)},
+        "snapshots_per_s": {"median": round(percentile(snap_rates, 50), 2),
                             "min": round(min(snap_rates), 2) if snap_rates else 0.0},
         "client_send_lag_ms": {"p50": round(percentile(lags, 50) * 1000, 2),
                                "p99": round(percentile(lags, 99) * 1000, 2)},
