@@ -144,8 +144,8 @@ class Recorder:
         flat = self._flat
         for did in self._order:
             flat.extend(inputs[did])
-        if tick - self._block_start >= self._flush_every:
-            self._flush()
+        if tick - self._block_start >= self._flush_every and tick % self._every:
+            self._flush()  # (a checkpoint due now ends the block itself, holding its hash)
 
     def checkpoint_due(self, tick: int) -> bool:
         """Whether `checkpoint()` is wanted after the step that made tick `tick`."""

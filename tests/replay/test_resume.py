@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from game.replay.format import ReplayError
+from game.replay.format import Kind, ReplayError
 from game.replay.header import Control
 from game.replay.headless import StandInMatch
 from game.replay.inputs import PersonInput
@@ -102,6 +102,8 @@ def test_a_file_that_disagrees_with_its_checkpoint_is_not_taken_up(
 def test_the_recorder_writes_a_block_every_flush_interval(
         tiny_level: tuple[Path, Level], tmp_path: Path) -> None:
     path = tmp_path / "n.dlreplay"
-    _crash_after(tiny_level[1], path, 65, 30, {})
+    _crash_after(tiny_level[1], path, 95, 30, {})
     _, blocks = blocks_of(path)
-    assert [b[0][1] for b in blocks[1:]] == [30, 60]
+    assert [b[0][1] for b in blocks[1:]] == [30, 60, 90]
+    # the checkpoint of tick 90 ends the block of tick 90 (where verifying looks for it)
+    assert [r[:2] for r in blocks[3] if r[0] == Kind.CHECKPOINT] == [[Kind.CHECKPOINT, 90]]
