@@ -92,13 +92,18 @@ class Directory:
         return out[:256]
 
     # ------------------------------------------------------------------ seats
-    def seat(self, code: str, member: Member) -> None:
+    def seat(self, code: str, member: Member, *, taken_up: bool = False) -> None:
         """`member` sits in room `code` with its current token (a new token for a seat already
-        known replaces nothing: the caller forgets the old one). Its id is held while it sits."""
+        known replaces nothing: the caller forgets the old one). Its id is held while it sits
+        (`taken_up`: the seat of a room taken up after a crash, whose id need not be live
+        here yet)."""
         self.tokens[member.token] = (code, member.id)
         if (code, member.id) not in self._seated:
             self._seated.add((code, member.id))
-            self.ids.hold(member.id)
+            if taken_up:
+                self.ids.claim(member.id)
+            else:
+                self.ids.hold(member.id)
 
     def seat_ended(self, code: str, member: Member, why: str) -> None:
         """The seat is over: its token is forgotten (a later try with it is told `why`) and

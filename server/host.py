@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import signal
 import time
 from collections import Counter as Tally
@@ -43,6 +44,7 @@ from websockets.http11 import Request, Response
 from game.net.records import RoomEntry
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Phase
+from game.replay.format import ReplayError
 from game.retreats import UnknownLevel, campaign, level_names, load_retreat
 from game.sim.level import Level
 from game.sim.world import World
@@ -56,7 +58,8 @@ from server.ids import IdsExhausted
 from server.lifetimes import TIMED_OUT, overdue, room_expired
 from server.metrics import ServerMetrics
 from server.recording import Recording, Replays
-from server.room import Member, Room
+from server.room import Member, Room, RoomState
+from server.spool import RoomCard, Spool
 
 __all__ = ["Host", "run"]
 
@@ -94,6 +97,11 @@ class Host:
             lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
         self.replays = Replays(config)
         self.replays.note_levels(self.levels)
+        self.spool: Spool | None = Spool(self.replays.directory.folder / "rooms") \
+            if self.replays.enabled else None
+        """room cards, so that a room outlives a crash of this process (needs replays)"""
+        if self.spool is not None:
+            self.replays.in_use = self.spool.replays_in_use
         rooms = self.directory.rooms
         self.metrics.watch(
             rooms=lambda: float(len(rooms)),
@@ -116,8 +124,10 @@ class Host:
 
     # ------------------------------------------------------------------ serving
     async def start(self) -> Server:
-        """Start listening; returns the websockets Server (its sockets tell the port)."""
+        """Take up the rooms a crashed process left (`take_up`), then start listening;
+        returns the websockets Server (its sockets tell the port)."""
         cfg = self.config
+        self.take_up()
         self._server = await serve(
             self.handler, cfg.host, cfg.port, compression=None, max_size=cfg.max_message_bytes,
             max_queue=16, write_limit=16384, ping_interval=cfg.ping_interval_seconds,
@@ -158,6 +168,8 @@ class Host:
         for room in list(self.rooms.values()):
             await room.close(CloseCode.GOING_AWAY, reason)
             self.directory.remove(room)
+            if self.spool is not None:
+                self.spool.drop(room.code)
         if self._janitor is not None:
             self._janitor.cancel()
         if self._server is not None:
@@ -369,6 +381,8 @@ class Host:
         """Close `room`: out of the directory (its seats end), its players told `reason`."""
         room.closed = True
         self.directory.remove(room)
+        if self.spool is not None:
+            self.spool.drop(room.code)
         self._rooms_closed += 1
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
 
@@ -387,6 +401,51 @@ class Host:
 
     def room_failed(self, room: Room, reason: str) -> None:
         self.close_room(room, reason)
+
+    def room_changed(self, room: Room) -> None:
+        if self.spool is not None and self.rooms.get(room.code) is room:
+            self.spool.save(room.card(os.getpid()))
+
+    # ------------------------------------------------------------------ surviving a crash
+    def take_up(self, mine: Callable[[str], bool] = lambda code: True) -> list[Room]:
+        """Run here the rooms whose process stopped without closing them (their cards are
+        orphans in the spool; `mine` says which codes this process runs): each night under
+        way re-simulated from its replay and played on, every seat held for its player's
+        token. A room that cannot be taken up is logged once and its card dropped.
+        Re-simulating costs a few percent of the night's length per room; it is done
+        before this process serves anyone."""
+        if self.spool is None:
+            return []
+        out = []
+        for card in self.spool.orphans(mine):
+            if card.code in self.rooms:
+                continue
+            try:
+                room = self._take_up(card)
+            except (ReplayError, ValueError, OSError, UnknownLevel) as e:
+                log.error("room %s could not be taken up after its process stopped (%s)",
+                          card.code, e)
+                self.spool.drop(card.code)
+                continue
+            self.directory.add(room)
+            for member in room.members.values():
+                self.directory.seat(room.code, member, taken_up=True)
+            self.spool.save(room.card(os.getpid()))
+            out.append(room)
+        return out
+
+    def _take_up(self, card: RoomCard) -> Room:
+        by_name = {lv.name: lv for lv in self.levels}
+        missing = [n for n in card.levels if n not in by_name]
+        if missing:
+            raise ValueError(f"this server has no retreat {missing[0]!r}")
+        levels = [by_name[n] for n in card.levels]
+        night = None
+        if card.state == RoomState.PLAYING:
+            if not card.replay:
+                raise ValueError("its night was not recorded")
+            night = self.replays.take_up(card.code, card.replay, levels[card.level_index])
+        return Room.take_up(self, card, levels, night)
 
     def tick_done(self, room: Room, seconds: float) -> None:
         self.health.note_tick(seconds)

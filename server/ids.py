@@ -57,6 +57,14 @@ class IdPool:
             raise ValueError(f"id {i} is not live")
         self._holds[i] += 1
 
+    def claim(self, i: int) -> None:
+        """Hold `i` whether or not it is live (a seat of a room taken up after a crash keeps
+        the id its player had; several such rooms may share one). ValueError outside the
+        range."""
+        if not self.low <= i <= self.high:
+            raise ValueError(f"id {i} is outside {self.low}..{self.high}")
+        self._holds[i] = self._holds.get(i, 0) + 1
+
     def release(self, i: int) -> None:
         """Drop one hold on `i`; it is free once none is left (ValueError if it is not live)."""
         left = self._holds.get(i)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,6 +36,7 @@ from game.replay.format import ReplayError
 from game.replay.header import Control, LevelFile, ReplayHeader, Seat
 from game.replay.inputs import PersonInput
 from game.replay.recorder import Recorder
+from game.replay.resume import Resumed, continue_recording, resume_night
 from game.replay.summary import describe
 from game.sim.level import Level
 from game.sim.tuning import TICK_RATE
@@ -45,6 +46,10 @@ from server.config import ServerConfig
 __all__ = ["FileAnswer", "Recording", "Replays"]
 
 log = logging.getLogger("dreamlayer.replays")
+
+FLUSH_TICKS = 30
+"""a room's replay is written at least this often (ticks): what a crash of the process can
+lose of the night (`Host.take_up` goes on from the last block written)"""
 
 FileAnswer = tuple[HTTPStatus, bytes, dict[str, str]]
 """an HTTP answer: status, body, headers (Content-Type among them)"""
@@ -161,7 +166,11 @@ class Replays:
         self.enabled = config.replays_enabled
         folder = Path(config.replays_dir).expanduser() if config.replays_dir \
             else default_folder()
-        self.directory = ReplayDirectory(folder, config.replays_keep, config.replays_max_mb)
+        self.directory = ReplayDirectory(folder, config.replays_keep, config.replays_max_mb,
+                                         in_use=lambda: self.in_use())
+        self.in_use: Callable[[], set[str]] = set
+        """the replays other processes sharing the folder are writing (the host sets it
+        to its spool's `replays_in_use`)"""
         self._levels: dict[str, LevelFile] = {}
         """level file path -> its fingerprint when the host loaded it"""
         self._listed: dict[tuple[str, int, float], dict[str, Any] | None] = {}
@@ -209,7 +218,7 @@ class Replays:
                       "recorded", room, self.directory.folder, e.strerror or e)
             return None
         try:
-            recorder = Recorder(stream, header)
+            recorder = Recorder(stream, header, flush_every=FLUSH_TICKS)
         except (ValueError, OSError) as e:
             log.error("room %s: cannot start the replay (%s); the night is not recorded",
                       room, e)
@@ -217,6 +226,30 @@ class Replays:
             self.directory.finish(path)
             return None
         return Recording(self, room, path, stream, recorder)
+
+    def take_up(self, room: str, name: str, level: Level) -> tuple[Resumed, Recording | None]:
+        """Re-simulate the night of room `room` from its replay `name` (a file in the
+        folder, left by a process that stopped) and record on where the file stops.
+        Returns the night and its recording (None if the file cannot be written on: the
+        night goes on unrecorded, logged). Raises ReplayError if the night cannot be taken
+        up (not a replay of this build, another level file, a night that re-simulates
+        differently, one that has ended), OSError if the file cannot be read."""
+        path = self.directory.folder / name
+        if Path(name).name != name or not path.is_file():
+            raise ReplayError(f"replay {name!r} is not in {self.directory.folder}")
+        fingerprint = self._levels.get(level.source)
+        resumed = resume_night(path, level)
+        if fingerprint is None or resumed.header.level.sha256 != fingerprint.sha256:
+            raise ReplayError(f"the level file of {level.name} is not the one the night "
+                              "was recorded on")
+        try:
+            recorder, stream = continue_recording(path, resumed, flush_every=FLUSH_TICKS)
+        except (OSError, ValueError) as e:
+            log.error("room %s: its replay %s cannot be recorded on (%s); the night goes "
+                      "on unrecorded", room, name, e)
+            return resumed, None
+        self.directory.adopt(path)
+        return resumed, Recording(self, room, path, stream, recorder)
 
     # ------------------------------------------------------------------ sharing
     def answer(self, target: str) -> FileAnswer | None:

@@ -43,6 +43,7 @@ from game.net.session import Phase
 from game.net.snapshot import ChunkClock, Observer
 from game.replay.header import Control
 from game.replay.inputs import STILL, PersonInput
+from game.replay.resume import Resumed
 from game.sim.events import Event
 from game.sim.level import Level, Realm
 from game.sim.roles import Role, lineup
@@ -51,6 +52,7 @@ from server.config import ServerConfig
 from server.metrics import ServerMetrics
 from server.recording import Recording
 from server.roster import NAME_LIMIT, distinct_name, next_seat
+from server.spool import RoomCard, SeatCard
 from server.ticker import Ticker
 
 if TYPE_CHECKING:
@@ -142,6 +144,10 @@ class RoomSite(Protocol):
 
     def room_failed(self, room: Room, reason: str) -> None:
         """The room cannot go on (its tick raised): close it."""
+
+    def room_changed(self, room: Room) -> None:
+        """What `room.card()` holds has changed (seats, state, the night): keep it where
+        another process could take the room up after a crash."""
 
     def tick_done(self, room: Room, seconds: float) -> None:
         """One tick of `room` cost `seconds` (all of it: simulation, bots, snapshots)."""
@@ -366,8 +372,69 @@ class Room:
                 "state": int(self.state), "players": players[:64]}
 
     def broadcast_lobby(self) -> None:
+        """Tell everyone the room as it is now (every change of seats or state comes here,
+        so this is also where the room's card is kept up to date)."""
         self.changed_at = self.site.now()
         self.broadcast(Kind.LOBBY, self.lobby_values())
+        if not self.closed:
+            self.site.room_changed(self)
+
+    # ------------------------------------------------------------------ surviving a crash
+    def card(self, pid: int) -> RoomCard:
+        """What another process needs to take this room up (`server.spool`); `pid` is the
+        process that runs it."""
+        night = self.recording.path.name if self.recording is not None \
+            and self.recording.active and self.state is RoomState.PLAYING else ""
+        return RoomCard(
+            self.code, self.password, self.max_dreamers, self.public, self.hazard,
+            self.bot_fill, tuple(lv.name for lv in self.levels), self.level_index,
+            int(self.state), self.owner, self._seed, self.creator_address,
+            tuple(SeatCard(m.id, m.name, m.token, int(m.realm), int(m.role), m.ready,
+                           m.spectator, m.dreamer)
+                  for m in self.members.values() if not m.spectator),
+            tuple(self.bot_seats.items()), night, pid)
+
+    @classmethod
+    def take_up(cls, site: RoomSite, card: RoomCard, levels: list[Level],
+                night: tuple[Resumed, Recording | None] | None) -> Room:
+        """The room of `card`, whose process died, run here: every seat held for its
+        player (an ally bot plays it meanwhile), who comes back with the same token; a
+        night under way goes on from `night` (its world re-simulated from the replay, and
+        the replay recorded on), paused until a player is back. Spectators are not kept.
+        `levels` are the card's retreats, loaded. Raises ValueError for a card that does
+        not fit them (a PLAYING card needs `night`)."""
+        if len(levels) != len(card.levels) or not 0 <= card.level_index < len(levels):
+            raise ValueError(f"room {card.code}: its card names retreats this server lacks")
+        state = RoomState(card.state)
+        if state is RoomState.PLAYING and night is None:
+            raise ValueError(f"room {card.code}: its night cannot be taken up")
+        room = cls(site, card.code, password=card.password, max_dreamers=card.max_dreamers,
+                   public=card.public, hazard=card.hazard, bot_fill=card.bot_fill,
+                   levels=levels, creator_address=card.creator_address)
+        room.level_index, room.owner, room._seed = card.level_index, card.owner, card.seed
+        held = site.now() + site.config.reconnect_seconds
+        for s in card.members:
+            room.members[s.id] = Member(s.id, s.name, None, s.token, Realm(s.realm),
+                                        Role(s.role), s.ready, False, s.dreamer, held)
+        room.bot_seats = dict(card.bot_seats)
+        room.state = state
+        if night is not None and state is RoomState.PLAYING:
+            resumed, recording = night
+            world, crew = resumed.night.world, resumed.night.crew
+            room.world, room.crew, room.recording = world, crew, recording
+            room.clock = ChunkClock(world)
+            for m in room.dreamer_members:
+                if m.dreamer in world.dreamers:
+                    crew.add_ally(m.dreamer)
+                    room._record_seat(m.dreamer, Control.BOT, m.name)
+            room.ticker = Ticker(1.0 / site.config.tick_rate, room._tick,
+                                 name=f"room-{room.code}", on_error=room._tick_failed)
+            room.ticker.start()
+        room.note_presence()
+        log.info("room %s taken up after its process stopped (%s, tick %d, %d seats held)",
+                 card.code, state.name.lower(), room.world.tick if room.world else 0,
+                 len(room.members))
+        return room
 
     def broadcast(self, kind: Kind, values: dict[str, Any]) -> None:
         for m in self.connected():

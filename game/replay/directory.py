@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -60,9 +61,12 @@ class ReplayDirectory:
     """The replays of one host (see the module docstring)."""
 
     def __init__(self, folder: Path | None = None, keep: int = DEFAULT_KEEP,
-                 max_mb: float = DEFAULT_MAX_MB) -> None:
+                 max_mb: float = DEFAULT_MAX_MB,
+                 in_use: Callable[[], set[str]] | None = None) -> None:
         """Raises ValueError for keep below 1 or max_mb not above 0. The folder is made
-        when the first replay is created."""
+        when the first replay is created. `in_use()`, if given, names more files (by file
+        name) that are being written, by other processes sharing the folder: they are
+        not pruned either."""
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
         if not max_mb > 0:
@@ -71,6 +75,7 @@ class ReplayDirectory:
         self.keep = keep
         self.max_bytes = int(max_mb * 1024 * 1024)
         self._writing: set[Path] = set()
+        self._in_use = in_use
 
     def create(self, level: str, started: float) -> tuple[Path, BinaryIO]:
         """A new, empty replay file for a night of `level` that began at Unix time
@@ -89,6 +94,11 @@ class ReplayDirectory:
                 continue
             self._writing.add(path)
             return path, stream
+
+    def adopt(self, path: Path) -> None:
+        """The replay at `path` (in the folder, left by a process that stopped) is being
+        written again: it is not pruned until `finish`."""
+        self._writing.add(path)
 
     def finish(self, path: Path) -> list[Path]:
         """The replay at `path` is complete (or abandoned): it may be pruned from now on.
@@ -126,10 +136,15 @@ class ReplayDirectory:
         files = self.files()
         count, total = len(files), sum(f.size for f in files)
         removed = []
+        elsewhere: set[str] | None = None
         for f in reversed(files):  # oldest first
             if count + reserve <= self.keep and total <= self.max_bytes:
                 break
             if f.path in self._writing:
+                continue
+            if elsewhere is None:
+                elsewhere = self._in_use() if self._in_use is not None else set()
+            if f.path.name in elsewhere:
                 continue
             try:
                 f.path.unlink()

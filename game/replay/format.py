@@ -215,14 +215,18 @@ class Block:
 # ---------------------------------------------------------------------- writing
 class BlockWriter:
     """Writes the preamble and the header at once, then one block per `write()`, each
-    flushed to the file so that a crash loses only the block not yet written."""
+    flushed to the file so that a crash loses only the block not yet written.
 
-    def __init__(self, stream: BinaryIO, header: ReplayHeader) -> None:
+    `header=None` continues a file instead (`Recorder.resume`): `stream` stands just after
+    the file's last whole block and nothing is written until the next `write()`."""
+
+    def __init__(self, stream: BinaryIO, header: ReplayHeader | None) -> None:
         self.stream = stream
         self.bytes_written = 0
         self._packer = msgpack.Packer(use_bin_type=True)
-        self._put(_PREAMBLE.pack(MAGIC, FORMAT_VERSION))
-        self.write([[Kind.HEADER, header_values(header)]])
+        if header is not None:
+            self._put(_PREAMBLE.pack(MAGIC, FORMAT_VERSION))
+            self.write([[Kind.HEADER, header_values(header)]])
 
     def write(self, records: Sequence[Sequence[Any]]) -> None:
         body = b"".join(map(self._packer.pack, records))
@@ -344,8 +348,12 @@ class ReplayReader:
         self.stream = stream
         self.ended_early = False
         self.end: End | None = None
+        self.whole_bytes = 0
+        """bytes from the file's start to the end of the last whole block read (where a
+        recording cut short by a crash is continued)"""
         self._index = 0
         head = stream.read(_PREAMBLE.size)
+        self.whole_bytes = len(head)
         if len(head) < _PREAMBLE.size or head[:8] != MAGIC:
             raise ReplayError("not a Dreamlayer replay (it does not start with "
                               f"{MAGIC.decode()})")
@@ -421,6 +429,7 @@ class ReplayReader:
             raise ReplayError(f"block {n} is not msgpack records ({type(e).__name__}: "
                               f"{str(e)[:60]})") from None
         self._index += 1
+        self.whole_bytes += _FRAME.size + size
         return records
 
     def _block(self, records: list[Any]) -> Block:

@@ -145,6 +145,17 @@ class Playback:
         people = {did: self._input(did, nxt) for did in self.night.people}
         return self.night.step(people)
 
+    def settle(self) -> None:
+        """Apply the roster changes recorded after the last tick played (they are applied
+        before the next `step()` otherwise): the seats then stand as the room had them
+        when the file was last written. Raises ReplayError for a change that does not fit."""
+        while self._seats and self._seats[0][0] <= self.tick:
+            _, seat = self._seats.popleft()
+            try:
+                self.night.seat(seat)
+            except SeatingError as e:
+                raise ReplayError(f"after tick {self.tick}: {e}") from None
+
     def read_rest(self) -> None:
         """Read the blocks not yet read, keeping only what a verdict needs once `step()` is
         done: the END record and `first_unreached`."""

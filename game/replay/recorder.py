@@ -72,21 +72,28 @@ _MAX_BLOCK_TICKS = 300
 class Recorder:
     """Writes one night's replay to `stream` (see the module docstring for the calls)."""
 
-    def __init__(self, stream: BinaryIO, header: ReplayHeader) -> None:
-        """Write the header now. Raises ValueError for a header the format cannot hold,
-        OSError if the stream cannot be written."""
+    def __init__(self, stream: BinaryIO, header: ReplayHeader, *,
+                 flush_every: int = _MAX_BLOCK_TICKS, _resume_at: int | None = None,
+                 _seats: tuple[Seat, ...] = ()) -> None:
+        """Write the header now. `flush_every` (ticks, 1..300) bounds how long inputs wait
+        in memory before their block is written: what a crash of the process can lose.
+        Raises ValueError for a header the format cannot hold, OSError if the stream cannot
+        be written. (`Recorder.resume` continues a file instead.)"""
         if not 1 <= header.checkpoint_every <= _MAX_BLOCK_TICKS:
             raise ValueError(f"checkpoint_every must be 1..{_MAX_BLOCK_TICKS}, "
                              f"got {header.checkpoint_every}")
+        if not 1 <= flush_every <= _MAX_BLOCK_TICKS:
+            raise ValueError(f"flush_every must be 1..{_MAX_BLOCK_TICKS}, got {flush_every}")
         try:  # what is written must read back: the reader's own checks
             check_header(header)
         except ReplayError as e:
             raise ValueError(f"this header cannot be recorded: {e}") from None
         self.header = header
-        self._writer = BlockWriter(stream, header)
+        self._writer = BlockWriter(stream, header if _resume_at is None else None)
         self._every = header.checkpoint_every
-        self._tick = 0
-        self._block_start = 0
+        self._flush_every = flush_every
+        self._tick = _resume_at or 0
+        self._block_start = self._tick
         self._seats: dict[int, Control] = {}
         self._people: set[int] = set()
         """the seats people play"""
@@ -97,8 +104,20 @@ class Recorder:
         self._segments: list[PeopleSegment] = []
         self._records: list[list[Any]] = []
         self._ended = False
-        for seat in header.seats:
-            self._seat(seat, 1)
+        for seat in (header.seats if _resume_at is None else _seats):
+            self._seat(seat, self._tick + 1)
+
+    @classmethod
+    def resume(cls, stream: BinaryIO, header: ReplayHeader, tick: int,
+               seats: Mapping[int, Seat], *, flush_every: int = _MAX_BLOCK_TICKS) -> Recorder:
+        """Continue a replay whose recording was cut short (its process crashed): `stream`
+        stands just after the file's last whole block (`ReplayReader.whole_bytes`, the rest
+        cut off), which ends at `tick`; `seats` are every dreamer's seat as they are after
+        that block (`Night.seats`, once its roster changes of `tick` are applied). The next
+        call is `people(tick + 1, ...)` or a roster change of `tick`; the file then reads
+        and verifies as one night."""
+        return cls(stream, header, flush_every=flush_every, _resume_at=tick,
+                   _seats=tuple(seats.values()))
 
     @property
     def bytes_written(self) -> int:
@@ -125,8 +144,8 @@ class Recorder:
         flat = self._flat
         for did in self._order:
             flat.extend(inputs[did])
-        if tick - self._block_start >= _MAX_BLOCK_TICKS:
-            self._flush()
+        if tick - self._block_start >= self._flush_every and tick % self._every:
+            self._flush()  # (a checkpoint due now ends the block itself, holding its hash)
 
     def checkpoint_due(self, tick: int) -> bool:
         """Whether `checkpoint()` is wanted after the step that made tick `tick`."""

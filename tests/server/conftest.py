@@ -74,6 +74,7 @@ class Site:
         self.why: list[str] = []
         self.failed: list[str] = []
         self.ticks: list[float] = []
+        self.changes = 0
 
     def now(self) -> float:
         return self.clock()
@@ -87,6 +88,9 @@ class Site:
 
     def tick_done(self, room: Room, seconds: float) -> None:
         self.ticks.append(seconds)
+
+    def room_changed(self, room: Room) -> None:
+        self.changes += 1
 
     def record(self, room: Room, world: World, seed: int, people: set[int],
                companions: set[int]) -> None:

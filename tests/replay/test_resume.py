@@ -1,0 +1,109 @@
+"""Taking up a night where its recording stops (a room whose process crashed): the file's
+night re-simulated to its last whole block, then recorded on, reads and verifies as one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from game.replay.format import Kind, ReplayError
+from game.replay.header import Control
+from game.replay.headless import StandInMatch
+from game.replay.inputs import PersonInput
+from game.replay.resume import continue_recording, resume_night
+from game.replay.verify import verify
+from game.sim.level import Level
+from tests.replay.conftest import blocks_of, turn_round, write_blocks
+
+
+def _crash_after(level: Level, path: Path, ticks: int, flush_every: int,
+                 hashes: dict[int, str]) -> StandInMatch:
+    """A stand-in match recorded to `path` that plays `ticks` ticks and is left unclosed,
+    as a crash leaves it; `hashes` gets the world's state hash after every tick."""
+    f = path.open("wb")
+    match = StandInMatch(level, 2, 11, f, hazard=3, checkpoint_every=90)
+    match.recorder._flush_every = flush_every  # as a server's recorder writes
+    for _ in range(ticks):
+        match.play_tick()
+        hashes[match.night.world.tick] = match.night.world.state_hash()
+    f.flush()
+    return match
+
+
+def test_a_night_cut_by_a_crash_is_taken_up_at_its_last_whole_block(
+        tiny_level: tuple[Path, Level], tmp_path: Path) -> None:
+    level = tiny_level[1]
+    path = tmp_path / "crashed.dlreplay"
+    hashes: dict[int, str] = {}
+    _crash_after(level, path, 200, 30, hashes)
+    with path.open("ab") as f:  # a block the crash cut off half-way
+        f.write(b"\x40\x00\x00\x00\x12\x34\x56\x78half a blo")
+    resumed = resume_night(path, level)
+    assert resumed.tick == 180  # blocks of 30 ticks; ticks 181-200 were still in memory
+    assert resumed.night.world.state_hash() == hashes[180]
+    assert {s.control for s in resumed.seats.values()} == {Control.PERSON}
+    assert resumed.whole_bytes < path.stat().st_size
+
+
+def test_a_taken_up_night_recorded_to_its_end_verifies_as_one(
+        tiny_level: tuple[Path, Level], tmp_path: Path) -> None:
+    level_path, level = tiny_level
+    path = tmp_path / "crashed.dlreplay"
+    _crash_after(level, path, 130, 30, {})
+    resumed = resume_night(path, level)
+    rec, stream = continue_recording(path, resumed)
+    night, world = resumed.night, resumed.night.world
+    with stream:
+        # the room that takes it up: its players are away, ally bots play their seats
+        for seat in resumed.seats.values():
+            night.seat(seat._replace(control=Control.BOT))
+            rec.roster(world.tick, seat._replace(control=Control.BOT))
+        while world.running:
+            if world.tick == 200:  # a player comes back with the token
+                back = resumed.seats[1]._replace(control=Control.PERSON)
+                night.seat(back)
+                rec.roster(world.tick, back)
+            people = {did: PersonInput.of((1.0, 0.0), (0.0, 1.0), 0, 40)
+                      for did in night.people}
+            night.step(people)
+            rec.people(world.tick, people)
+            if rec.checkpoint_due(world.tick):
+                rec.checkpoint(world.tick, world.state_hash())
+        s = world.summary()
+        rec.end(s.outcome, s.ticks, s.state_hash)
+    v = verify(path, level=level_path)
+    assert v.match and not v.note
+    assert v.ticks == s.ticks == world.night_ticks
+    assert v.hash_replayed == s.state_hash
+
+
+def test_a_night_that_ended_has_nothing_to_take_up(recorded: tuple[Path, Path],
+                                                   tiny_level: tuple[Path, Level]) -> None:
+    with pytest.raises(ReplayError, match="has ended"):
+        resume_night(recorded[0], tiny_level[1])
+
+
+def test_a_file_that_disagrees_with_its_checkpoint_is_not_taken_up(
+        tiny_level: tuple[Path, Level], tmp_path: Path) -> None:
+    level = tiny_level[1]
+    path = tmp_path / "crashed.dlreplay"
+    _crash_after(level, path, 200, 30, {})
+    version, blocks = blocks_of(path)
+    turn_round(blocks, after=5)
+    write_blocks(tmp_path / "changed.dlreplay", blocks, version)
+    with pytest.raises(ReplayError, match="re-simulates differently by tick 90"):
+        resume_night(tmp_path / "changed.dlreplay", level)
+    shutil.copy(path, tmp_path / "same.dlreplay")
+    assert resume_night(tmp_path / "same.dlreplay", level).tick == 180
+
+
+def test_the_recorder_writes_a_block_every_flush_interval(
+        tiny_level: tuple[Path, Level], tmp_path: Path) -> None:
+    path = tmp_path / "n.dlreplay"
+    _crash_after(tiny_level[1], path, 95, 30, {})
+    _, blocks = blocks_of(path)
+    assert [b[0][1] for b in blocks[1:]] == [30, 60, 90]
+    # the checkpoint of tick 90 ends the block of tick 90 (where verifying looks for it)
+    assert [r[:2] for r in blocks[3] if r[0] == Kind.CHECKPOINT] == [[Kind.CHECKPOINT, 90]]

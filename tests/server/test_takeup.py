@@ -1,0 +1,132 @@
+"""Rooms that outlive a crash: a host killed with SIGKILL mid-night leaves its rooms' cards
+and replays; the host started again on the same folder takes the rooms up, the player comes
+back with the same token into the same dreamer, and the night's replay verifies across the
+crash. Real processes, real websockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from game.net.records import input_values
+from game.net.schema import Kind
+from game.remote import Remote
+from game.replay.verify import verify
+from game.sim.intent import Intent
+from server.config import ServerConfig
+from server.host import Host
+from server.spool import RoomCard, SeatCard, Spool
+from tests.server.test_hosting import start
+
+
+def _card(**changes: object) -> RoomCard:
+    card = RoomCard("ABCDE", "pw", 4, True, 2, True, ("first-retreat",), 0, 1, 3, 12345,
+                    "127.0.0.1", (SeatCard(3, "Jade", "tok", 0, 1, True, False, 1),),
+                    ((2, "Ally bot 1"),), "night.dlreplay", 999_999_999)
+    return RoomCard(**{**{f: getattr(card, f) for f in card.__slots__}, **changes})
+
+
+def test_a_card_reads_back_as_written_and_only_orphans_are_taken(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "rooms")
+    spool.save(_card())
+    spool.save(_card(code="LIVE2", pid=os.getpid()))
+    assert spool.orphans(lambda code: True, alive=lambda pid: False) == [_card()]
+    assert spool.orphans(lambda code: code != "ABCDE", alive=lambda pid: False) == []
+    assert spool.orphans(lambda code: True, alive=lambda pid: True) == []
+    spool.drop("ABCDE")
+    assert spool.orphans(lambda code: True, alive=lambda pid: False) == []
+
+
+@pytest.mark.parametrize("data", [b"", b"\xc1", b"\x92\x01\x90", b"\x92\x07\x90",
+                                  b"\x92\x01" + b"\x91" * 5000 + b"\x90" * 5000])
+def test_a_damaged_card_is_set_aside_once_and_nothing_else(
+        tmp_path: Path, data: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    spool = Spool(tmp_path)
+    (tmp_path / "BADCD.room").write_bytes(data)
+    spool.save(_card())
+    with caplog.at_level(logging.ERROR, "dreamlayer.spool"):
+        assert spool.orphans(lambda code: True, alive=lambda pid: False) == [_card()]
+        assert spool.orphans(lambda code: True, alive=lambda pid: False) == [_card()]
+    assert len(caplog.records) == 1 and "BADCD.room is not one" in caplog.text
+    assert (tmp_path / "BADCD.bad").exists()
+
+
+def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
+    replays = tmp_path / "replays"
+    cfg = tmp_path / "server.toml"
+    cfg.write_text(f'[replays]\ndir = "{replays}"\n[rooms]\nstory_seconds = 0\n')
+    proc, port = start("--config", str(cfg))
+
+    async def play(remote: Remote, dreamer: int, upto: int) -> int:
+        """Send inputs (walk east, paint) until a snapshot of tick `upto`; the last tick."""
+        seq, tick = 0, 0
+        while tick < upto:
+            msg = await remote.recv()
+            if msg.kind is Kind.SNAPSHOT:
+                tick = msg["tick"]
+                seq += 1
+                await remote.send(Kind.INPUT, input_values(
+                    seq, Intent(move=(1.0, 0.0), aim=(1.0, 0.0), paint=True), tick))
+        return tick
+
+    async def go() -> None:
+        first = await Remote.connect(f"ws://127.0.0.1:{port}", "Jade")
+        joined = await first.create_room(level="first-retreat", max_dreamers=2)
+        await first.send(Kind.START)
+        dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
+        crashed_at = await play(first, dreamer, 100)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        first.abort()
+        assert (replays / "rooms" / f"{joined['code']}.room").exists()
+
+        host = Host(ServerConfig(host="127.0.0.1", port=0, replays_dir=str(replays),
+                                 story_seconds=0))
+        await host.start()
+        try:
+            room = host.rooms[joined["code"]]
+            resumed_at = room.world.tick if room.world else -1
+            assert crashed_at - 60 <= resumed_at <= crashed_at  # at most 2 s lost
+            assert room.paused  # nobody back yet: nothing runs
+            back = await Remote.connect(f"ws://127.0.0.1:{host.port}", "Jade")
+            again = await back.join_room(joined["code"], token=joined["token"])
+            assert again["player"] == joined["player"]
+            start_again = await back.expect(Kind.MATCH_START)
+            assert start_again["dreamer"] == dreamer
+            member = room.members[joined["player"]]
+            assert member.connected and member.dreamer == dreamer
+            await play(back, dreamer, resumed_at + 90)
+            await back.close()
+        finally:
+            await host.shutdown("test over")
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 60))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [replay] = replays.glob("*.dlreplay")
+    v = verify(replay)
+    assert v.match, v
+    assert v.ticks > 100  # verified beyond the crash
+
+
+def test_a_replay_a_room_on_a_card_is_writing_is_never_pruned(tmp_path: Path) -> None:
+    from game.replay.directory import ReplayDirectory
+
+    spool = Spool(tmp_path / "rooms")
+    spool.save(_card(replay="20260101-000000-first-retreat-aaaaaa.dlreplay"))
+    folder = ReplayDirectory(tmp_path, keep=2, in_use=spool.replays_in_use)
+    for name in ("20260101-000000-first-retreat-aaaaaa", "20260102-000000-x-bbbbbb",
+                 "20260103-000000-x-cccccc"):
+        (tmp_path / f"{name}.dlreplay").write_bytes(b"x")
+        os.utime(tmp_path / f"{name}.dlreplay", (int(name[:8]), int(name[:8])))
+    removed = folder.prune()
+    assert sorted(p.name for p in removed) == ["20260102-000000-x-bbbbbb.dlreplay"]
+    assert (tmp_path / "20260101-000000-first-retreat-aaaaaa.dlreplay").exists()
