@@ -68,13 +68,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import tomllib
-from collections.abc import Mapping
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-__all__ = ["ADMIN_TOKEN_MIN", "LOG_LEVELS", "TOML_KEYS", "ConfigError", "ServerConfig", "load_config"]
+__all__ = ["ADMIN_TOKEN_MIN", "LOG_LEVELS", "TOML_KEYS", "ConfigError", "ServerConfig",
+           "load_config"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
