@@ -15,16 +15,17 @@ token is compared in constant time (`hmac.compare_digest` over SHA-256 digests, 
 its content nor its length leaks through timing).
 
 Why actions travel as GET: the host's port is a websockets server, whose HTTP parser
-accepts GET requests only (any other method is refused with 400 before this code runs).
-A GET that changes state is dangerous when a browser can be led to send it with the
-user's credentials (a link, an <img>, a form on another site: cross-site request forgery).
-Here the credential is a header that only the page's own script adds, from the token its
-user pasted (kept in the tab's sessionStorage): a browser never attaches an Authorization
+accepts GET requests only before version 17 (the versions the package allows; from 17 the
+page refuses other methods with 405 itself, so the actions are the same everywhere). A
+GET that changes state is dangerous when a browser can be led to send it with the user's
+credentials (a link, an <img>, a form on another site: cross-site request forgery). Here
+the credential is a header that only the page's own script adds, from the token its user
+pasted (kept in the tab's sessionStorage): a browser never attaches an Authorization
 header by itself (no cookie is used, and a `Bearer` challenge makes no browser prompt for
 credentials), and a script on another origin cannot add one without a CORS preflight
-(OPTIONS, refused by the parser; no Access-Control-* header is ever sent). The token never
-rides in the URL, which logs and histories keep, and every answer is
-`Cache-Control: no-store`, so no cache holds or replays one.
+(OPTIONS: refused, and no Access-Control-* header is ever sent). The token never rides in
+the URL, which logs and histories keep, and every answer is `Cache-Control: no-store`, so
+no cache holds or replays one.
 
 `Admin.answer` returns `(status, JSON object)` or None for a path not under /admin;
 `server.webpage` turns it into the HTTP answer.

@@ -188,7 +188,8 @@ class Host:
         if answer is not None:
             return _http(ws, *answer)
         shared = self.replays.answer(request.path) or self.web.answer(
-            request.path, header_map(request.headers.raw_items()), _ip_of(ws))
+            request.path, header_map(request.headers.raw_items()), _ip_of(ws),
+            getattr(request, "method", "GET"))  # websockets >= 17 passes on other methods
         if shared is not None:
             return _respond(ws, shared)
         if self.stopping:

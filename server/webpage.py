@@ -18,7 +18,8 @@ is none: it returns None for it):
   size, size in cells, rifts with their radii): see game/net/PROTOCOL.md;
 - `/admin/...`: server.admin (bearer token);
 - anything else: 404.
-Answers from /api and /admin are `Cache-Control: no-store`.
+Answers from /api and /admin are `Cache-Control: no-store`. A method other than GET is
+refused with 405 (websockets' parser refuses it itself before version 17).
 
 Imports game.sim (levels, tuning, the rift radii) and the server's admin and config
 modules; never websockets, the host or a socket.
@@ -156,13 +157,18 @@ class WebPage:
         self.site = site
         self.admin = Admin(site.config.admin_token, site.metrics)
 
-    def answer(self, target: str, headers: Mapping[str, str], address: str
-               ) -> FileAnswer | None:
-        """The answer to a request for `target` with `headers` (lower-case names) from
-        `address`; None for a websocket handshake (the game's, on any path)."""
+    def answer(self, target: str, headers: Mapping[str, str], address: str,
+               method: str = "GET") -> FileAnswer | None:
+        """The answer to a `method` request for `target` with `headers` (lower-case names)
+        from `address`; None for a websocket handshake (the game's, on any path). Only GET
+        is answered: another method (which websockets passes on from version 17) gets 405."""
         if "websocket" in headers.get("upgrade", "").lower():
             return None
         path = target.partition("?")[0]
+        if method != "GET":
+            return _json(HTTPStatus.METHOD_NOT_ALLOWED,
+                         {"error": f"{method[:16]} is not answered here: only GET"},
+                         {"Allow": "GET"})
         if path == "/api/status":
             return _json(HTTPStatus.OK, self.site.status_report(private=False))
         if path.startswith("/api/levels/"):
