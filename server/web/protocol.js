@@ -45,7 +45,8 @@ export const DREAMER_STATUS = { ASLEEP: 1, DISTORTED: 2, STAGGERED: 4 };
 export const CADRE_STATUS = { HIJACKING: 1, SLOWED: 2, AWAKENING: 4 };
 export const RIFT_FLAGS = { OPEN: 1, SEALED: 2 };
 export const CHUNK = 16;
-export const POSITION_SCALE = 8; // positions are in 1/8 px
+// positions are in 1/8 px
+export const POSITION_SCALE = 8;
 
 const NAME_OF = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k]));
 const MAX_MESSAGE = 2 << 20;
