@@ -166,16 +166,16 @@ function showRooms(rooms, admin) {
       const li = el("li");
       li.dataset.player = String(p.id);
       const realm = p.realm.includes("Sanctuary") ? 1 : 2;
-      li.append(el("span", `dot realm-${realm}`), el("span", "name", p.name),
-        el("span", "detail", [p.realm, p.role, p.bot ? "bot" : `${p.ping_ms} ms`,
-          p.host ? "host" : "", p.held ? "reconnecting" : ""].filter(Boolean).join(" · ")));
+      li.append(el("span", `dot realm-${realm}`), el("span", "name", p.name));
       if (admin && !p.bot) {
         const kick = el("button", "small danger", "Kick");
         kick.dataset.action = "kick";
-        kick.addEventListener("click", () => act(`/admin/kick?room=${encodeURIComponent(r.code)}&player=${p.id}`,
-          `Kick ${p.name}?`));
+        kick.addEventListener("click", () => act(
+          `/admin/kick?room=${encodeURIComponent(r.code)}&player=${p.id}`, `Kick ${p.name}?`));
         li.append(kick);
       }
+      li.append(el("span", "detail", [p.realm, p.role, p.bot ? "bot" : `${p.ping_ms} ms`,
+        p.host ? "host" : "", p.held ? "reconnecting" : ""].filter(Boolean).join(" · ")));
       list.append(li);
     }
     card.append(list);

@@ -283,24 +283,32 @@ export class Watch {
       const state = m.rifts.get(r.index) || { flags: 0, progress: 0 };
       drawRift(ctx, r, state, cs, t);
     }
+    // figures and names grow where the map is drawn small (a phone), so they stay legible
+    const k = Math.min(2.5, Math.max(1, 0.55 * this.figures.width
+      / Math.max(1, this.figures.clientWidth)));
     const dreamers = [];
     const labels = [];
     for (const [id, e] of m.entities) {
       const [x, y] = this.position(id, e, now);
-      if (e.kind === ENTITY.BEACON) drawBeacon(ctx, e, x, y, cs, t);
-      else if (e.kind === ENTITY.CADRE) drawCadre(ctx, e, x, y, t);
-      else if (e.kind === ENTITY.ETHAN) {
-        drawEthan(ctx, e, x, y, t);
-        labels.push(["Ethan Lynx", x, y - 24, [255, 120, 140]]);
+      if (e.kind === ENTITY.BEACON) {
+        const colour = PALETTE.realm_light[e.realm] || PALETTE.realm_light[0];
+        const wave = (t * 0.6) % 1;
+        ring(ctx, x, y, 8 + wave * (7.5 * cs - 8), colour, 2, 0.8 * (1 - wave));
+        at(ctx, x, y, k, () => drawBeacon(ctx, e));
+      } else if (e.kind === ENTITY.CADRE) {
+        at(ctx, x, y, k, () => drawCadre(ctx, e, t, x));
+      } else if (e.kind === ENTITY.ETHAN) {
+        at(ctx, x, y, k, () => drawEthan(ctx, e, t));
+        labels.push(["Ethan Lynx", x, y - 24 * k, [255, 120, 140]]);
       } else if (e.kind === ENTITY.DREAMER) dreamers.push([id, e, x, y]);
     }
     dreamers.sort((a, b) => a[3] - b[3]);
     for (const [id, e, x, y] of dreamers) {
-      drawDreamer(ctx, e, x, y, t, id);
+      at(ctx, x, y, k, () => drawDreamer(ctx, e, t, id));
       const name = this.names.get(id);
-      if (name) labels.push([name, x, y - 18, PALETTE.realm_light[e.realm] || PALETTE.realm_light[0]]);
+      if (name) labels.push([name, x, y - 18 * k, PALETTE.realm_light[e.realm] || PALETTE.realm_light[0]]);
     }
-    ctx.font = "bold 12px system-ui, sans-serif";
+    ctx.font = `bold ${Math.round(12 * k)}px system-ui, sans-serif`;
     ctx.textAlign = "center";
     ctx.textBaseline = "bottom";
     for (const [text, x, y, colour] of labels) {
@@ -415,64 +423,69 @@ function drawRift(ctx, r, state, cs, t) {
   }
 }
 
-function drawBeacon(ctx, e, x, y, cs, t) {
+/** Draws `draw` (which draws around 0, 0) at x, y, `k` times its size. */
+function at(ctx, x, y, k, draw) {
+  ctx.save();
+  ctx.translate(x, y);
+  ctx.scale(k, k);
+  draw();
+  ctx.restore();
+}
+
+function drawBeacon(ctx, e) {
   const colour = PALETTE.realm[e.realm] || PALETTE.realm[0];
   const light = PALETTE.realm_light[e.realm] || PALETTE.realm_light[0];
-  const wave = (t * 0.6) % 1;
-  ring(ctx, x, y, 8 + wave * (7.5 * cs - 8), light, 2, 0.8 * (1 - wave));
-  glow(ctx, x, y, 20, colour, 0.5);
+  glow(ctx, 0, 0, 20, colour, 0.5);
   ctx.beginPath();
-  ctx.moveTo(x, y - 10);
-  ctx.lineTo(x + 8, y);
-  ctx.lineTo(x, y + 10);
-  ctx.lineTo(x - 8, y);
+  ctx.moveTo(0, -10);
+  ctx.lineTo(8, 0);
+  ctx.lineTo(0, 10);
+  ctx.lineTo(-8, 0);
   ctx.closePath();
   ctx.fillStyle = css(colour);
   ctx.fill();
   ctx.strokeStyle = "rgb(16, 14, 30)";
   ctx.lineWidth = 1.5;
   ctx.stroke();
-  disc(ctx, x, y, 3, css(light));
+  disc(ctx, 0, 0, 3, css(light));
 }
 
-function drawCadre(ctx, e, x, y, t) {
-  const hover = 2 * Math.sin(t * 3.1 + x * 0.01);
-  glow(ctx, x, y + hover, 24, PALETTE.cadre_glow, 0.45);
-  disc(ctx, x, y + hover, 11, css(PALETTE.cadre), css(PALETTE.cadre_rim), 1.5);
-  disc(ctx, x - 4, y + hover - 2, 2, css(PALETTE.cadre_glow));
-  disc(ctx, x + 4, y + hover - 2, 2, css(PALETTE.cadre_glow));
-  if (e.status & CADRE_STATUS.SLOWED) ring(ctx, x, y, 15, [120, 220, 255], 1, 1);
+function drawCadre(ctx, e, t, phase) {
+  const y = 2 * Math.sin(t * 3.1 + phase * 0.01);
+  glow(ctx, 0, y, 24, PALETTE.cadre_glow, 0.45);
+  disc(ctx, 0, y, 11, css(PALETTE.cadre), css(PALETTE.cadre_rim), 1.5);
+  disc(ctx, -4, y - 2, 2, css(PALETTE.cadre_glow));
+  disc(ctx, 4, y - 2, 2, css(PALETTE.cadre_glow));
+  if (e.status & CADRE_STATUS.SLOWED) ring(ctx, 0, 0, 15, [120, 220, 255], 1, 1);
   if (e.status & CADRE_STATUS.AWAKENING) {
     const f = (t * 2) % 1;
-    ring(ctx, x, y, 14 + 10 * f, PALETTE.mosaic_light, 2, 0.9 * (1 - f));
+    ring(ctx, 0, 0, 14 + 10 * f, PALETTE.mosaic_light, 2, 0.9 * (1 - f));
   }
 }
 
-function drawEthan(ctx, e, x, y, t) {
+function drawEthan(ctx, e, t) {
   if (e.status & CADRE_STATUS.HIJACKING) {
     const pulse = 0.5 + 0.5 * Math.sin(t * 6);
-    ring(ctx, x, y, 20 + 8 * pulse, [14, 0, 16], 5, 1);
-    ring(ctx, x, y, 25 + 8 * pulse, PALETTE.ethan_accent, 2, 1);
+    ring(ctx, 0, 0, 20 + 8 * pulse, [14, 0, 16], 5, 1);
+    ring(ctx, 0, 0, 25 + 8 * pulse, PALETTE.ethan_accent, 2, 1);
   }
-  glow(ctx, x, y, 42, PALETTE.ethan_accent, 0.5);
-  disc(ctx, x, y, 16, css(PALETTE.ethan), css(PALETTE.ethan_accent), 2.5);
-  disc(ctx, x - 5, y - 3, 2.5, css(PALETTE.ethan_accent));
-  disc(ctx, x + 5, y - 3, 2.5, css(PALETTE.ethan_accent));
+  glow(ctx, 0, 0, 42, PALETTE.ethan_accent, 0.5);
+  disc(ctx, 0, 0, 16, css(PALETTE.ethan), css(PALETTE.ethan_accent), 2.5);
+  disc(ctx, -5, -3, 2.5, css(PALETTE.ethan_accent));
+  disc(ctx, 5, -3, 2.5, css(PALETTE.ethan_accent));
   if (e.status & CADRE_STATUS.AWAKENING) {
     const f = (t * 1.5) % 1;
-    ring(ctx, x, y, 20 + 14 * f, PALETTE.mosaic_light, 2, 0.9 * (1 - f));
+    ring(ctx, 0, 0, 20 + 14 * f, PALETTE.mosaic_light, 2, 0.9 * (1 - f));
   }
 }
 
-function drawDreamer(ctx, e, x, y, t, id) {
+function drawDreamer(ctx, e, t, id) {
   const asleep = (e.status & DREAMER_STATUS.ASLEEP) !== 0;
   const distorted = !asleep && (e.status & DREAMER_STATUS.DISTORTED) !== 0;
   const colour = PALETTE.realm[e.realm] || PALETTE.realm[0];
   const light = PALETTE.realm_light[e.realm] || PALETTE.realm_light[0];
-  if (distorted) {
-    x += 3 * Math.sin(t * 23 + id);
-    y += 2 * Math.cos(t * 19 + id);
-  }
+  const x = distorted ? 3 * Math.sin(t * 23 + id) : 0;
+  const y = distorted ? 2 * Math.cos(t * 19 + id) : 0;
   ctx.fillStyle = "rgba(4, 2, 10, 0.45)";
   ctx.beginPath();
   ctx.ellipse(x, y + 10, 11, 4, 0, 0, Math.PI * 2);
