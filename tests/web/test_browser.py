@@ -20,18 +20,13 @@ from tests.web.conftest import TOKEN, Listener, bot_match, chromium
 POLL_SECONDS = 2.0
 """page.js's POLL_MS"""
 
-HIDE = """() => {
-  Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+SEEN = """(hidden) => {
+  Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
   Object.defineProperty(document, "visibilityState", {configurable: true,
-                                                      get: () => "hidden"});
+                                                      get: () => hidden ? "hidden" : "visible"});
   document.dispatchEvent(new Event("visibilitychange"));
 }"""
-SHOW = """() => {
-  Object.defineProperty(document, "hidden", {configurable: true, get: () => false});
-  Object.defineProperty(document, "visibilityState", {configurable: true,
-                                                      get: () => "visible"});
-  document.dispatchEvent(new Event("visibilitychange"));
-}"""
+"""makes the page hidden (argument true: another tab in front) or visible again"""
 
 
 async def text_of(page: Any, selector: str) -> str:
@@ -73,11 +68,11 @@ def test_the_page_shows_the_rooms_live_and_polls_at_a_fixed_rate() -> None:
             await timed.clock.run_for(int(POLL_SECONDS * 500))
             await timed.evaluate("() => 0")  # a round trip after any request it made
             assert len(polls) == 6, "a request before its period was over"
-            await timed.evaluate(HIDE)
+            await timed.evaluate(SEEN, True)
             await timed.clock.run_for(int(POLL_SECONDS * 1000 * 30))
             await timed.evaluate("() => 0")
             assert len(polls) == 6, "the page polled while hidden"
-            await timed.evaluate(SHOW)  # back: at once, then every period again
+            await timed.evaluate(SEEN, False)  # back: at once, then every period again
             await until(lambda: len(polls) == 7, "the poll on coming back")
             await timed.clock.run_for(int(POLL_SECONDS * 1000))
             await until(lambda: len(polls) == 8, "the next poll")
