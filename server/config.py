@@ -46,6 +46,10 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                  dir                  replays_dir                  string  0..4096 characters
                                                                            ("": the user's data
                                                                            folder's `replays`)
+    [admin]      token                admin_token                  string  "" (no admin: the web
+                                                                           page is read-only) or
+                                                                           16..256 characters of
+                                                                           A-Z a-z 0-9 - . _ ~ + / =
 
 A key may be left out (its default applies); `server.example.toml` at the repository root shows
 every key with its default. Types are strict: a boolean is not an integer, a float is not an
@@ -64,12 +68,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-__all__ = ["LOG_LEVELS", "TOML_KEYS", "ConfigError", "ServerConfig", "load_config"]
+__all__ = ["ADMIN_TOKEN_MIN", "LOG_LEVELS", "TOML_KEYS", "ConfigError", "ServerConfig",
+           "load_config"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -134,6 +139,9 @@ class ServerConfig:
     replays_dir: str = ""
     """where the host keeps its replays; "" for `replays` in the user's data folder
     (`DREAMLAYER_DATA_DIR` overrides that folder, as tests do)"""
+    admin_token: str = field(default="", repr=False)
+    """the bearer token of the web page's admin actions (kick, close a room, drain); "" (the
+    default) turns them off. Kept out of repr(), so a logged config never shows it"""
 
     def __post_init__(self) -> None:
         for name in _SPECS:
@@ -151,12 +159,34 @@ class _Spec:
     lo: float | None = None  # numbers: inclusive range; strings: length range
     hi: float | None = None
     choices: tuple[str, ...] = ()
+    rule: Callable[[str], str | None] | None = None
+    """strings: a further check, giving why a value is refused (None: it is fine)"""
 
 
 class _Invalid(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+ADMIN_TOKEN_MIN = 16
+"""shortest admin token accepted: a guessable one would hand the server to anyone"""
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
+"""RFC 6750's b64token: what may follow "Bearer " in an Authorization header"""
+
+
+def _token_rule(value: str) -> str | None:
+    """Why `value` cannot be the admin token, or None ("" is fine: admin off)."""
+    if not value:
+        return None
+    if len(value) < ADMIN_TOKEN_MIN:
+        return (f"must be at least {ADMIN_TOKEN_MIN} characters (or \"\" for no admin), "
+                f"got {len(value)} (secrets.token_urlsafe(32) makes a good one)")
+    bad = sum(1 for ch in value if ch not in _TOKEN_CHARS)
+    if bad:  # the token is a secret: say what is wrong, never which characters
+        return (f"may hold only letters, digits and - . _ ~ + / = (it travels in an HTTP "
+                f"header), got {bad} other character{'s' if bad > 1 else ''}")
+    return None
 
 
 _SPECS: dict[str, _Spec] = {
@@ -197,6 +227,7 @@ _SPECS: dict[str, _Spec] = {
     "replays_keep": _Spec("replays.keep", int, 1, 100_000),
     "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
     "replays_dir": _Spec("replays.dir", str, 0, 4096),
+    "admin_token": _Spec("admin.token", str, 0, 256, rule=_token_rule),
 }
 
 TOML_KEYS: Mapping[str, str] = {name: spec.key for name, spec in _SPECS.items()}
@@ -266,6 +297,9 @@ def _check(name: str, value: object) -> object:
         else:
             limit = f"{int(spec.lo)} to {int(spec.hi)} characters"
         raise _Invalid(f"must be {limit}, got {len(value)}")
+    why = spec.rule(value) if spec.rule is not None else None
+    if why is not None:
+        raise _Invalid(why)
     return value
 
 

@@ -6,7 +6,9 @@ modules (`server.directory`, `server.health`, `server.room`).
 `websockets.asyncio.server.serve`. The same port answers plain HTTP `GET /healthz` (JSON;
 `?strict=1` makes anything but "ok" an HTTP 503), `GET /metrics` (Prometheus text), and
 `GET /replays` / `GET /replays/ID`, the replays of the nights played here (every room's
-night is recorded: `server.recording`).
+night is recorded: `server.recording`), and the web page (`server.webpage`: `GET /`, the live
+status at `GET /api/status`, and the admin actions under `/admin/` when `[admin] token` is
+set; the host's part is in "the web page" below).
 Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
 refused at the handshake with HTTP 503 (one that slips past in a race is closed with 4009,
 SERVER_FULL). `shutdown()` (wired to SIGTERM and SIGINT by `run()`) stops accepting, closes
@@ -60,6 +62,9 @@ from server.metrics import ServerMetrics
 from server.recording import Recording, Replays
 from server.room import Member, Room, RoomState
 from server.spool import RoomCard, Spool
+from server.status import Chronicle, Rates
+from server.status import report as status_of
+from server.webpage import FileAnswer, WebPage, header_map
 
 __all__ = ["Host", "run"]
 
@@ -102,6 +107,11 @@ class Host:
         """room cards, so that a room outlives a crash of this process (needs replays)"""
         if self.spool is not None:
             self.replays.in_use = self.spool.replays_in_use
+        self.chronicle = Chronicle()
+        self.rates = Rates(self.started)
+        self.web = WebPage(self)
+        self.finished = asyncio.Event()
+        """set once `shutdown()` is done (by a signal, or the admin's drain)"""
         rooms = self.directory.rooms
         self.metrics.watch(
             rooms=lambda: float(len(rooms)),
@@ -175,6 +185,7 @@ class Host:
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), timeout=5.0)
+        self.finished.set()
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a short job (a close, a room shutdown) without waiting for it, keeping a
@@ -188,15 +199,11 @@ class Host:
         answer = self.health.answer(request.path, self.health_report)
         if answer is not None:
             return _http(ws, *answer)
-        shared = self.replays.answer(request.path)
+        shared = self.replays.answer(request.path) or self.web.answer(
+            request.path, header_map(request.headers.raw_items()), _ip_of(ws),
+            getattr(request, "method", "GET"))  # websockets >= 17 passes on other methods
         if shared is not None:
-            status, body, headers = shared
-            response = ws.respond(status, "")
-            del response.headers["Content-Type"], response.headers["Content-Length"]
-            for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                response.headers[name] = value
-            response.body = body
-            return response
+            return _respond(ws, shared)
         if self.stopping:
             return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, "the server is shutting down\n")
         ip = _ip_of(ws)
@@ -371,11 +378,7 @@ class Host:
         if target is None or target is member:
             conn.error("no such player to kick", 404)
             return
-        tconn = target.conn
-        room.remove(target, "kicked")
-        if tconn is not None:
-            tconn.room, tconn.member = None, None
-            self.spawn(tconn.close(CloseCode.KICKED, "kicked by the room's host"))
+        self.expel(room, target, "kicked by the room's host")
 
     def close_room(self, room: Room, reason: str) -> None:
         """Close `room`: out of the directory (its seats end), its players told `reason`."""
@@ -449,11 +452,39 @@ class Host:
 
     def tick_done(self, room: Room, seconds: float) -> None:
         self.health.note_tick(seconds)
+        if room.world is not None and not room.world.running:
+            # the night's last tick: the room ends it (and its recording) right after
+            self.chronicle.night_ended(room, room.recording)
 
     def record(self, room: Room, world: World, seed: int, people: set[int],
                companions: set[int]) -> Recording | None:
         return self.replays.begin(room.code, room.level, world, seed, room.hazard, people,
-                                  companions)
+                                  companions, private=bool(room.password) or not room.public)
+
+    # ------------------------------------------------------------------ the web page
+    def status_report(self, private: bool) -> dict[str, Any]:
+        """What /api/status answers (`private`: /admin/status, with the private rooms);
+        server.status.merge joins several processes' reports."""
+        metrics = self.metrics
+        rates = self.rates.per_second(self.now(), metrics.value("dreamlayer_bytes_sent_total"),
+                                      metrics.value("dreamlayer_bytes_received_total"))
+        return status_of(self.health_report(), self.rooms.values(), self.chronicle,
+                         rates=rates, spectator_slots=self.config.spectator_slots,
+                         admin=self.web.admin.enabled, with_private=private,
+                         replay_kept=lambda rid: self.replays.directory.path_of(rid) is not None)
+
+    def expel(self, room: Room, member: Member, reason: str) -> None:
+        """End `member`'s seat in `room` for good (its dreamer goes on with an ally bot)
+        and close its connection with 4006 (KICKED) and `reason`."""
+        conn = member.conn
+        room.remove(member, "kicked")
+        if conn is not None:
+            conn.room, conn.member = None, None
+            self.spawn(conn.close(CloseCode.KICKED, reason))
+
+    def drain(self, reason: str) -> None:
+        """Shut the server down (in the background): `run()` returns once it is done."""
+        self.spawn(self.shutdown(reason))
 
     # ------------------------------------------------------------------ lifetimes
     def sweep(self) -> None:
@@ -497,6 +528,19 @@ class Host:
                 log.exception("the janitor failed; it carries on")
 
 
+def _respond(ws: ServerConnection, answer: FileAnswer) -> Response:
+    """An HTTP response with `answer`'s status, body and headers."""
+    status, body, headers = answer
+    response = ws.respond(status, "")
+    del response.headers["Content-Type"], response.headers["Content-Length"]
+    if status is not HTTPStatus.NOT_MODIFIED:  # a 304 has no body, nor its length
+        headers = {**headers, "Content-Length": str(len(body))}
+    for name, value in headers.items():
+        response.headers[name] = value
+    response.body = body
+    return response
+
+
 def _http(ws: ServerConnection, status: HTTPStatus, body: str,
           content_type: str = "text/plain; charset=utf-8") -> Response:
     response = ws.respond(status, body)
@@ -510,17 +554,14 @@ def _ip_of(ws: ServerConnection) -> str:
 
 
 async def run(config: ServerConfig) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down cleanly."""
+    """Serve until SIGTERM or SIGINT (or the admin's drain), then shut down cleanly."""
     host = Host(config)
     await host.start()
-    stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def on_signal(signum: int) -> None:
-        if not stop.done():
-            stop.set_result(signum)
+        host.drain(f"the server is shutting down ({signal.Signals(signum).name})")
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             asyncio.get_running_loop().add_signal_handler(sig, on_signal, int(sig))
-    signum = await stop
-    await host.shutdown(f"the server is shutting down ({signal.Signals(signum).name})")
+    await host.finished.wait()

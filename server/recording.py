@@ -190,10 +190,12 @@ class Replays:
                                 "nights will not be recorded", lv.name, e)
 
     def begin(self, room: str, level: Level, world: World, seed: int, hazard: int,
-              people: set[int], companions: set[int]) -> Recording | None:
+              people: set[int], companions: set[int], *,
+              private: bool = False) -> Recording | None:
         """Start recording `world`'s night, its dreamers seated (the ones in `people`
         played by people, those in `companions` by companion bots, the others by full ally
-        bots) and no tick played yet. None when
+        bots) and no tick played yet; the replay names the room's code unless the room is
+        `private` (a password, or not listed: `/replays` is public). None when
         nothing is recorded (replays off, a level without a file, a file that cannot be
         made: logged)."""
         if not self.enabled:
@@ -210,7 +212,8 @@ class Replays:
         started = int(time.time())
         header = ReplayHeader(level=fingerprint, seed=seed, bot_seed=seed, hazard=hazard,
                               night_seconds=world.night_ticks // TICK_RATE, seats=seats,
-                              start_hash=world.state_hash(), started=started, room=room)
+                              start_hash=world.state_hash(), started=started,
+                              room="" if private else room)
         try:
             path, stream = self.directory.create(level.name, started)
         except OSError as e:

@@ -66,6 +66,9 @@ enabled = false
 keep = 7
 max_mb = 12
 dir = "/srv/dreamlayer/replays"
+
+[admin]
+token = "a-long-admin-token-0123456789"
 """
 
 
@@ -107,6 +110,7 @@ def test_a_full_file(tmp_path: Path) -> None:
         ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
         tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
         replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays",
+        admin_token="a-long-admin-token-0123456789",
     )
     # An integer where a float is expected is accepted and stored as a float.
     assert type(config.empty_room_grace_seconds) is float
