@@ -46,6 +46,17 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                  dir                  replays_dir                  string  0..4096 characters
                                                                            ("": the user's data
                                                                            folder's `replays`)
+    [cluster]    redis_url            redis_url                    string  "" or a redis://,
+                                                                           rediss:// or unix://
+                                                                           URL, <= 512 characters
+                 public_url           public_url                   string  "" or a ws:// or wss://
+                                                                           URL, <= 512 characters
+
+`cluster.redis_url` moves the room directory into that Redis, shared with every host on it
+(`server.cluster`); "" keeps it in this process. `cluster.public_url` is the address players
+are sent to when they ask another host for a room of this one; "" means ws://HOST:PORT of
+the address it listens on, which is why a host listening on every interface (0.0.0.0, ::)
+with a Redis must name it.
 
 A key may be left out (its default applies); `server.example.toml` at the repository root shows
 every key with its default. Types are strict: a boolean is not an integer, a float is not an
@@ -134,6 +145,10 @@ class ServerConfig:
     replays_dir: str = ""
     """where the host keeps its replays; "" for `replays` in the user's data folder
     (`DREAMLAYER_DATA_DIR` overrides that folder, as tests do)"""
+    redis_url: str = ""
+    """the Redis holding the directory of rooms shared by a cluster; "" for none"""
+    public_url: str = ""
+    """this host's address for players sent here by the others; "" for ws://HOST:PORT"""
 
     def __post_init__(self) -> None:
         for name in _SPECS:
@@ -142,6 +157,9 @@ class ServerConfig:
             except _Invalid as e:
                 raise ConfigError("ServerConfig", name, e.reason) from None
             object.__setattr__(self, name, value)  # int -> float, log level upper-cased
+        clash = _clash(self)
+        if clash is not None:
+            raise ConfigError("ServerConfig", *clash)
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,7 @@ class _Spec:
     lo: float | None = None  # numbers: inclusive range; strings: length range
     hi: float | None = None
     choices: tuple[str, ...] = ()
+    schemes: tuple[str, ...] = ()  # strings: "" or a URL with one of these schemes
 
 
 class _Invalid(Exception):
@@ -197,6 +216,9 @@ _SPECS: dict[str, _Spec] = {
     "replays_keep": _Spec("replays.keep", int, 1, 100_000),
     "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
     "replays_dir": _Spec("replays.dir", str, 0, 4096),
+    "redis_url": _Spec("cluster.redis_url", str, 0, 512,
+                       schemes=("redis://", "rediss://", "unix://")),
+    "public_url": _Spec("cluster.public_url", str, 0, 512, schemes=("ws://", "wss://")),
 }
 
 TOML_KEYS: Mapping[str, str] = {name: spec.key for name, spec in _SPECS.items()}
@@ -266,7 +288,23 @@ def _check(name: str, value: object) -> object:
         else:
             limit = f"{int(spec.lo)} to {int(spec.hi)} characters"
         raise _Invalid(f"must be {limit}, got {len(value)}")
+    if spec.schemes and value and (not value.startswith(spec.schemes)
+                                   or len(value) == len(value.split("//", 1)[0]) + 2):
+        names = ", ".join(spec.schemes[:-1]) + f" or {spec.schemes[-1]}"
+        raise _Invalid(f'must be a {names} URL (or "" for none), got {value!r}')
     return value
+
+
+_WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def _clash(cfg: ServerConfig) -> tuple[str, str] | None:
+    """(file key, reason) when settings that are each valid do not go together."""
+    if cfg.redis_url and not cfg.public_url and cfg.host in _WILDCARDS:
+        return ("cluster.public_url", f"needed with cluster.redis_url when the host listens "
+                f"on {cfg.host or 'every interface'}: the address other servers send players "
+                "to, such as ws://203.0.113.7:8765")
+    return None
 
 
 def _suggest(key: str) -> str:
@@ -329,7 +367,11 @@ def _build(values: Mapping[str, object], overrides: Mapping[str, object],
             checked[name] = _check(name, raw)
         except _Invalid as e:
             raise ConfigError("overrides", name, e.reason) from None
-    return ServerConfig(**checked)  # type: ignore[arg-type]  # every value checked above
+    try:
+        return ServerConfig(**checked)  # type: ignore[arg-type]  # every value checked above
+    except ConfigError as e:  # settings that do not go together: name the file
+        raise ConfigError("overrides" if source == "defaults" else source, e.key,
+                          e.reason) from None
 
 
 def load_config(path: str | Path | None = None, **overrides: object) -> ServerConfig:
