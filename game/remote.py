@@ -20,6 +20,7 @@ Imports game.net and websockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -30,11 +31,12 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from game.net.records import RoomEntry
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Session, Side, hello
 
 __all__ = ["MAX_MOVES", "RETRYABLE_CLOSES", "Backoff", "Line", "Remote", "RemoteError", "Seat",
-           "explain_close", "rejoin"]
+           "explain_close", "list_rooms", "rejoin"]
 
 log = logging.getLogger("dreamlayer.remote")
 
@@ -236,6 +238,24 @@ class Remote:
             return RemoteError(explain_close(None, ""), final=False)
         return RemoteError(explain_close(rcvd.code, rcvd.reason), rcvd.code,
                            final=rcvd.code not in RETRYABLE_CLOSES)
+
+
+async def list_rooms(url: str, name: str = "room list", timeout: float = 5.0) -> list[RoomEntry]:
+    """The public rooms the server at `url` knows (with a cluster: every server's, each
+    with its server's URL). Raises RemoteError for an address that is none, a server that
+    cannot be reached or does not answer within `timeout`."""
+    remote = await Remote.connect(url, name, timeout)
+    try:
+        async with asyncio.timeout(timeout):
+            await remote.send(Kind.LIST_ROOMS)
+            rooms: list[RoomEntry] = (await remote.expect(Kind.ROOM_LIST))["rooms"]
+    except TimeoutError:
+        raise RemoteError(f"{url} did not send its room list within {timeout:g} s",
+                          final=False) from None
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(remote.close(), 2.0)
+    return rooms
 
 
 # ---------------------------------------------------------------------------- coming back

@@ -47,7 +47,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import msgpack
@@ -404,13 +404,14 @@ class RedisBoard:
             if raw_url is None:
                 gone.append(n)
                 continue
-            try:
-                url = str(msgpack.unpackb(raw_url))
-                entries = [RoomEntry(*msgpack.unpackb(v))._replace(url=url)
-                           for _, v in sorted(rooms.items())]
-            except (ValueError, TypeError, msgpack.UnpackException):
-                log.warning("node %s's rooms in Redis are not readable (skipped)", n)
+            url = _unpacked(raw_url, f"node {n}'s URL")
+            if not isinstance(url, str):
                 continue
+            entries = []
+            for code, v in sorted(rooms.items()):
+                fields = _unpacked(v, f"node {n}'s room {code!r}")
+                with contextlib.suppress(TypeError):
+                    entries.append(RoomEntry(*fields)._replace(url=url))
             found.extend(BoardEntry(e, True, url) for e in _checked(entries))
             if len(found) >= LIST_LIMIT:
                 break
@@ -434,6 +435,15 @@ class RedisBoard:
             log.warning("Redis at %s is back after %.1f s: this node's rooms are posted "
                         "again", shown_url(self.redis_url), time.monotonic() - self._lost_at)
             self._wake.set()
+
+
+def _unpacked(raw: bytes, what: str) -> Any:
+    """The msgpack value in `raw`, or None (logged) when it is not msgpack."""
+    try:
+        return msgpack.unpackb(raw)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        log.warning("%s in Redis is not readable (skipped)", what)
+        return None
 
 
 def _retry_delay(failures: int) -> float:
