@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import signal
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgpack
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
 from game.net.records import RoomEntry
+from game.net.schema import PROTOCOL_VERSION, Kind
+from game.net.session import Session, Side
+from game.remote import MAX_MOVES, Line, Remote, RemoteError, list_rooms
 from server.cluster import BoardEntry, BoardError, RedisBoard
+from server.config import ServerConfig
+from server.host import Host
 from tests.server.netplay import until
 from tests.server.redis_server import RedisServer
 from tests.tools import free_port
@@ -135,5 +146,170 @@ def test_junk_in_redis_never_reaches_a_room_list(redis_server: RedisServer) -> N
             await until(lambda: b.listing(), 10, "the readable room listed")
             assert [x.entry.code for x in b.listing()] == ["OK123"]
             assert await b.locate("JUNK1") is None
+
+    asyncio.run(go())
+
+
+# ---------------------------------------------------------------------------- hosts
+@contextlib.asynccontextmanager
+async def cluster(redis_url: str, n: int, **config: Any) -> AsyncIterator[list[Host]]:
+    """n hosts on 127.0.0.1, port 0, sharing the directory in `redis_url` (each one's
+    public URL is the address it listens on); all shut down after."""
+    hosts: list[Host] = []
+    try:
+        for _ in range(n):
+            host = Host(ServerConfig(host="127.0.0.1", port=0, redis_url=redis_url, **config))
+            await host.start()
+            hosts.append(host)
+        yield hosts
+    finally:
+        for host in hosts:
+            await host.shutdown("test over")
+
+
+async def listed(url: str) -> dict[str, RoomEntry]:
+    return {r.code: r for r in await list_rooms(url)}
+
+
+async def until_listed(url: str, code: str, present: bool = True) -> None:
+    """Wait until the host at `url` lists (or no longer lists) room `code`."""
+    deadline = time.monotonic() + 20
+    while (code in await listed(url)) != present:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"room {code} {'never' if present else 'still'} listed "
+                                 f"at {url}")
+        await asyncio.sleep(0.1)
+
+
+def test_two_hosts_one_directory_list_from_either_and_join_anywhere(
+        redis_server: RedisServer) -> None:
+    async def go() -> None:
+        async with cluster(redis_server.url, 2) as (a, b):
+            assert isinstance(a.board, RedisBoard) and isinstance(b.board, RedisBoard)
+            mira = await Remote.connect(a.public_url, "Mira")
+            code = (await mira.create_room(level="first-retreat", max_dreamers=3,
+                                           bot_fill=False))["code"]
+            sol = await Remote.connect(a.public_url, "Sol")
+            hidden = (await sol.create_room(password="owl", public=False))["code"]
+            # one list, from either host, each room with the URL of the host that runs it
+            await until_listed(b.public_url, code)
+            from_b = await listed(b.public_url)
+            assert from_b[code].url == a.public_url and from_b[code].host == "Mira"
+            assert from_b[code].level == "first-retreat" and hidden not in from_b
+            assert (await listed(a.public_url))[code].url == a.public_url
+            # codes are unique across the cluster
+            assert b.board is not None and not await b.board.claim(code)
+            assert not await b.board.claim(hidden)
+            # `dreamlayer rooms` asks any host
+            cli = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "game.cli", "rooms", "--url", b.public_url, "--json",
+                stdout=asyncio.subprocess.PIPE)
+            out, _ = await asyncio.wait_for(cli.communicate(), 60)
+            assert cli.returncode == 0
+            rows = {r["code"]: r for r in json.loads(out)["rooms"]}
+            assert rows[code] == {"code": code, "retreat": "first-retreat", "phase": "lobby",
+                                  "dreamers": 1, "max_dreamers": 3, "host": "Mira",
+                                  "locked": False, "url": a.public_url}
+            # a player asking B for A's room lands in it and plays, doing nothing more
+            jade = await Remote.connect(b.public_url, "Jade")
+            joined = await jade.join_room(code)
+            assert joined["code"] == code and jade.url == a.public_url
+            assert joined["player"] in a.rooms[code].members
+            line = Line(jade, b.public_url, "Jade", joined)
+            assert line.seat is not None and line.seat.url == a.public_url  # comes back there
+            await mira.send(Kind.START)
+            assert (await jade.expect(Kind.MATCH_START))["level"] == "first-retreat"
+            for _ in range(3):
+                await jade.expect(Kind.SNAPSHOT)
+            # a private room is found by its code too, its password checked where it runs
+            with pytest.raises(RemoteError, match="wrong password"):
+                await (await Remote.connect(b.public_url, "Kai")).join_room(hidden, "x")
+            kai = await Remote.connect(b.public_url, "Kai")
+            assert (await kai.join_room(hidden, "owl"))["code"] == hidden
+            # a code no host runs is refused as on one host
+            with pytest.raises(RemoteError, match="no room with code"):
+                await (await Remote.connect(b.public_url, "Ada")).join_room("ZZZZZ")
+            for r in (mira, sol, jade, kai):
+                await r.close()
+
+    asyncio.run(go())
+
+
+def test_dreamlayer_bots_follow_a_room_to_the_host_that_runs_it(
+        redis_server: RedisServer) -> None:
+    async def go() -> None:
+        # the night's clock waits for no story card: Mira, who sends no input, holds
+        # nothing up
+        async with cluster(redis_server.url, 2, story_seconds=0.0) as (a, b):
+            mira = await Remote.connect(a.public_url, "Mira")
+            code = (await mira.create_room(level="first-retreat", max_dreamers=3,
+                                           bot_fill=False))["code"]
+            await mira.send(Kind.START)
+            room = a.rooms[code]
+            bots = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "game.cli", "bots", "--url", b.public_url, "--room",
+                code, "-n", "2", "--seconds", "600", "--json", stdout=asyncio.subprocess.PIPE)
+            try:
+                await until(lambda: len(room.connected()) == 3 and all(
+                    m.last_seq > 10 for m in room.members.values() if m.name != "Mira"),
+                    60, "both bots playing in A's room")
+            finally:
+                bots.send_signal(signal.SIGINT)
+                out, _ = await asyncio.wait_for(bots.communicate(), 60)
+            players = json.loads(out)["players"]
+            assert [p["server"] for p in players] == [a.public_url] * 2
+            assert all(p["room"] == code and p["snapshots_per_s"] > 0 for p in players)
+            assert not b.rooms  # B ran nothing: it only sent them on
+            await mira.close()
+
+    asyncio.run(go())
+
+
+# ---------------------------------------------------------------------------- MOVED, bounded
+@contextlib.asynccontextmanager
+async def movers(n: int, loop_back: bool) -> AsyncIterator[list[str]]:
+    """n servers that answer every JOIN_ROOM with MOVED: each to the next, and the last one
+    back to the first (`loop_back`) or to a fresh one each time (a chain without end)."""
+    urls: list[str] = []
+    servers = []
+    fresh = iter(range(1, 1000))
+
+    async def answer(ws: ServerConnection) -> None:
+        me = int(ws.request.path.strip("/") or 0) if ws.request is not None else 0
+        session = Session(Side.SERVER)
+        async for data in ws:
+            msg = session.receive(data)
+            if msg.kind is Kind.HELLO:
+                await ws.send(session.send(Kind.WELCOME, {"version": PROTOCOL_VERSION,
+                                                          "player": 1, "server": "mover"}))
+            elif msg.kind is Kind.JOIN_ROOM:
+                there = urls[(me + 1) % n] if loop_back or me + 1 < n else \
+                    f"{urls[0].rsplit('/', 1)[0]}/{n + next(fresh)}"
+                await ws.send(session.send(Kind.MOVED, {"code": msg["code"], "url": there}))
+
+    server = await serve(answer, "127.0.0.1", 0)
+    servers.append(server)
+    port = server.sockets[0].getsockname()[1]
+    urls.extend(f"ws://127.0.0.1:{port}/{k}" for k in range(n))
+    try:
+        yield urls
+    finally:
+        for s in servers:
+            s.close()
+            await s.wait_closed()
+
+
+def test_a_loop_of_moves_and_an_endless_chain_are_clear_errors() -> None:
+    async def go() -> None:
+        async with movers(2, loop_back=True) as urls:
+            r = await Remote.connect(urls[0], "Mira")
+            with pytest.raises(RemoteError, match="round in a loop") as err:
+                await r.join_room("ABCDE")
+            assert err.value.final
+            assert f"{urls[0]} -> {urls[1]} -> {urls[0]}" in str(err.value)
+        async with movers(1, loop_back=False) as urls:
+            r = await Remote.connect(urls[0], "Mira")
+            with pytest.raises(RemoteError, match=f"moved more than {MAX_MOVES} times"):
+                await r.join_room("ABCDE")
 
     asyncio.run(go())
