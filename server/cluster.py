@@ -176,6 +176,8 @@ class RedisBoard:
         """Redis is unreachable now (found by the last command that tried)"""
         self.losses = 0
         """times Redis was lost since start"""
+        self.failed_tries = 0
+        """commands (posts, list readings, claims, look-ups) that found Redis away"""
         self._redis: aioredis.Redis | None = None
         self._claim = msgpack.packb([self.node, public_url])
         self._posted: list[BoardEntry] = []
@@ -422,6 +424,7 @@ class RedisBoard:
 
     # ------------------------------------------------------------------ Redis lost and back
     def _lost(self, e: BaseException) -> None:
+        self.failed_tries += 1
         if not self.away:
             self.away = True
             self.losses += 1

@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import re
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -20,14 +23,18 @@ import msgpack
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from game.net.records import RoomEntry
-from game.net.schema import PROTOCOL_VERSION, Kind
+from game.client.link import Link
+from game.client.online import Online
+from game.net.records import RoomEntry, input_values
+from game.net.schema import PROTOCOL_VERSION, Kind, Message
 from game.net.session import Session, Side
 from game.remote import MAX_MOVES, Line, Remote, RemoteError, list_rooms
+from game.sim.intent import Intent
 from server.cluster import BoardEntry, BoardError, RedisBoard
 from server.config import ServerConfig
 from server.host import Host
-from tests.server.netplay import until
+from tests.server.conftest import serve_and
+from tests.server.netplay import bot_playing, until
 from tests.server.redis_server import RedisServer
 from tests.tools import free_port
 
@@ -265,6 +272,52 @@ def test_dreamlayer_bots_follow_a_room_to_the_host_that_runs_it(
     asyncio.run(go())
 
 
+def test_the_games_client_asking_one_host_plays_in_the_room_another_runs(
+        redis_server: RedisServer) -> None:
+    """The pygame client's link joins through B as `dreamlayer join` does, lands in A's
+    room and plays; after a drop it would come back to A directly."""
+
+    async def go() -> None:
+        async with cluster(redis_server.url, 2, story_seconds=0.0) as (a, b):
+            mira = await Remote.connect(a.public_url, "Mira")
+            code = (await mira.create_room(max_dreamers=2, bot_fill=False))["code"]
+            link = Link()
+            online = Online(link)
+
+            async def enter(remote: Remote) -> Message:
+                return await remote.join_room(code)
+
+            seq = 0
+
+            def pump() -> bool:
+                nonlocal seq
+                online.pump()
+                if online.match is not None:
+                    seq += 1
+                    link.send(Kind.INPUT, input_values(seq, Intent(move=(0.3, 0.0)),
+                                                       online.match.mirror.tick))
+                return True
+
+            try:
+                link.connect(b.public_url, "Jade", enter)
+                await until(lambda: pump() and online.code == code, 20, "in A's room")
+                await mira.send(Kind.START)
+                await until(lambda: pump() and online.match is not None
+                            and online.match.mirror.tick > 30, 20, "playing")
+                assert not online.error
+                member = a.rooms[code].members[online.player]
+                await until(lambda: pump() and member.last_seq > 10, 20, "inputs applied")
+                line = link.line
+                assert line is not None and line.seat is not None
+                assert line.seat.url == a.public_url and line.remote.url == a.public_url
+                assert not b.rooms
+            finally:
+                await asyncio.get_running_loop().run_in_executor(None, link.close)
+                await mira.close()
+
+    asyncio.run(go())
+
+
 # ---------------------------------------------------------------------------- MOVED, bounded
 @contextlib.asynccontextmanager
 async def movers(n: int, loop_back: bool) -> AsyncIterator[list[str]]:
@@ -313,3 +366,160 @@ def test_a_loop_of_moves_and_an_endless_chain_are_clear_errors() -> None:
                 await r.join_room("ABCDE")
 
     asyncio.run(go())
+
+
+# ---------------------------------------------------------------------------- failures
+def start_host(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m server --port 0 ARGS` in its own process (its log in a file); returns it
+    and its URL once it listens."""
+    log = tmp_path / f"host-{time.monotonic_ns()}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "server", "--port", "0", *args],
+                                stdout=subprocess.DEVNULL, stderr=out)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        m = re.search(r"listening on (ws://127\.0\.0\.1:\d+)", log.read_text())
+        if m:
+            return proc, m.group(1)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise AssertionError(f"the host did not say where it listens: {log.read_text()[-500:]}")
+
+
+def test_a_host_killed_leaves_the_list_within_its_ttl_while_the_others_play_on(
+        redis_server: RedisServer, tmp_path: Path) -> None:
+    proc, a_url = start_host(tmp_path, "--redis", redis_server.url)
+    try:
+        async def go() -> float:
+            async with cluster(redis_server.url, 1) as (b,):
+                mira = await Remote.connect(a_url, "Mira")
+                code = (await mira.create_room(level="first-retreat"))["code"]
+                kai = await bot_playing(b, b.public_url, "Kai")
+                await until_listed(b.public_url, code)
+                assert (await listed(b.public_url))[code].url == a_url
+                proc.kill()  # kill -9: no goodbye to Redis, the heartbeat just stops
+                killed = time.monotonic()
+                before = kai.stats.snapshots
+                await until_listed(b.public_url, code, present=False)
+                gone_after = time.monotonic() - killed
+                # B's match played on meanwhile, untouched
+                assert kai.stats.snapshots > before and not kai.task.done()
+                assert not kai.stats.ended
+                # A's code is refused with what happened to it
+                jade = await Remote.connect(b.public_url, "Jade")
+                with pytest.raises(RemoteError) as err:
+                    await jade.join_room(code)
+                assert str(err.value) == f"room {code} was on a server that is no longer " \
+                                         "running"
+                assert err.value.code == 410
+                before = kai.stats.snapshots
+                await until(lambda: kai.stats.snapshots > before + 5, 20, "B plays on")
+                await kai.stop()
+                with contextlib.suppress(Exception):
+                    mira.abort()
+                await jade.close()
+                return gone_after
+
+        gone_after = asyncio.run(go())
+        # measured, not asserted beyond the deadline above: TTL 5 s + the list's 1 s age
+        print(f"\nA's room left B's list {gone_after:.1f} s after kill -9")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def test_redis_gone_mid_match_leaves_matches_playing_logged_once_and_back_again(
+        redis_server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="dreamlayer.cluster")
+
+    def said(text: str) -> int:
+        return sum(text in r.getMessage() for r in caplog.records)
+
+    async def go() -> None:
+        async with cluster(redis_server.url, 1) as (b,):
+            board = b.board
+            assert isinstance(board, RedisBoard)
+            kai = await bot_playing(b, b.public_url, "Kai")
+            code = kai.joined["code"]
+            await until(lambda: kai.stats.snapshots > 10, 20, "playing")
+            redis_server.stop()
+            await until(lambda: board.away, 20, "the loss noticed")
+            lost_at = board.failed_tries
+            before = kai.stats.snapshots
+            # tries fail (posts every second, list readings, with backoff) while the match
+            # plays on ...
+            await until(lambda: board.failed_tries >= lost_at + 6
+                        and kai.stats.snapshots > before + 30, 30,
+                        "retries while the match plays on")
+            # ... untouched, and the loss is logged once
+            assert not kai.task.done() and not kai.stats.ended
+            assert said("lost Redis at") == 1 and said("is back") == 0
+            # this host still lists its own rooms, and makes new ones
+            assert code in await listed(b.public_url)
+            ada = await Remote.connect(b.public_url, "Ada")
+            fresh = (await ada.create_room())["code"]
+            redis_server.start()  # the same port, empty: nothing was saved
+            await until(lambda: not board.away, 30, "Redis found again")
+            assert said("is back") == 1 and said("lost Redis at") == 1
+            with redis_server.client() as r:  # everything this host runs is posted again
+                await until(lambda: r.hexists(f"dreamlayer:rooms:{board.node}", code), 20,
+                            "the rooms re-posted")
+                assert r.hexists(f"dreamlayer:rooms:{board.node}", fresh)
+                for c in (code, fresh):
+                    assert msgpack.unpackb(r.get(f"dreamlayer:code:{c}")) == \
+                        [board.node, b.public_url]
+            assert not kai.task.done() and not kai.stats.ended
+            await kai.stop()
+            await ada.close()
+
+    asyncio.run(go())
+
+
+def test_a_redis_that_cannot_be_reached_at_start_stops_the_host_with_a_clear_message(
+        tmp_path: Path) -> None:
+    port = free_port()
+    done = subprocess.run([sys.executable, "-m", "server", "--port", "0", "--redis",
+                           f"redis://127.0.0.1:{port}/0"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1
+    assert f"dreamlayer host: cannot reach Redis at redis://127.0.0.1:{port}/0: " \
+           in done.stderr
+    assert "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "server", "--port", "0", "--redis",
+                           "localhost:6379"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "redis_url: must be a redis://, rediss:// or unix:// URL" in done.stderr
+
+
+def test_dreamlayer_rooms_names_a_bad_address_and_a_refused_connection(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from game.cli import main
+
+    assert main(["rooms", "--url", "localhost:8765"]) == 2
+    assert "--url must be a server address, ws://HOST:PORT; got 'localhost:8765'" \
+        in capsys.readouterr().err
+    port = free_port()
+    assert main(["rooms", "--url", f"ws://127.0.0.1:{port}"]) == 1
+    assert f"dreamlayer rooms: Cannot connect to ws://127.0.0.1:{port}" \
+        in capsys.readouterr().err
+
+
+def test_dreamlayer_rooms_without_a_cluster_lists_the_one_host() -> None:
+    async def go(host: Host, url: str) -> None:
+        mira = await Remote.connect(url, "Mira")
+        code = (await mira.create_room(level="second-retreat"))["code"]
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "game.cli", "rooms", "--url", url,
+            stdout=asyncio.subprocess.PIPE)
+        out, _ = await asyncio.wait_for(cli.communicate(), 60)
+        assert cli.returncode == 0
+        line = next(x for x in out.decode().splitlines() if x.startswith(code))
+        assert "second-retreat" in line and "lobby" in line and "1/4" in line
+        assert url in line  # "" on the wire: the host asked
+        await mira.close()
+
+    serve_and(go)
