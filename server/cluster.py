@@ -183,6 +183,9 @@ class RedisBoard:
         self._posted: list[BoardEntry] = []
         self._released: set[str] = set()
         self._wake = asyncio.Event()
+        self._found = asyncio.Event()
+        """set while Redis answers: ends the writer's and the reader's wait between tries
+        as soon as either finds Redis again"""
         self._others: list[BoardEntry] = []
         self._others_at = -float("inf")
         """when `_others` was read (time.monotonic)"""
@@ -336,7 +339,7 @@ class RedisBoard:
             except (RedisError, OSError) as e:
                 self._lost(e)
                 failures += 1
-                await asyncio.sleep(_retry_delay(failures))
+                await self._wait_retry(failures)
                 self._wake.set()  # the newest post, whatever it is by then
                 continue
             failures = 0
@@ -381,7 +384,7 @@ class RedisBoard:
             except (RedisError, OSError) as e:
                 self._lost(e)
                 failures += 1
-                await asyncio.sleep(_retry_delay(failures))
+                await self._wait_retry(failures)
                 continue
             failures = 0
             self._back()
@@ -422,9 +425,22 @@ class RedisBoard:
         self._others = found[:LIST_LIMIT]
         self._others_at = time.monotonic()
 
+    def status(self) -> dict[str, object]:
+        """What /healthz shows of the cluster."""
+        return {"node": self.node, "public_url": self.url,
+                "redis": shown_url(self.redis_url), "redis_ok": not self.away,
+                "redis_losses": self.losses, "rooms_on_other_nodes": len(self._others)}
+
     # ------------------------------------------------------------------ Redis lost and back
+    async def _wait_retry(self, failures: int) -> None:
+        """Wait before the next try: `_retry_delay(failures)`, or less if the other task
+        finds Redis meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._found.wait(), _retry_delay(failures))
+
     def _lost(self, e: BaseException) -> None:
         self.failed_tries += 1
+        self._found.clear()
         if not self.away:
             self.away = True
             self.losses += 1
@@ -433,11 +449,11 @@ class RedisBoard:
                         shown_url(self.redis_url), _why(e))
 
     def _back(self) -> None:
+        self._found.set()
         if self.away:
             self.away = False
             log.warning("Redis at %s is back after %.1f s: this node's rooms are posted "
                         "again", shown_url(self.redis_url), time.monotonic() - self._lost_at)
-            self._wake.set()
 
 
 def _unpacked(raw: bytes, what: str) -> Any:

@@ -231,11 +231,14 @@ class Host:
         return None
 
     def health_report(self) -> dict[str, Any]:
-        """What /healthz answers now."""
-        return self.health.report(
+        """What /healthz answers now (with a cluster, its part under "cluster")."""
+        report = self.health.report(
             list(self.rooms.values()), connections=len(self.connections),
             levels=[lv.name for lv in self.levels], stopping=self.stopping,
             uptime=self.now() - self.started, now=asyncio.get_running_loop().time())
+        if isinstance(self.board, RedisBoard):
+            report["cluster"] = self.board.status()
+        return report
 
     # ------------------------------------------------------------------ websocket side
     async def handler(self, ws: ServerConnection) -> None:

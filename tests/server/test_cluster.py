@@ -458,6 +458,10 @@ def test_redis_gone_mid_match_leaves_matches_playing_logged_once_and_back_again(
             # ... untouched, and the loss is logged once
             assert not kai.task.done() and not kai.stats.ended
             assert said("lost Redis at") == 1 and said("is back") == 0
+            health = b.health_report()
+            assert health["status"] == "ok"  # its rooms are fine; /healthz says what is not
+            assert health["cluster"]["redis_ok"] is False
+            assert health["cluster"]["redis_losses"] == 1
             # this host still lists its own rooms, and makes new ones
             assert code in await listed(b.public_url)
             ada = await Remote.connect(b.public_url, "Ada")
@@ -465,6 +469,7 @@ def test_redis_gone_mid_match_leaves_matches_playing_logged_once_and_back_again(
             redis_server.start()  # the same port, empty: nothing was saved
             await until(lambda: not board.away, 30, "Redis found again")
             assert said("is back") == 1 and said("lost Redis at") == 1
+            assert b.health_report()["cluster"]["redis_ok"] is True
             with redis_server.client() as r:  # everything this host runs is posted again
                 await until(lambda: r.hexists(f"dreamlayer:rooms:{board.node}", code), 20,
                             "the rooms re-posted")
