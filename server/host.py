@@ -339,8 +339,8 @@ class Host:
             else:
                 conn.error("no free room code was found: try again", 503)
                 return
-            if conn.closing or self.stopping:
-                board.release(code)
+            if conn.closing or self.stopping or conn.room is not None:  # gone, or seated
+                board.release(code)                                   # elsewhere meanwhile
                 return
             self._open_room(conn, msg, levels, code)
         finally:
@@ -361,7 +361,6 @@ class Host:
         self._seat(conn, room, owner)
         log.info("room %s created by %s (%s)", code, conn.name,
                  room.level.title if len(levels) == 1 else "the campaign")
-        self.post_rooms()
 
     def join_room(self, conn: Connection, msg: Message) -> None:
         code = msg["code"].strip().upper()

@@ -242,6 +242,20 @@ def test_two_hosts_one_directory_list_from_either_and_join_anywhere(
     asyncio.run(go())
 
 
+def test_a_code_another_host_holds_is_never_a_new_rooms(redis_server: RedisServer) -> None:
+    async def go() -> None:
+        async with cluster(redis_server.url, 2) as (a, b):
+            assert b.board is not None and await b.board.claim("TAKEN")
+            drawn = iter(["TAKEN", "FRESH"])
+            a.directory.new_code = lambda: next(drawn)  # type: ignore[method-assign]
+            mira = await Remote.connect(a.public_url, "Mira")
+            assert (await mira.create_room())["code"] == "FRESH"
+            assert b.board is not None and not await b.board.claim("FRESH")
+            await mira.close()
+
+    asyncio.run(go())
+
+
 def test_dreamlayer_bots_follow_a_room_to_the_host_that_runs_it(
         redis_server: RedisServer) -> None:
     async def go() -> None:
