@@ -9,6 +9,7 @@ Subcommands:
   bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
              bandwidth, snapshot and join-state sizes, and a many-room server under load)
   levels     list the retreats
+  rooms      list the public rooms a server knows (with a cluster: every server's)
 
 Every bad argument is named with the reason, exit status 2; a broken level file is named
 with what is wrong. Imports game.sim, game.bots, game.match, game.retreats, game.bench,
@@ -158,6 +159,18 @@ def _parser() -> argparse.ArgumentParser:
     host.add_argument("--port", type=_ranged(0, 65535), default=None,
                       help="port (default 8765; 0 picks a free one)")
     host.add_argument("--config", default=None, help="a TOML file (see server.example.toml)")
+    host.add_argument("--redis", default=None, metavar="URL",
+                      help="share one room directory with every host on this Redis "
+                      "(redis://HOST:PORT/DB; cluster.redis_url)")
+    host.add_argument("--public-url", default=None, metavar="URL",
+                      help="where players reach this host when another host sends them "
+                      "(ws://HOST:PORT; default: the address it listens on; "
+                      "cluster.public_url)")
+
+    rooms = sub.add_parser("rooms", help="list the public rooms a server (or its whole "
+                           "cluster) knows")
+    rooms.add_argument("--url", required=True, help="any server of the cluster, ws://HOST:PORT")
+    rooms.add_argument("--json", action="store_true")
 
     bots = sub.add_parser("bots", help="connect headless bot players to a server")
     bots.add_argument("--url", required=True, help="ws://HOST:PORT")
@@ -192,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bots(args)
         if args.command == "replay":
             return _replay(args)
+        if args.command == "rooms":
+            return _rooms(args)
         return _levels()
     except (UnknownLevel, LevelError) as e:
         print(f"dreamlayer: {e}", file=sys.stderr)
@@ -246,11 +261,13 @@ def _host(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from server.cluster import BoardError
     from server.config import ConfigError, load_config
     from server.host import run
 
     try:
-        config = load_config(args.config, host=args.host, port=args.port)
+        config = load_config(args.config, host=args.host, port=args.port,
+                             redis_url=args.redis, public_url=args.public_url)
     except ConfigError as e:
         print(f"dreamlayer host: {e}", file=sys.stderr)
         return 2
@@ -264,6 +281,41 @@ def _host(args: argparse.Namespace) -> int:
         print(f"dreamlayer host: cannot listen on {config.host}:{config.port}: {e.strerror}",
               file=sys.stderr)
         return 1
+    except BoardError as e:
+        print(f"dreamlayer host: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _rooms(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from game.remote import RemoteError, list_rooms
+
+    if not args.url.startswith(("ws://", "wss://")):
+        print(f"dreamlayer rooms: --url must be a server address, ws://HOST:PORT; got "
+              f"{args.url!r}", file=sys.stderr)
+        return 2
+    try:
+        rooms = asyncio.run(list_rooms(args.url))
+    except RemoteError as e:
+        print(f"dreamlayer rooms: {e}", file=sys.stderr)
+        return 1
+    rows = [{"code": r.code, "retreat": r.level or "the campaign",
+             "phase": "playing" if r.playing else "lobby", "dreamers": r.dreamers,
+             "max_dreamers": r.max_dreamers, "host": r.host, "locked": r.locked,
+             "url": r.url or args.url} for r in rooms]
+    if args.json:
+        print(json.dumps({"url": args.url, "rooms": rows}))
+        return 0
+    if not rows:
+        print(f"no public rooms at {args.url}")
+        return 0
+    print(f"{'code':6} {'retreat':18} {'phase':8} {'players':7} {'host':24} server")
+    for r in rows:
+        lock = " (locked)" if r["locked"] else ""
+        print(f"{r['code']:6} {r['retreat']:18} {r['phase']:8} "
+              f"{r['dreamers']}/{r['max_dreamers']:<5} {r['host']:24} {r['url']}{lock}")
     return 0
 
 

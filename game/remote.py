@@ -1,7 +1,10 @@
 """A player's connection to a Dreamlayer server: the asyncio + websockets adapter around
 `game.net.Session`, shared by the headless network bots and the pygame client.
 
-`Remote` is one websocket connection. `Line` is a player's line to its seat: a `Remote`
+`Remote` is one websocket connection. Its `join_room` follows MOVED: a room that another
+server of the cluster runs is joined there, the `Remote` moving to that server by itself (at
+most `MAX_MOVES` times; a loop is an error), so neither the player nor the caller does
+anything. `Line` is a player's line to its seat: a `Remote`
 that, after a drop that is not final, connects again and comes back into the same seat with
 the room code and reconnect token of its last JOINED (`rejoin`), waiting between attempts
 as `Backoff` says, for as long as the server holds the seat.
@@ -17,6 +20,7 @@ Imports game.net and websockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -27,11 +31,12 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from game.net.records import RoomEntry
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Session, Side, hello
 
-__all__ = ["RETRYABLE_CLOSES", "Backoff", "Line", "Remote", "RemoteError", "Seat",
-           "explain_close", "rejoin"]
+__all__ = ["MAX_MOVES", "RETRYABLE_CLOSES", "Backoff", "Line", "Remote", "RemoteError", "Seat",
+           "explain_close", "list_rooms", "rejoin"]
 
 log = logging.getLogger("dreamlayer.remote")
 
@@ -46,6 +51,10 @@ _CLOSE_TEXT = {
     CloseCode.SERVER_FULL: "The server is full",
     CloseCode.REPLACED: "Another connection took over this seat",
 }
+
+MAX_MOVES = 3
+"""how many MOVED in a row a join follows (a cluster needs one; more means the servers
+disagree about where the room is)"""
 
 RETRYABLE_CLOSES = frozenset({1006, 1011, 1012, 1013, 1014, int(CloseCode.TOO_SLOW)})
 """close codes after which a player connects again: the link was lost (1006), the keepalive
@@ -78,14 +87,20 @@ class RemoteError(Exception):
 
 
 class Remote:
-    """One connection. Use `await Remote.connect(url, name)`; then `send()` and `recv()`."""
+    """One connection. Use `await Remote.connect(url, name)`; then `send()` and `recv()`.
 
-    def __init__(self, ws: ClientConnection, session: Session, player: int,
-                 server: str) -> None:
+    `url` is the server it is connected to, `player` and `server` what that server's WELCOME
+    said; all three change when `join_room` follows a MOVED to another server."""
+
+    def __init__(self, ws: ClientConnection, session: Session, player: int, server: str, *,
+                 url: str = "", name: str = "", timeout: float = 5.0) -> None:
         self.ws = ws
         self.session = session
         self.player = player
         self.server = server
+        self.url = url
+        self.name = name
+        self.timeout = timeout
 
     @classmethod
     async def connect(cls, url: str, name: str, timeout: float = 5.0, *,
@@ -111,7 +126,7 @@ class Remote:
             why = e.strerror if isinstance(e, OSError) and e.strerror else "no answer"
             raise RemoteError(f"Cannot connect to {url}: {why}", final=False) from None
         session = Session(Side.CLIENT)
-        remote = cls(ws, session, 0, "")
+        remote = cls(ws, session, 0, "", url=url, name=name, timeout=timeout)
         try:
             await remote.send(Kind.HELLO, hello(name))
             welcome = await remote.expect(Kind.WELCOME)
@@ -162,9 +177,47 @@ class Remote:
 
     async def join_room(self, code: str, password: str = "", spectate: bool = False,
                         token: str = "") -> Message:
-        await self.send(Kind.JOIN_ROOM, {"code": code, "password": password,
-                                         "spectate": spectate, "token": token})
-        return await self.expect(Kind.JOINED)
+        """Join room `code`; returns its JOINED. A server that answers MOVED (another server
+        of its cluster runs the room) is left for that one, where the same JOIN_ROOM is
+        sent again (name, password, spectate and token kept): this Remote is then
+        connected there (`url`, `player`, `server` are that server's). Raises RemoteError
+        for a refusal, for a server that cannot be reached (not final), and (final) after
+        more than MAX_MOVES moves or a move back to a server already asked (a loop)."""
+        asked = [self.url]
+        while True:
+            await self.send(Kind.JOIN_ROOM, {"code": code, "password": password,
+                                             "spectate": spectate, "token": token})
+            msg = await self.expect(Kind.JOINED, Kind.MOVED)
+            if msg.kind is Kind.JOINED:
+                return msg
+            code, there = msg["code"], msg["url"]
+            if there in asked:
+                raise RemoteError(f"The servers send room {code} round in a loop ("
+                                  + " -> ".join([*asked, there]) + ")")
+            if len(asked) > MAX_MOVES:
+                raise RemoteError(f"Room {code} was moved more than {MAX_MOVES} times ("
+                                  + " -> ".join([*asked, there]) + ")")
+            asked.append(there)
+            log.info("room %s is on %s: moving there from %s", code, there, self.url)
+            await self._move_to(there, code)
+
+    async def _move_to(self, url: str, code: str) -> None:
+        """Connect to `url` (same name and keepalive) and carry on there; the connection
+        to the server that sent us on is closed."""
+        interval, timeout = self.keepalive
+        try:
+            other = await Remote.connect(url, self.name, self.timeout, ping_interval=interval,
+                                         ping_timeout=timeout)
+        except RemoteError as e:
+            raise RemoteError(f"Room {code} is on another server: {e}", e.code,
+                              final=e.final) from None
+        old = self.ws
+        self.ws, self.session = other.ws, other.session
+        self.player, self.server, self.url = other.player, other.server, other.url
+        try:
+            await asyncio.wait_for(old.close(), 2.0)
+        except Exception:
+            old.transport.abort()
 
     async def close(self) -> None:
         await self.ws.close()
@@ -185,6 +238,24 @@ class Remote:
             return RemoteError(explain_close(None, ""), final=False)
         return RemoteError(explain_close(rcvd.code, rcvd.reason), rcvd.code,
                            final=rcvd.code not in RETRYABLE_CLOSES)
+
+
+async def list_rooms(url: str, name: str = "room list", timeout: float = 5.0) -> list[RoomEntry]:
+    """The public rooms the server at `url` knows (with a cluster: every server's, each
+    with its server's URL). Raises RemoteError for an address that is none, a server that
+    cannot be reached or does not answer within `timeout`."""
+    remote = await Remote.connect(url, name, timeout)
+    try:
+        async with asyncio.timeout(timeout):
+            await remote.send(Kind.LIST_ROOMS)
+            rooms: list[RoomEntry] = (await remote.expect(Kind.ROOM_LIST))["rooms"]
+    except TimeoutError:
+        raise RemoteError(f"{url} did not send its room list within {timeout:g} s",
+                          final=False) from None
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(remote.close(), 2.0)
+    return rooms
 
 
 # ---------------------------------------------------------------------------- coming back
@@ -269,7 +340,8 @@ class Line:
     drops for a reason that is not final, comes back into the same seat by itself.
 
     It learns the seat from every JOINED it reads (or `joined`, the one the caller already
-    took). `attempt` is 0 while connected and n during the n-th reconnection attempt;
+    took), on the server its `Remote` is connected to then (the one that runs the room,
+    after a MOVED). `attempt` is 0 while connected and n during the n-th reconnection attempt;
     `reconnects` counts the times it came back."""
 
     def __init__(self, remote: Remote, url: str, name: str, joined: Message | None = None, *,
@@ -278,7 +350,7 @@ class Line:
         self.remote = remote
         self.url = url
         self.name = name
-        self.seat = Seat.of(url, name, joined) if joined is not None else None
+        self.seat = Seat.of(remote.url or url, name, joined) if joined is not None else None
         self.on_attempt = on_attempt
         self.backoff = backoff
         self.rng = rng
@@ -308,7 +380,7 @@ class Line:
     def seat_from(self, joined: Message) -> None:
         """Come back to the seat of this JOINED after a drop (`recv` calls it for every
         JOINED it reads; call it for one read elsewhere)."""
-        self.seat = Seat.of(self.url, self.name, joined)
+        self.seat = Seat.of(self.remote.url or self.url, self.name, joined)
 
     async def send(self, kind: Kind, values: dict[str, Any] | None = None) -> int:
         """Send one message; returns its size, or 0 when it was dropped: while coming back,

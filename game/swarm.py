@@ -3,7 +3,8 @@
 Each player connects with `game.remote.Remote` and plays through a `game.remote.Line`
 (after a drop that is not final it comes back into its seat with its token, as the pygame
 client does), rebuilds the world from snapshots in a `Mirror`, turns that into the same
-`Observation` the in-process bots get, and sends one INPUT per tick. It measures what a
+`Observation` the in-process bots get, and sends one INPUT per tick. A room that another
+server of a cluster runs is joined there (`Remote.join_room` follows MOVED). It measures what a
 player's machine sees: downstream bytes per second, snapshots per second, the delay from
 sending an input to the snapshot acknowledging it, how often it came back, and how the
 connection ended. The engine of `dreamlayer bots` and `dreamlayer bench net`.
@@ -64,6 +65,9 @@ class PlayerStats:
     """the outcome (game.sim.Outcome value) of every match that ended"""
     ended: str = ""
     room: str = ""
+    server: str = ""
+    """the URL of the server the player's room runs on (another one than it was sent to
+    when a server of a cluster moved it there)"""
     reconnects: int = 0
     """times the player's connection dropped and it came back into its seat"""
     dreamers: list[int] = field(default_factory=list)
@@ -75,6 +79,7 @@ class PlayerStats:
         return {
             "name": self.name,
             "room": self.room,
+            "server": self.server,
             "seconds": round(self.seconds, 2),
             "downstream_bytes_per_s": round(self.bytes_down / secs, 1),
             "snapshots_per_s": round(self.snapshots / secs, 2),
@@ -271,8 +276,9 @@ async def swarm(url: str, n: int, seconds: float, room: str = "", *, level: str 
             with contextlib.suppress(Exception):
                 await left.close()
         return stats
-    for s in stats:
+    for s, ln in zip(stats, lines, strict=True):
         s.room = code
+        s.server = ln.remote.url if ln is not None else ""
     await asyncio.gather(*(
         play(ln, s, seconds, seed=k + 1, start_when=n if (k == 0 and not room) else 0,
              stop=stop)

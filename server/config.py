@@ -50,6 +50,17 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                                                                            page is read-only) or
                                                                            16..256 characters of
                                                                            A-Z a-z 0-9 - . _ ~ + / =
+    [cluster]    redis_url            redis_url                    string  "" or a redis://,
+                                                                           rediss:// or unix://
+                                                                           URL, <= 512 characters
+                 public_url           public_url                   string  "" or a ws:// or wss://
+                                                                           URL, <= 512 characters
+
+`cluster.redis_url` moves the room directory into that Redis, shared with every host on it
+(`server.cluster`); "" keeps it in this process. `cluster.public_url` is the address players
+are sent to when they ask another host for a room of this one; "" means ws://HOST:PORT of
+the address it listens on, which is why a host listening on every interface (0.0.0.0, ::)
+with a Redis must name it.
 
 A key may be left out (its default applies); `server.example.toml` at the repository root shows
 every key with its default. Types are strict: a boolean is not an integer, a float is not an
@@ -142,6 +153,10 @@ class ServerConfig:
     admin_token: str = field(default="", repr=False)
     """the bearer token of the web page's admin actions (kick, close a room, drain); "" (the
     default) turns them off. Kept out of repr(), so a logged config never shows it"""
+    redis_url: str = ""
+    """the Redis holding the directory of rooms shared by a cluster; "" for none"""
+    public_url: str = ""
+    """this host's address for players sent here by the others; "" for ws://HOST:PORT"""
 
     def __post_init__(self) -> None:
         for name in _SPECS:
@@ -150,6 +165,9 @@ class ServerConfig:
             except _Invalid as e:
                 raise ConfigError("ServerConfig", name, e.reason) from None
             object.__setattr__(self, name, value)  # int -> float, log level upper-cased
+        clash = _clash(self)
+        if clash is not None:
+            raise ConfigError("ServerConfig", *clash)
 
 
 @dataclass(frozen=True)
@@ -187,6 +205,19 @@ def _token_rule(value: str) -> str | None:
         return (f"may hold only letters, digits and - . _ ~ + / = (it travels in an HTTP "
                 f"header), got {bad} other character{'s' if bad > 1 else ''}")
     return None
+
+
+def _url_rule(*schemes: str) -> Callable[[str], str | None]:
+    """A rule for a string that is "" (none) or a URL with one of `schemes` and more."""
+    names = ", ".join(schemes[:-1]) + f" or {schemes[-1]}"
+
+    def rule(value: str) -> str | None:
+        if value and (not value.startswith(schemes)
+                      or len(value) == len(value.split("//", 1)[0]) + 2):
+            return f'must be a {names} URL (or "" for none), got {value!r}'
+        return None
+
+    return rule
 
 
 _SPECS: dict[str, _Spec] = {
@@ -228,6 +259,9 @@ _SPECS: dict[str, _Spec] = {
     "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
     "replays_dir": _Spec("replays.dir", str, 0, 4096),
     "admin_token": _Spec("admin.token", str, 0, 256, rule=_token_rule),
+    "redis_url": _Spec("cluster.redis_url", str, 0, 512,
+                       rule=_url_rule("redis://", "rediss://", "unix://")),
+    "public_url": _Spec("cluster.public_url", str, 0, 512, rule=_url_rule("ws://", "wss://")),
 }
 
 TOML_KEYS: Mapping[str, str] = {name: spec.key for name, spec in _SPECS.items()}
@@ -303,6 +337,18 @@ def _check(name: str, value: object) -> object:
     return value
 
 
+_WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def _clash(cfg: ServerConfig) -> tuple[str, str] | None:
+    """(file key, reason) when settings that are each valid do not go together."""
+    if cfg.redis_url and not cfg.public_url and cfg.host in _WILDCARDS:
+        return ("cluster.public_url", f"needed with cluster.redis_url when the host listens "
+                f"on {cfg.host or 'every interface'}: the address other servers send players "
+                "to, such as ws://203.0.113.7:8765")
+    return None
+
+
 def _suggest(key: str) -> str:
     """' (did you mean X?)' for an unknown dotted key, or ''."""
     table, _, leaf = key.rpartition(".")
@@ -363,7 +409,11 @@ def _build(values: Mapping[str, object], overrides: Mapping[str, object],
             checked[name] = _check(name, raw)
         except _Invalid as e:
             raise ConfigError("overrides", name, e.reason) from None
-    return ServerConfig(**checked)  # type: ignore[arg-type]  # every value checked above
+    try:
+        return ServerConfig(**checked)  # type: ignore[arg-type]  # every value checked above
+    except ConfigError as e:  # settings that do not go together: name the file
+        raise ConfigError("overrides" if source == "defaults" else source, e.key,
+                          e.reason) from None
 
 
 def load_config(path: str | Path | None = None, **overrides: object) -> ServerConfig:

@@ -25,7 +25,7 @@ from server.ids import IdPool
 if TYPE_CHECKING:
     from server.room import Member, Room
 
-__all__ = ["Directory", "Refusal", "new_token"]
+__all__ = ["Directory", "Refusal", "entry_of", "new_token"]
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ENDED_TOKENS = 1024
@@ -34,6 +34,14 @@ _ENDED_TOKENS = 1024
 
 def new_token() -> str:
     return secrets.token_urlsafe(18)
+
+
+def entry_of(room: Room) -> RoomEntry:
+    """`room` as a room list shows it."""
+    owner = room.members.get(room.owner)
+    return RoomEntry(room.code, (owner.name if owner else "")[:32], room.level.name,
+                     room.dreamer_count(), room.max_dreamers, bool(room.password),
+                     room.under_way)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +89,7 @@ class Directory:
             self.seat_ended(room.code, member, f"room {room.code} has closed")
 
     def room_list(self) -> list[RoomEntry]:
-        out = []
-        for r in self.rooms.values():
-            if not r.public or r.closed:
-                continue
-            owner = r.members.get(r.owner)
-            out.append(RoomEntry(r.code, (owner.name if owner else "")[:32], r.level.name,
-                                 r.dreamer_count(), r.max_dreamers, bool(r.password),
-                                 r.under_way))
-        return out[:256]
+        return [entry_of(r) for r in self.rooms.values() if r.public and not r.closed][:256]
 
     # ------------------------------------------------------------------ seats
     def seat(self, code: str, member: Member, *, taken_up: bool = False) -> None:

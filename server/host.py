@@ -22,6 +22,15 @@ held seats that ran out, closes rooms left empty past their grace, and hands the
 closed rooms back to the system. The host's clock (`now`) is passed in, so tests need not
 sleep.
 
+With `cluster.redis_url` the host is one node of a cluster and its `board` is a
+`server.cluster.RedisBoard` (without it `board` is None and the directory is this process's
+own): a new room's code is claimed on the board first (unique across the cluster), every
+change and every janitor round posts this node's rooms (the heartbeat), a closed room is
+released, LIST_ROOMS answers the board's listing (every node's public rooms), and a
+JOIN_ROOM for a code this node does not run is answered with MOVED to the node that does,
+or refused here (saying so when that node is no longer running). The board's calls that
+wait on Redis run in their own task, never in the reader's.
+
 Imports game.net, game.retreats and the rest of the server package.
 """
 
@@ -52,9 +61,10 @@ from game.sim.level import Level
 from game.sim.world import World
 from game.tmx import LevelError
 from server import memory
+from server.cluster import Board, BoardEntry, RedisBoard
 from server.config import ServerConfig
 from server.connection import Connection
-from server.directory import Directory, new_token
+from server.directory import Directory, entry_of, new_token
 from server.health import Health
 from server.ids import IdsExhausted
 from server.lifetimes import TIMED_OUT, overdue, room_expired
@@ -72,6 +82,8 @@ log = logging.getLogger("dreamlayer.host")
 
 _TRIM_EVERY = 10.0
 """seconds at least between two hand-backs of freed memory (each stalls the loop a few ms)"""
+_CLAIM_TRIES = 8
+"""fresh codes a new room tries before giving up (each taken one is 1 in 33 million)"""
 
 
 class Host:
@@ -97,6 +109,13 @@ class Host:
         self._trimmed_at = -_TRIM_EVERY
         self.started = self.now()
         self.stopping = False
+        self.board: Board | None = None
+        """the cluster's room directory (`cluster.redis_url`); None: this process's own"""
+        self.public_url = config.public_url
+        """where players reach this host (ws://HOST:PORT when not configured, once it
+        listens)"""
+        self._creating: set[int] = set()
+        """connections whose new room waits for its code to be claimed on the board"""
         self.levels = campaign()
         for lv in self.levels:
             lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
@@ -143,6 +162,18 @@ class Host:
             max_queue=16, write_limit=16384, ping_interval=cfg.ping_interval_seconds,
             ping_timeout=cfg.ping_timeout_seconds,
             process_request=self.process_request, server_header="Dreamlayer")
+        if not self.public_url:
+            host = f"[{cfg.host}]" if ":" in cfg.host else cfg.host
+            self.public_url = f"ws://{host}:{self.port}"
+        if cfg.redis_url:
+            board = RedisBoard(cfg.redis_url, self.public_url)
+            try:
+                await board.start()
+            except BaseException:
+                self._server.close()
+                await self._server.wait_closed()
+                raise
+            self.board = board
         self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever(),
                                                                name="janitor")
         log.info("%s listening on %s", cfg.name, ", ".join(self.addresses()))
@@ -182,6 +213,8 @@ class Host:
                 self.spool.drop(room.code)
         if self._janitor is not None:
             self._janitor.cancel()
+        if self.board is not None:
+            await self.board.stop()
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), timeout=5.0)
@@ -217,11 +250,14 @@ class Host:
         return None
 
     def health_report(self) -> dict[str, Any]:
-        """What /healthz answers now."""
-        return self.health.report(
+        """What /healthz answers now (with a cluster, its part under "cluster")."""
+        report = self.health.report(
             list(self.rooms.values()), connections=len(self.connections),
             levels=[lv.name for lv in self.levels], stopping=self.stopping,
             uptime=self.now() - self.started, now=asyncio.get_running_loop().time())
+        if isinstance(self.board, RedisBoard):
+            report["cluster"] = self.board.status()
+        return report
 
     # ------------------------------------------------------------------ websocket side
     async def handler(self, ws: ServerConnection) -> None:
@@ -275,7 +311,15 @@ class Host:
 
     # ------------------------------------------------------------------ rooms
     def room_list(self) -> list[RoomEntry]:
+        if self.board is not None:
+            return [b.entry for b in self.board.listing()]
         return self.directory.room_list()
+
+    def post_rooms(self) -> None:
+        """Tell the board every room this node runs (its heartbeat too)."""
+        if self.board is not None:
+            self.board.post([BoardEntry(entry_of(r), r.public, "")
+                             for r in self.rooms.values() if not r.closed])
 
     def create_room(self, conn: Connection, msg: Message) -> None:
         cfg = self.config
@@ -288,13 +332,42 @@ class Host:
         except (UnknownLevel, LevelError) as e:
             conn.error(str(e), 404)
             return
+        if conn.id in self._creating:
+            conn.error("your last room is still being made: wait for it", 429)
+            return
         refusal = self.directory.refuse_creation(conn.rooms_created, conn.ip, self.now())
         if refusal is not None:
             self.metrics.messages_rejected.labels(reason=refusal.reason).inc()
             log.info("%s (%s) may not create a room: %s", conn.name, conn.ip, refusal.reason)
             conn.error(refusal.text, refusal.code)
             return
-        code = self.directory.new_code()
+        if self.board is None:
+            self._open_room(conn, msg, levels, self.directory.new_code())
+        else:
+            self._creating.add(conn.id)
+            self.spawn(self._open_claimed(conn, msg, levels, self.board))
+
+    async def _open_claimed(self, conn: Connection, msg: Message, levels: list[Level],
+                            board: Board) -> None:
+        """A room whose code no node of the cluster holds."""
+        try:
+            for _ in range(_CLAIM_TRIES):
+                code = self.directory.new_code()
+                if await board.claim(code) and code not in self.rooms:
+                    break
+            else:
+                conn.error("no free room code was found: try again", 503)
+                return
+            if conn.closing or self.stopping or conn.room is not None:  # gone, or seated
+                board.release(code)                                   # elsewhere meanwhile
+                return
+            self._open_room(conn, msg, levels, code)
+        finally:
+            self._creating.discard(conn.id)
+
+    def _open_room(self, conn: Connection, msg: Message, levels: list[Level],
+                   code: str) -> None:
+        cfg = self.config
         room = Room(self, code, password="" if cfg.password else msg["password"],
                     max_dreamers=min(msg["max_dreamers"], cfg.max_players_per_room),
                     public=msg["public"], hazard=msg["hazard"] or cfg.hazard,
@@ -309,8 +382,36 @@ class Host:
                  room.level.title if len(levels) == 1 else "the campaign")
 
     def join_room(self, conn: Connection, msg: Message) -> None:
-        token = msg["token"]
         code = msg["code"].strip().upper()
+        if self.board is not None and code not in self.rooms:
+            self.spawn(self._join_elsewhere(conn, msg, code, self.board))
+            return
+        self._join_here(conn, msg, code)
+
+    async def _join_elsewhere(self, conn: Connection, msg: Message, code: str,
+                              board: Board) -> None:
+        """A code this node does not run: MOVED to the node that runs it, or the refusal
+        (the board's, when that node stopped running; else this node's own)."""
+        url = await board.locate(code)
+        why = await board.why_gone(code) if url is None else None
+        if conn.closing:
+            return
+        if url is not None and url != self.public_url:
+            log.info("%s asked for room %s: sent to %s", conn.name, code, url)
+            conn.post(Kind.MOVED, {"code": code, "url": url})
+        elif why is not None and msg["token"]:
+            self.spawn(conn.close(CloseCode.STALE_TOKEN, why))
+        elif why is not None:
+            conn.error(why, 410)
+        else:
+            try:
+                self._join_here(conn, msg, code)
+            except ProtocolError as e:
+                self.metrics.messages_rejected.labels(reason=e.code.name.lower()).inc()
+                self.spawn(conn.close(e.code, e.reason))
+
+    def _join_here(self, conn: Connection, msg: Message, code: str) -> None:
+        token = msg["token"]
         if token:
             self._reconnect(conn, code, token)
             return
@@ -336,6 +437,7 @@ class Host:
         conn.room, conn.member = room, member
         self.directory.seat(room.code, member)
         room.note_presence()
+        self.post_rooms()
         conn.post(Kind.JOINED, {"code": room.code, "token": member.token, "player": member.id,
                                 "host": room.owner == member.id,
                                 "spectator": member.spectator,
@@ -386,6 +488,9 @@ class Host:
         self.directory.remove(room)
         if self.spool is not None:
             self.spool.drop(room.code)
+        if self.board is not None:
+            self.board.release(room.code)
+            self.post_rooms()
         self._rooms_closed += 1
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
 
@@ -509,6 +614,7 @@ class Host:
                 log.info("room %s closed: empty for %.0f s", room.code, now - room.empty_since)
                 self.close_room(room, "the room was empty")
         self.directory.prune(now)
+        self.post_rooms()
         if self._rooms_closed and now - self._trimmed_at >= _TRIM_EVERY:
             self._rooms_closed = 0
             self._trimmed_at = now

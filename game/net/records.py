@@ -95,6 +95,9 @@ class RoomEntry(NamedTuple):
     max_dreamers: int
     locked: bool
     playing: bool
+    url: str = ""
+    """the public ws:// URL of the server that runs the room ("" from a server without a
+    cluster: itself)"""
 
 
 class MeRecord(NamedTuple):

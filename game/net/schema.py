@@ -44,8 +44,9 @@ __all__ = [
     "spec_of",
 ]
 
-PROTOCOL_VERSION = 2
-"""2: INPUT carries `seen_tick`, JOINED carries `hold_seconds`, close code 4011 (REPLACED)"""
+PROTOCOL_VERSION = 3
+"""2: INPUT carries `seen_tick`, JOINED carries `hold_seconds`, close code 4011 (REPLACED);
+3: MOVED (a room on another server of the cluster), ROOM_LIST entries carry their server's URL"""
 MAX_DEPTH = 4
 """deepest nesting any message has; deeper input is refused before it is walked"""
 
@@ -115,6 +116,7 @@ class Kind(IntEnum):
     MATCH_END = 72
     ERROR = 73
     PONG = 74
+    MOVED = 75
 
     @property
     def from_client(self) -> bool:
@@ -239,7 +241,7 @@ def lst(name: str, size: int, item: Field | None = None, items: Sequence[Field] 
 
 
 U16, U32 = 65535, 2**32 - 1
-NAME, TEXT, CODE = 32, 200, 8
+NAME, TEXT, CODE, URL = 32, 200, 8, 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +280,9 @@ _SPECS: tuple[Spec, ...] = (
     Spec(Kind.WELCOME, (i("version", 0, U16), i("player", 0, U16), s("server", 64))),
     Spec(Kind.ROOM_LIST, (lst("rooms", 256, items=(
         s("code", CODE), s("host", NAME), s("level", 64), i("dreamers", 0, 8),
-        i("max_dreamers", 1, 8), b("locked"), b("playing")), record=RoomEntry),)),
+        i("max_dreamers", 1, 8), b("locked"), b("playing"), s("url", URL)), record=RoomEntry),),
+         "the public rooms of every server of the cluster; url: the server that runs the "
+         "room (\"\" from a server without a cluster: itself)"),
     Spec(Kind.JOINED, (s("code", CODE), s("token", 64), i("player", 0, U16), b("host"),
                        b("spectator"), i("hold_seconds", 0, 3600)),
          "seated; after a drop the seat is held hold_seconds for JOIN_ROOM with this token"),
@@ -324,6 +328,9 @@ _SPECS: tuple[Spec, ...] = (
     Spec(Kind.ERROR, (i("code", 0, U16), s("text", TEXT)),
          "a refusal that leaves the connection open (wrong room code or password, full...)"),
     Spec(Kind.PONG, (i("t", 0, U32),)),
+    Spec(Kind.MOVED, (s("code", CODE), s("url", URL)),
+         "the room asked for is on another server of the cluster: connect to url and send the "
+         "same JOIN_ROOM (code, password, spectate, token) there; nothing else changes"),
 )
 
 _BY_CODE: dict[int, Spec] = {sp.kind.value: sp for sp in _SPECS}

@@ -14,6 +14,10 @@ websocket message to `receive()` and sends whatever `send()` returns.
                MATCH_END on the wire)
     PLAYING    INPUT CHAT EMOTE KICK LEAVE PING             MATCH_END -> ROOM, LEAVE -> LOBBY
 
+A JOIN_ROOM for a room another server of the cluster runs is answered with MOVED (in the
+lobby phase, which it does not move): the client connects to that server and sends the same
+JOIN_ROOM there.
+
 A client that sent LEAVE takes, in the lobby phase, the room's messages that crossed its
 LEAVE on the wire (LOBBY, CHAT_MSG, EMOTE_MSG, MATCH_START, SNAPSHOT, MATCH_END): they
 move nothing, and belong to a room it is no longer in.
@@ -67,7 +71,7 @@ _CLIENT_MAY_SEND: dict[Phase, frozenset[Kind]] = {
 _ALWAYS_FROM_SERVER = frozenset({Kind.ERROR, Kind.PONG, Kind.ROOM_LIST})
 _SERVER_MAY_SEND: dict[Phase, frozenset[Kind]] = {
     Phase.HELLO: frozenset({Kind.WELCOME}) | _ALWAYS_FROM_SERVER,
-    Phase.LOBBY: frozenset({Kind.JOINED}) | _ALWAYS_FROM_SERVER,
+    Phase.LOBBY: frozenset({Kind.JOINED, Kind.MOVED}) | _ALWAYS_FROM_SERVER,
     Phase.ROOM: frozenset({Kind.LOBBY, Kind.MATCH_START, Kind.CHAT_MSG, Kind.EMOTE_MSG})
     | _ALWAYS_FROM_SERVER,
     Phase.PLAYING: frozenset({Kind.SNAPSHOT, Kind.MATCH_END, Kind.CHAT_MSG, Kind.EMOTE_MSG,

@@ -69,6 +69,9 @@ dir = "/srv/dreamlayer/replays"
 
 [admin]
 token = "a-long-admin-token-0123456789"
+[cluster]
+redis_url = "redis://10.0.0.9:6379/2"
+public_url = "ws://203.0.113.7:9001"
 """
 
 
@@ -111,6 +114,7 @@ def test_a_full_file(tmp_path: Path) -> None:
         tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
         replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays",
         admin_token="a-long-admin-token-0123456789",
+        redis_url="redis://10.0.0.9:6379/2", public_url="ws://203.0.113.7:9001",
     )
     # An integer where a float is expected is accepted and stored as a float.
     assert type(config.empty_room_grace_seconds) is float
@@ -181,7 +185,7 @@ def test_every_field_has_a_key_in_a_table() -> None:
         ("[room]\nmax = 3\n", "room", "unknown key (did you mean rooms?)"),
         ("[security]\npasword = 'x'\n", "security.pasword",
          "unknown key (did you mean security.password?)"),
-        ("colour = 'blue'\n", "colour", "unknown key"),
+        ("flavour = 'blue'\n", "flavour", "unknown key"),
         ("[rooms.extra]\nx = 1\n", "rooms.extra", "unknown key"),
         # wrong types
         ("[rooms]\nmax_players = true\n", "rooms.max_players",
@@ -343,3 +347,27 @@ def test_an_integer_setting_is_accepted_exactly_within_its_range(name: str, valu
         assert not lo <= value <= hi
     else:
         assert getattr(config, name) == value
+
+
+def test_cluster_urls_are_checked(tmp_path: Path) -> None:
+    e = error(write(tmp_path, '[cluster]\nredis_url = "http://x:1"\n'))
+    assert e.key == "cluster.redis_url" and "redis://" in e.reason and "http://x:1" in e.reason
+    e = error(None, public_url="10.0.0.1:8765")
+    assert e.key == "public_url" and "ws://" in e.reason
+    e = error(None, redis_url="redis://")
+    assert "redis://" in e.reason
+    assert load_config(None, redis_url="unix:///run/redis.sock").redis_url.startswith("unix")
+
+
+def test_a_cluster_host_on_every_interface_must_say_where_players_reach_it(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, 'host = "0.0.0.0"\n[cluster]\nredis_url = "redis://r:6379"\n')
+    e = error(path)
+    assert (e.source, e.key) == (str(path), "cluster.public_url")
+    assert "0.0.0.0" in e.reason
+    e = error(None, host="0.0.0.0", redis_url="redis://r:6379")
+    assert (e.source, e.key) == ("overrides", "cluster.public_url")
+    with pytest.raises(ConfigError):
+        ServerConfig(host="::", redis_url="redis://r:6379")
+    assert load_config(path, public_url="ws://203.0.113.7:8765").public_url
+    assert load_config(None, host="0.0.0.0").redis_url == ""  # no cluster: nothing needed
