@@ -73,7 +73,7 @@ class App:
 
     def error_scene(self, text: str) -> Scene:
         """The message every failure ends on (the room and the server are left)."""
-        from game.client.scenes import MessageScene
+        from game.client.message import MessageScene
 
         self._drop_online()
         return MessageScene(self, "The dream was interrupted", text)
@@ -81,7 +81,10 @@ class App:
     def resolve(self, go: Go) -> Scene | None:
         """Build the scene for `go` (the scenes name a place; the App knows how to build
         it, so the scene modules need not import each other)."""
-        from game.client.scenes import ResultsScene, StoryScene, TitleScene
+        from game.client.lobby import LobbyScene
+        from game.client.results import ResultsScene
+        from game.client.story import StoryScene
+        from game.client.title import TitleScene
 
         if go.place is Place.TITLE:
             self._drop_online()
@@ -93,6 +96,8 @@ class App:
             return StoryScene(self, online, autopilot=self.autopilot)
         if go.place is Place.RESULTS:
             return ResultsScene(self, online)
+        if go.place is Place.LOBBY:
+            return LobbyScene(self, online)
         from game.client.match import MatchScene
 
         return MatchScene(self, online, autopilot=self.autopilot)
@@ -211,7 +216,8 @@ def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
              hazard: int = 1, screenshot: Path | None = None,
              quit_after: float | None = None) -> int:
     """`dreamlayer play`: the title screen, or a solo match straight away."""
-    from game.client.scenes import TitleScene, start_solo
+    from game.client.solo import start_solo
+    from game.client.title import TitleScene
 
     _log_to_file()
     app = App(Settings.load(), autopilot=solo)
@@ -221,7 +227,7 @@ def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
 
 def run_join(url: str, code: str, password: str = "") -> int:
     """`dreamlayer join ws://HOST:PORT CODE`."""
-    from game.client.scenes import join
+    from game.client.joining import join
 
     _log_to_file()
     app = App(Settings.load())
