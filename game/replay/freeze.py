@@ -3,15 +3,18 @@ seeks from.
 
 `Freezer(night)` remembers what every state of that night shares and never changes (the
 level, the bots' navigation grid, the tuning); `freeze(night)` pickles the rest (the
-world with its pymunk space, contact cache included, its RNG and the paint grid; the bot
-crew with every policy's RNG) and compresses it, and `thaw(data)` gives a new `Night`
-that plays on bit for bit as the frozen one would have (tests prove it against a straight
-re-simulation). On the largest level with 4 dreamers a state takes about 45 KB and 10 ms
-each way.
+world with its bodies, RNG and paint grid; the bot crew with every policy's RNG) and
+compresses it, and `thaw(data)` gives a new `Night` that plays on bit for bit as the
+frozen one would have (tests prove it against a straight re-simulation). On the largest
+level with 4 dreamers a state takes about 45 KB and 10 ms each way.
 
-One thing a pickle cannot carry is pymunk's body ids (a copied body gets a new one): the
-world's body-id index is rebuilt after thawing (`_rebind_bodies`). That reaches into
-`World`: a `World.__setstate__` doing it would be the simulation's own place for it.
+A copied pymunk space finds its contacts in another order than the original (its
+spatial index is built anew, not grown through the night), and the contact solver's
+result depends on that order. So states are frozen only at the ticks where the world
+itself moves its bodies into a fresh space (`World.rebase_physics`, every
+`motion.REBASE_TICKS` ticks), and a thawed world is rebased the same way: both then hold
+the same space, built in the same order, with fresh bodies (whose new ids the world
+indexes anew).
 
 Imports pickle, zlib, pymunk and game.sim, game.bots, and the replay's night.
 """
@@ -28,10 +31,8 @@ import pymunk.batch
 from game.bots.nav import NavGrid
 from game.replay.night import Night
 from game.sim import motion
-from game.sim.entities import Cadre, Dreamer
 from game.sim.level import Level
 from game.sim.tuning import Tuning
-from game.sim.world import World
 
 __all__ = ["Freezer"]
 
@@ -51,8 +52,12 @@ class Freezer:
             "level": world.level, "nav": night.crew.nav, "tuning": world.tuning}
 
     def freeze(self, night: Night) -> bytes:
-        """The night's state as bytes. The night must share this freezer's level, bots'
-        navigation and tuning (ValueError otherwise)."""
+        """The night's state as bytes. Only a state at a tick that is a multiple of
+        `motion.REBASE_TICKS` (0 included) thaws into the same night; the night must
+        share this freezer's level, bots' navigation and tuning (ValueError otherwise)."""
+        if night.world.tick % motion.REBASE_TICKS:
+            raise ValueError(f"freeze(): tick {night.world.tick} is not a multiple of "
+                             f"{motion.REBASE_TICKS}: its physics cannot be copied exactly")
         if self._shared.get(id(night.world.level)) != "level" \
                 or self._shared.get(id(night.crew.nav)) != "nav":
             raise ValueError("freeze(): a night of another world than this freezer's")
@@ -69,7 +74,7 @@ class Freezer:
             raise ValueError(f"thaw(): not a frozen night ({e})") from None
         if not isinstance(night, Night):
             raise ValueError("thaw(): not a frozen night")
-        _rebind_bodies(night.world)
+        night.world.rebase_physics()  # fresh bodies, indexed by their new ids
         return night
 
 
@@ -93,11 +98,3 @@ class _Unpickler(pickle.Unpickler):
         if pid == _BUFFER:
             return motion.body_buffer()
         return self._objects[pid]
-
-
-def _rebind_bodies(world: World) -> None:
-    """Index the thawed world's entities by their bodies' new ids (see the module
-    docstring)."""
-    by_body: dict[int, Dreamer | Cadre] = {d.body.id: d for d in world.dreamers.values()}
-    by_body.update((c.body.id, c) for c in world.cadre.values())
-    world._by_body = by_body

@@ -34,6 +34,7 @@ from game.replay.night import Night, SeatingError
 from game.replay.tape import Tape
 from game.sim.events import Event, EventKind, Outcome
 from game.sim.level import Level, Realm
+from game.sim.motion import REBASE_TICKS
 
 __all__ = ["DEFAULT_BUDGET", "MARKED", "Checkpoints", "Mark", "Scrubber", "Timeline"]
 
@@ -102,9 +103,10 @@ class Checkpoints:
     """Frozen night states by tick, within a memory budget (see the module docstring)."""
 
     def __init__(self, every: int = 90, budget_bytes: int = DEFAULT_BUDGET) -> None:
-        if every < 1 or budget_bytes < 1:
-            raise ValueError(f"every and budget_bytes must be positive, got {every}, "
-                             f"{budget_bytes}")
+        if every < 1 or every % REBASE_TICKS or budget_bytes < 1:
+            raise ValueError(f"every must be a positive multiple of {REBASE_TICKS} (the "
+                             f"ticks a night can be frozen at) and budget_bytes positive, "
+                             f"got {every}, {budget_bytes}")
         self.every = every
         self.budget_bytes = budget_bytes
         self.states: dict[int, bytes] = {}
@@ -203,8 +205,8 @@ class Scrubber:
                 self._scout = None
                 break
             scout = self._scout
-            if scout is None or timeline.upto - scout.world.tick > self.checkpoints.every:
-                newest = self.checkpoints.nearest(timeline.upto)
+            newest = self.checkpoints.nearest(timeline.upto)
+            if scout is None or scout.world.tick < newest:  # a nearer start to go on from
                 scout = self._scout = self.freezer.thaw(self.checkpoints.states[newest])
             if self._advance(scout) is None:
                 self._scout = None
