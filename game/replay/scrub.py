@@ -14,11 +14,13 @@ Whichever night first plays a tick beyond what is known teaches it to the `Timel
 state hash for that tick, it is compared, and `diverged_at` names the first tick that
 does not match (the replay does not play back as it was recorded).
 
-The memory bound: checkpoints every 90 ticks (3 s of night) by default, each about 45 KB
-on the largest level (4 dreamers), 6 MB for its 7-minute night. They are kept within
-`budget_bytes` (32 MB by default): over it, every other one is dropped (tick 0 stays)
-and the spacing doubles, so a 2-hour night still fits, and a seek re-simulates at most
-one spacing of ticks (90 by default) after one thaw.
+Checkpoints can only be taken where the world rebases its physics (every
+`motion.REBASE_TICKS`, 150 ticks: 5 s of night; see game.replay.freeze), so that is their
+spacing by default, and a seek re-simulates at most one spacing of ticks after one thaw.
+The memory bound: each checkpoint takes about 45 KB on the largest level (4 dreamers),
+4 MB for its 7-minute night; they are kept within `budget_bytes` (32 MB by default): over
+it, every other one is dropped (tick 0 stays) and the spacing doubles, so a 2-hour night
+still fits at the cost of slower seeks.
 
 Imports numpy-free pieces of game.sim and the replay's tape, night and freeze; never
 pygame.
@@ -102,7 +104,7 @@ class Timeline:
 class Checkpoints:
     """Frozen night states by tick, within a memory budget (see the module docstring)."""
 
-    def __init__(self, every: int = 90, budget_bytes: int = DEFAULT_BUDGET) -> None:
+    def __init__(self, every: int = REBASE_TICKS, budget_bytes: int = DEFAULT_BUDGET) -> None:
         if every < 1 or every % REBASE_TICKS or budget_bytes < 1:
             raise ValueError(f"every must be a positive multiple of {REBASE_TICKS} (the "
                              f"ticks a night can be frozen at) and budget_bytes positive, "
@@ -134,7 +136,7 @@ class Checkpoints:
 class Scrubber:
     """A replay's night at a playhead that moves both ways (see the module docstring)."""
 
-    def __init__(self, tape: Tape, level: Level, *, every: int = 90,
+    def __init__(self, tape: Tape, level: Level, *, every: int = REBASE_TICKS,
                  budget_bytes: int = DEFAULT_BUDGET, sample_every: int = 15) -> None:
         """Raises ReplayError if the lineup does not fit the level's world. Checking the
         build and the level is the caller's (`playback.check_build`, `open_level`)."""

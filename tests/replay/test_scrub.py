@@ -17,6 +17,7 @@ from game.replay.scrub import MARKED, Checkpoints, Scrubber, Timeline
 from game.replay.tape import Tape
 from game.sim.events import Event
 from game.sim.level import Level
+from game.sim.motion import REBASE_TICKS as R
 from game.tmx import load_level
 from tests.replay.conftest import blocks_of, play_a_room, turn_round, write_blocks
 
@@ -46,7 +47,7 @@ def scrubber(replay: Path, level_path: Path, **kw: int) -> tuple[Scrubber, Level
 def test_seeks_both_ways_land_on_the_straight_nights_grid(recorded: tuple[Path, Path]) -> None:
     replay, level_path = recorded
     s, level = scrubber(replay, level_path)
-    for target in (200, 37, 359, 0, 301, 270, 269, 91, 180, 121):
+    for target in (200, 37, 359, 0, 301, 2 * R, 2 * R - 1, R + 1, R, 121):
         s.seek(target)
         assert s.tick == target
         assert landed(s) == straight(replay, level, target), target
@@ -56,22 +57,23 @@ def test_seeks_both_ways_land_on_the_straight_nights_grid(recorded: tuple[Path, 
 def test_stepping_after_a_seek_back_plays_the_same_night(recorded: tuple[Path, Path]) -> None:
     replay, level_path = recorded
     s, level = scrubber(replay, level_path)
-    s.seek(250)
-    s.seek(95)  # back: thawed from tick 90, five ticks re-simulated
+    s.seek(R + 100)
+    s.seek(R + 5)  # back: thawed from tick R, five ticks re-simulated
     for _ in range(40):
         assert s.step() is not None
-    assert s.tick == 135 and landed(s) == straight(replay, level, 135)
+    assert s.tick == R + 45 and landed(s) == straight(replay, level, R + 45)
 
 
 def test_a_seek_back_replays_only_from_the_nearest_checkpoint(
         recorded: tuple[Path, Path]) -> None:
     replay, level_path = recorded
     s, _ = scrubber(replay, level_path)
-    assert s.seek(200) == 200  # nothing kept beyond tick 0 yet: all of it
-    assert s.seek(100) == 10  # from the checkpoint of tick 90
-    assert s.seek(110) == 10  # forward from where it stands
-    assert s.seek(95) == 5
-    assert s.seek(185) == 5  # from the checkpoint of tick 180, nearer than tick 95
+    assert s.seek(R + 50) == R + 50  # nothing kept beyond tick 0 yet: all of it
+    assert s.seek(R + 10) == 10  # from the checkpoint of tick R
+    assert s.seek(R + 20) == 10  # forward from where it stands
+    assert s.seek(R + 5) == 5
+    assert s.seek(7) == 7  # from tick 0
+    assert s.seek(R + 2) == 2  # from the checkpoint of tick R, nearer than tick 7
 
 
 def test_seeks_across_roster_changes_land_on_the_straight_night(
@@ -81,7 +83,7 @@ def test_seeks_across_roster_changes_land_on_the_straight_night(
     replay = tmp_path / "room.dlreplay"
     play_a_room(level_path, level, replay)
     s, level = scrubber(replay, level_path)
-    for target in (300, 45, 210, 99, 131, 101, 0, 231, 229, 181, 90):
+    for target in (300, 45, 210, 99, 131, 101, 0, 231, 229, R + 1, R):
         s.seek(target)
         assert landed(s) == straight(replay, level, target), target
         assert {did: st.name for did, st in s.night.seats.items()} == seats_at(replay, level,
@@ -101,28 +103,31 @@ def test_checkpoints_keep_their_budget_and_seeks_stay_exact(
         recorded: tuple[Path, Path]) -> None:
     replay, level_path = recorded
     probe, _ = scrubber(replay, level_path)
-    probe.seek(270)
+    probe.seek(2 * R)
     size = {t: len(b) for t, b in probe.checkpoints.states.items()}
-    # room for the checkpoints of ticks 0, 90 and 180, not for 270's as well
-    s, level = scrubber(replay, level_path, budget_bytes=size[0] + size[90] + size[180])
+    assert size[2 * R] >= size[R]  # the night's paint grows
+    # room for the checkpoints of ticks 0 and 2R (and some), not for R's as well
+    budget = size[0] + size[2 * R] + size[R] // 2
+    s, level = scrubber(replay, level_path, budget_bytes=budget)
     s.seek(359)
     cp = s.checkpoints
     assert cp.size <= cp.budget_bytes and cp.size == sum(map(len, cp.states.values()))
-    assert sorted(cp.states) == [0, 180] and cp.every == 180  # 0, 90, 180, 270 was over
-    for target in (355, 1, 200, 179, 91):
+    assert sorted(cp.states) == [0, 2 * R] and cp.every == 2 * R  # R was dropped
+    for target in (355, 1, 2 * R - 1, R + 1):
         s.seek(target)
         assert landed(s) == straight(replay, level, target)
 
 
 def test_checkpoints_thin_out_evenly() -> None:
-    cp = Checkpoints(every=90, budget_bytes=45)
-    for t in range(0, 900, 90):
+    cp = Checkpoints(every=R, budget_bytes=45)
+    for t in range(0, 10 * R, R):
         if cp.due(t):
             cp.keep(t, b"x" * 10)
-    assert sorted(cp.states) == [0, 360, 720] and cp.every == 360 and cp.size == 30
-    assert cp.nearest(719) == 360 and cp.nearest(720) == 720 and cp.nearest(5) == 0
-    for every in (0, 30, 100):  # a night freezes only at the ticks its physics is rebased
-        with pytest.raises(ValueError, match="multiple of 90"):
+    assert sorted(cp.states) == [0, 4 * R, 8 * R] and cp.every == 4 * R and cp.size == 30
+    assert cp.nearest(8 * R - 1) == 4 * R and cp.nearest(8 * R) == 8 * R
+    assert cp.nearest(5) == 0
+    for every in (0, R // 3, R + 10):  # a night freezes only where its physics is rebased
+        with pytest.raises(ValueError, match=f"multiple of {R}"):
             Checkpoints(every=every)
 
 
@@ -138,7 +143,7 @@ def test_the_scout_learns_the_whole_night(recorded: tuple[Path, Path]) -> None:
     assert tl.upto == s.last_tick == 360 and tl.over
     assert s.tape.end is not None and tl.outcome is s.tape.end.outcome
     assert len(tl.meters) == 360 // 15 + 1 and s.tick == 0  # the playhead stayed
-    assert s.diverged_at is None and sorted(s.checkpoints.states) == [0, 90, 180, 270, 360]
+    assert s.diverged_at is None and sorted(s.checkpoints.states) == list(range(0, 361, R))
     # the marks are the straight night's marked events, in order
     marks: list[tuple[int, int, int]] = []
     with replay.open("rb") as f:
@@ -154,12 +159,12 @@ def test_the_scout_learns_the_whole_night(recorded: tuple[Path, Path]) -> None:
 def test_the_playhead_and_the_scout_teach_each_tick_once(recorded: tuple[Path, Path]) -> None:
     replay, level_path = recorded
     s, _ = scrubber(replay, level_path)
-    s.seek(100)  # the playhead learns 1..100
-    assert s.scout(20) == 20  # the scout starts from tick 90: 10 ticks known, 10 new
-    assert s.timeline.upto == 110
-    s.seek(200)  # the playhead passes the scout
-    s.scout(30)  # which starts again from tick 180, re-learning nothing
-    assert s.timeline.upto == 210 and len(s.timeline.meters) == 210 // 15 + 1
+    s.seek(R + 10)  # the playhead learns 1..R+10
+    assert s.scout(20) == 20  # the scout starts from tick R: 10 ticks known, 10 new
+    assert s.timeline.upto == R + 20
+    s.seek(2 * R + 20)  # the playhead passes the scout
+    s.scout(30)  # which starts again from tick 2R, re-learning nothing
+    assert s.timeline.upto == 2 * R + 30 and len(s.timeline.meters) == (2 * R + 30) // 15 + 1
     ticks = [m.tick for m in s.timeline.marks]
     assert ticks == sorted(ticks)
 
@@ -194,7 +199,7 @@ def test_a_changed_input_shows_at_the_first_checkpoint_after_it(
 def test_a_frozen_night_thaws_into_the_same_night(recorded: tuple[Path, Path]) -> None:
     replay, level_path = recorded
     s, _ = scrubber(replay, level_path)
-    s.seek(180)
+    s.seek(R)
     freezer = Freezer(s.night)
     copy = freezer.thaw(freezer.freeze(s.night))
     assert copy is not s.night and copy.world.state_hash() == s.night.world.state_hash()
@@ -205,7 +210,7 @@ def test_a_frozen_night_thaws_into_the_same_night(recorded: tuple[Path, Path]) -
     assert np.array_equal(copy.world.grid.state, s.night.world.grid.state)
     with pytest.raises(ValueError, match="not a frozen night"):
         freezer.thaw(b"nonsense")
-    with pytest.raises(ValueError, match="tick 240 is not a multiple of 90"):
+    with pytest.raises(ValueError, match=f"tick {R + 60} is not a multiple of {R}"):
         freezer.freeze(s.night)
 
 
