@@ -2,8 +2,9 @@
 
 `run_play(...)` opens the title screen (or, with `solo=True`, goes straight into a local
 match played by an ally bot in your dreamer's place, for automation). `run_join(url,
-code)` joins a room from the command line. Nothing here may end in a traceback: any error
-while running lands on a message screen with a way back to the menu.
+code)` joins a room from the command line, `run_replay(path)` watches a replay. Nothing
+here may end in a traceback: any error while running lands on a message screen with a way
+back to the menu.
 
 The only package that imports pygame is game.client.
 """
@@ -21,7 +22,7 @@ from game.client.flow import Go, Place, Scene, SceneStack, Step
 from game.client.online import Online
 from game.client.settings import Settings
 
-__all__ = ["App", "run_join", "run_play"]
+__all__ = ["App", "run_join", "run_play", "run_replay"]
 
 log = logging.getLogger("dreamlayer.client")
 
@@ -233,3 +234,13 @@ def run_join(url: str, code: str, password: str = "") -> int:
     app = App(Settings.load())
     return app.run(join(app, url, code.upper(), password))
 
+
+def run_replay(path: str | Path, level: str | Path | None = None,
+               any_build: bool = False) -> int:
+    """`dreamlayer replay PATH`: the viewer on a replay (or the message saying why it is
+    refused); leaving it closes the game."""
+    from game.client.viewer import open_replay
+
+    _log_to_file()
+    app = App(Settings.load())
+    return app.run(open_replay(app, path, level, any_build))

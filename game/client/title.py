@@ -1,8 +1,8 @@
 """The title screen: the game's name and its menu (play solo, host co-op, join co-op,
-settings, quit). Each screen it opens is shown over it and comes back to it.
+replays, settings, quit). Each screen it opens is shown over it and comes back to it.
 
 Imports pygame and game.client's flow, ui, backdrop and the screens it opens (solo,
-hosting, joining, settings_menu).
+hosting, joining, replays_menu, settings_menu).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from game.client.backdrop import backdrop
 from game.client.flow import Over, Scene
 from game.client.hosting import HostScene
 from game.client.joining import JoinScene
+from game.client.replays_menu import ReplaysScene
 from game.client.settings_menu import SettingsScene
 from game.client.solo import SoloScene
 from game.client.ui import INK, MUTED, TEAL, Choice, Menu, is_escape, text
@@ -27,21 +28,21 @@ __all__ = ["TitleScene"]
 
 
 class TitleScene(Scene):
-    """The menu: solo, host, join, settings, quit. `note` says why the player is back here
-    (e.g. "You left the retreat.")."""
+    """The menu: solo, host, join, replays, settings, quit. `note` says why the player is
+    back here (e.g. "You left the retreat.")."""
 
     def __init__(self, app: App, note: str = "") -> None:
         super().__init__()
         self.app, self.note = app, note
         self.menu = Menu([Choice("Play solo", "solo"), Choice("Host co-op", "host"),
-                          Choice("Join co-op", "join"), Choice("Settings", "settings"),
-                          Choice("Quit", "quit")], top=330)
+                          Choice("Join co-op", "join"), Choice("Replays", "replays"),
+                          Choice("Settings", "settings"), Choice("Quit", "quit")], top=330)
 
     def handle(self, ev: pygame.event.Event) -> None:
         choice = self.menu.handle(ev)
         screens: dict[str, Callable[[App], Scene]] = {
             "solo": SoloScene, "host": HostScene, "join": JoinScene,
-            "settings": SettingsScene}
+            "replays": ReplaysScene, "settings": SettingsScene}
         if choice in screens:
             self.next = Over(screens[choice](self.app))
         elif choice == "quit" or is_escape(ev):

@@ -18,8 +18,7 @@ def test_key_bindings_return_to_the_same_settings_by_done_click_and_escape(app: 
 
     app.scene = TitleScene(app)
     frames(app)
-    settings = frames(app, key(pygame.K_DOWN), key(pygame.K_DOWN), key(pygame.K_DOWN),
-                      key(pygame.K_RETURN))
+    settings = frames(app, *[key(pygame.K_DOWN)] * 4, key(pygame.K_RETURN))
     assert isinstance(settings, SettingsScene)
     before = settings.name.value
     frames(app, click(settings.name.rect.center), typed("Mira"), key(pygame.K_RETURN))
