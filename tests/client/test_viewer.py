@@ -30,7 +30,7 @@ from game.replay.playback import Playback
 from game.sim.grid import CHUNK
 from game.sim.tuning import TICK_RATE
 from game.tmx import load_level
-from tests.client.conftest import click, frames, key
+from tests.client.conftest import click, frames, key, run_until
 from tests.replay.conftest import blocks_of, field_rows, write_blocks, write_level
 
 Codes = npt.NDArray[np.uint8]
@@ -179,10 +179,7 @@ def test_a_seek_beyond_what_is_known_waits_for_the_scout(
     assert viewer.pending == 300 and viewer.watch.tick == known
     assert "Dreaming through the night" in viewer.bar_state().note
     viewer.scout_seconds = 0.002
-    for _ in range(2000):  # bounds a failure only: each frame learns a few ticks
-        if viewer.pending is None:
-            break
-        frames(app)
+    run_until(app, None, lambda _: viewer.pending is None)
     assert viewer.pending is None and viewer.watch.tick == 300
     assert drawn.matches(straight(night, 300))
 
