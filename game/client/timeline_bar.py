@@ -194,7 +194,7 @@ class TimelineBar:
             room = box.right - x
         hint = state.note or ("Space pause  ·  arrows 5 s  ·  Tab or 1-8 follow  ·  "
                               "drag or WASD: camera  ·  Esc back")
-        if room > 60:
+        if room > 220:  # narrower, the hint would be cut to nothing useful
             colour = pal.UI.WARN if state.note else pal.UI.DIM
             img = self.text.text(self.text.fit(hint, 18, False, room), 18, colour)
             surface.blit(img, img.get_rect(midright=(box.right, box.centery)))
