@@ -110,7 +110,8 @@ class ResultsScene(ResultsSheet):
             return
         outcome = Outcome(self.r.get("outcome", Outcome.FRACTURE)).name.lower()
         self.saving = SaveReplay(line.url, self.online.code, level.name,
-                                 int(self.r.get("ticks", 0)), outcome)
+                                 int(self.r.get("ticks", 0)), outcome,
+                                 replay_id=str(self.r.get("replay", "")))
         self.saved = ""
         self.menu = self._menu()
 

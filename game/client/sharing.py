@@ -3,10 +3,11 @@ local one for solo play and hosting, the host's for an online room) and written 
 player's saved replays (game.replay.saved).
 
 The server records every night it plays and serves them over plain HTTP on its own port:
-`GET /replays` lists them, `GET /replays/ID` gives one. MATCH_END does not name the
-night's replay, so it is found in the list by its room, level, length in ticks and
-outcome (`saved.night_in`). `SaveReplay` does the fetching in a thread of its own, so the
-frame loop never waits: `poll()` says how it went once it is done.
+`GET /replays` lists them, `GET /replays/ID` gives one. When MATCH_END names the night's
+replay (a `replay` value: its id) that is fetched; else it is found in the list by its
+room, level, length in ticks and outcome (`saved.night_in`). `SaveReplay` does the
+fetching in a thread of its own, so the frame loop never waits: `poll()` says how it went
+once it is done.
 
 Imports the standard library's urllib and game.replay (saved, format); never pygame.
 """
@@ -47,8 +48,9 @@ class SaveReplay:
     `poll()` is None while it runs; then ("saved", path) or ("failed", why in words)."""
 
     def __init__(self, ws_url: str, room: str, level: str, ticks: int, outcome: str,
-                 folder: Path | None = None) -> None:
+                 folder: Path | None = None, replay_id: str = "") -> None:
         self._args = (room, level, ticks, outcome)
+        self._id = replay_id
         self._folder = folder
         self._result: tuple[str, str] | None = None
         try:
@@ -76,6 +78,11 @@ class SaveReplay:
             self._result = ("failed", _words(e))
 
     def _fetch(self) -> Path:
+        replay_id = self._id or self._find()
+        data = _get(f"{self._base}/replays/{urllib.parse.quote(replay_id)}")
+        return save_replay(data, replay_id, self._folder)
+
+    def _find(self) -> str:
         room, level, ticks, outcome = self._args
         listing = json.loads(_get(f"{self._base}/replays"))
         if not isinstance(listing, list):
@@ -84,8 +91,7 @@ class SaveReplay:
                              outcome)
         if replay_id is None:
             raise ValueError("the server kept no replay of this night (it may record none)")
-        data = _get(f"{self._base}/replays/{urllib.parse.quote(replay_id)}")
-        return save_replay(data, replay_id, self._folder)
+        return replay_id
 
 
 def _get(url: str) -> bytes:

@@ -98,6 +98,8 @@ class ViewerScene(Scene):
         """the tick whose results were shown (not again until the playhead leaves it)"""
         self._renderer: MatchRenderer | None = None
         self._hud: Hud | None = None
+        if app.audio is not None:
+            app.audio.music(True)
 
     @property
     def scrubber(self) -> Scrubber:

@@ -125,6 +125,11 @@ def test_saving_fetches_the_night_from_the_server(
     other = SaveReplay(server.url, night["room"], "first-retreat", night["ticks"] + 1,
                        night["outcome"]).wait(20)
     assert other == ("failed", "the server kept no replay of this night (it may record none)")
+    named = SaveReplay(server.url, "", "", 0, "", replay_id=shipped_night.stem).wait(20)
+    assert named is not None and named[0] == "saved"  # MATCH_END naming its replay
+    assert Path(named[1]).read_bytes() == shipped_night.read_bytes()
+    unknown = SaveReplay(server.url, "", "", 0, "", replay_id="nothing-here").wait(20)
+    assert unknown == ("failed", "the server answered 404 Not Found")
     gone = SaveReplay("ws://127.0.0.1:9", "", "first-retreat", 1, "dawn").wait(20)
     assert gone is not None and gone[0] == "failed" and gone[1].startswith("cannot reach")
     assert SaveReplay("http://x", "", "", 0, "").wait(1) == (
