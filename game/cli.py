@@ -3,7 +3,8 @@
 Subcommands:
   simulate   play a whole match headless, ally bots against the cadre, and print the outcome
              (`--record PATH` keeps it as a replay)
-  replay     summarise a replay, or `--verify` it: re-simulate it and compare its hashes
+  replay     watch a replay in the game's viewer, `--summary` it, or `--verify` it:
+             re-simulate it and compare its hashes
   balance    the balance table: headless nights per level, dreamers and hazard; win rate,
              mean time to the end and mean score per cell
   bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
@@ -90,12 +91,16 @@ def _parser() -> argparse.ArgumentParser:
                      "inputs rounded as a server rounds a person's (so the state hash can "
                      "differ from a run without --record)")
 
-    rp = sub.add_parser("replay", help="summarise or verify a replay file")
+    rp = sub.add_parser("replay", help="watch a replay, or summarise or verify it")
     rp.add_argument("path", help="a replay file (.dlreplay)")
     rp.add_argument("--verify", action="store_true",
                     help="re-simulate it headless and compare its state hashes; exit 0 on a "
                     "match, 1 on a mismatch, 2 for a file refused")
-    rp.add_argument("--json", action="store_true", help="print one JSON object")
+    rp.add_argument("--summary", action="store_true",
+                    help="print what the file holds (header, outcome, ticks) instead of "
+                    "watching it")
+    rp.add_argument("--json", action="store_true",
+                    help="print one JSON object (the summary, or with --verify the verdict)")
     rp.add_argument("--level", default=None, metavar="PATH",
                     help="the level file, when it is not the shipped one of the recorded name")
     rp.add_argument("--any-build", action="store_true",
@@ -420,6 +425,8 @@ def _simulate(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from game.replay import ReplayError, describe, verify
 
+    if not (args.verify or args.summary or args.json):
+        return _watch(args)
     try:
         if args.verify:
             verdict = verify(args.path, level=args.level, any_build=args.any_build)
@@ -444,10 +451,8 @@ def _replay(args: argparse.Namespace) -> int:
             if verdict.note:
                 print(f"  note: {verdict.note}")
         return 0 if verdict.match else 1
-    viewer = ("the viewer is not built yet: `dreamlayer replay PATH --verify` re-simulates "
-              "the replay and checks its hashes")
     if args.json:
-        print(json.dumps({**summary.as_dict(), "viewer": viewer}))
+        print(json.dumps(summary.as_dict()))
         return 0
     h, d = summary.header, summary.as_dict()
     night = f"{h.night_seconds} s night" if h.night_seconds else "the level's night"
@@ -464,8 +469,21 @@ def _replay(args: argparse.Namespace) -> int:
               "the night did")
     print(f"  {summary.checkpoints} checkpoints, {summary.roster_changes} roster changes, "
           f"{summary.chat_lines} chat lines, {summary.emotes} emotes")
-    print(f"  {viewer}")
     return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """`dreamlayer replay PATH`: the viewer (a refused file is said on screen, and here)."""
+    from game.client.app import run_replay
+    from game.replay import ReplayError
+    from game.replay.summary import read_header
+
+    try:
+        read_header(args.path)
+    except ReplayError as e:
+        print(f"dreamlayer replay: {args.path}: {e}", file=sys.stderr)
+        return 2
+    return run_replay(args.path, args.level, args.any_build)
 
 
 def _balance(args: argparse.Namespace) -> int:

@@ -2,8 +2,9 @@
 
 `run_play(...)` opens the title screen (or, with `solo=True`, goes straight into a local
 match played by an ally bot in your dreamer's place, for automation). `run_join(url,
-code)` joins a room from the command line. Nothing here may end in a traceback: any error
-while running lands on a message screen with a way back to the menu.
+code)` joins a room from the command line, `run_replay(path)` watches a replay. Nothing
+here may end in a traceback: any error while running lands on a message screen with a way
+back to the menu.
 
 The only package that imports pygame is game.client.
 """
@@ -21,7 +22,7 @@ from game.client.flow import Go, Place, Scene, SceneStack, Step
 from game.client.online import Online
 from game.client.settings import Settings
 
-__all__ = ["App", "run_join", "run_play"]
+__all__ = ["App", "run_join", "run_play", "run_replay"]
 
 log = logging.getLogger("dreamlayer.client")
 
@@ -73,7 +74,7 @@ class App:
 
     def error_scene(self, text: str) -> Scene:
         """The message every failure ends on (the room and the server are left)."""
-        from game.client.scenes import MessageScene
+        from game.client.message import MessageScene
 
         self._drop_online()
         return MessageScene(self, "The dream was interrupted", text)
@@ -81,7 +82,10 @@ class App:
     def resolve(self, go: Go) -> Scene | None:
         """Build the scene for `go` (the scenes name a place; the App knows how to build
         it, so the scene modules need not import each other)."""
-        from game.client.scenes import ResultsScene, StoryScene, TitleScene
+        from game.client.lobby import LobbyScene
+        from game.client.results import ResultsScene
+        from game.client.story import StoryScene
+        from game.client.title import TitleScene
 
         if go.place is Place.TITLE:
             self._drop_online()
@@ -93,6 +97,8 @@ class App:
             return StoryScene(self, online, autopilot=self.autopilot)
         if go.place is Place.RESULTS:
             return ResultsScene(self, online)
+        if go.place is Place.LOBBY:
+            return LobbyScene(self, online)
         from game.client.match import MatchScene
 
         return MatchScene(self, online, autopilot=self.autopilot)
@@ -211,7 +217,8 @@ def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
              hazard: int = 1, screenshot: Path | None = None,
              quit_after: float | None = None) -> int:
     """`dreamlayer play`: the title screen, or a solo match straight away."""
-    from game.client.scenes import TitleScene, start_solo
+    from game.client.solo import start_solo
+    from game.client.title import TitleScene
 
     _log_to_file()
     app = App(Settings.load(), autopilot=solo)
@@ -221,9 +228,19 @@ def run_play(solo: bool = False, level: str = "first-retreat", allies: int = 3,
 
 def run_join(url: str, code: str, password: str = "") -> int:
     """`dreamlayer join ws://HOST:PORT CODE`."""
-    from game.client.scenes import join
+    from game.client.joining import join
 
     _log_to_file()
     app = App(Settings.load())
     return app.run(join(app, url, code.upper(), password))
 
+
+def run_replay(path: str | Path, level: str | Path | None = None,
+               any_build: bool = False) -> int:
+    """`dreamlayer replay PATH`: the viewer on a replay (or the message saying why it is
+    refused); leaving it closes the game."""
+    from game.client.viewer import open_replay
+
+    _log_to_file()
+    app = App(Settings.load())
+    return app.run(open_replay(app, path, level, any_build))

@@ -9,7 +9,7 @@ where to go next, as one of:
   answers `BACK` (how Settings opens Key bindings and keeps the name being typed);
 - `BACK`: return to the scene underneath;
 - `Go(place)`: a place another module owns (the match, the results, the story card, the
-  title); the App builds it, so the scene modules need not import each other;
+  lobby, the title); the App builds it, so the scene modules need not import each other;
 - `None`: quit the game.
 
 `SceneStack.follow()` carries a step out. A step is taken once: a scene that stays must
@@ -42,6 +42,8 @@ class Place(Enum):
     """the match that just began"""
     RESULTS = auto()
     """the results of the match that just ended"""
+    LOBBY = auto()
+    """the room's lobby (on arrival, or back in the room after a night)"""
 
 
 @dataclass(frozen=True)

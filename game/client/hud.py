@@ -320,7 +320,9 @@ class Hud:
                         pal.UI.TEXT if not p.you else pal.UI.ME, (box.x + 26, y + 1), bold=p.you)
             self._label(surface, pal.ROLE_NAMES.get(p.role, ""), 16, pal.UI.DIM,
                         (box.x + 132, y + 3))
-            if p.bot:
+            if p.tag:
+                lat, lat_colour = p.tag, pal.UI.DIM
+            elif p.bot:
                 lat, lat_colour = "bot", pal.UI.DIM
             else:
                 lat = f"{p.latency_ms} ms"

@@ -21,7 +21,18 @@ import pygame
 from game.client.chat import ChatEntry
 from game.client.pause import PauseChoice, PauseMenu
 from game.client.rules import RULES, controls
-from game.client.ui import GOLD, INK, MUTED, TEAL, WARN, line_height, shade, text, wrap_lines
+from game.client.ui import (
+    GOLD,
+    INK,
+    MUTED,
+    TEAL,
+    WARN,
+    bound_key,
+    line_height,
+    shade,
+    text,
+    wrap_lines,
+)
 from game.net.schema import Kind
 
 if TYPE_CHECKING:
@@ -57,12 +68,6 @@ class MatchOverlay:
         """Keys are being typed (a chat line, a name in Settings, a key prompt)."""
         return self.chat.active or (self.pause is not None and self.pause.capturing)
 
-    def _chat_key(self) -> int | None:
-        try:
-            return int(pygame.key.key_code(self.app.settings.keys.get("chat", "return")))
-        except (ValueError, pygame.error):
-            return None
-
     def handle(self, ev: pygame.event.Event) -> bool:
         if self.chat.active:
             said = self.chat.handle(ev)
@@ -92,7 +97,7 @@ class MatchOverlay:
             self.help = True
         elif ev.key == pygame.K_ESCAPE:
             self.pause = PauseMenu(self.app)
-        elif ev.key == self._chat_key():
+        elif ev.key == bound_key(self.app.settings.keys, "chat"):
             self.chat.open(getattr(ev, "unicode", ""))
         else:
             return False

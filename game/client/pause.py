@@ -4,7 +4,7 @@ A match is online, so nothing stops underneath: the pause menu is drawn over the
 match, and the match scene keeps pumping the link (and sends "stand still" inputs) while
 it is open. Settings open as a panel inside the menu; Back or Save there returns to it.
 
-Imports pygame and game.client's flow, ui, roster and scenes (for the Settings
+Imports pygame and game.client's flow, ui, roster and settings_menu (for the Settings
 screen); never game.client.match.
 """
 
@@ -17,7 +17,7 @@ import pygame
 
 from game.client.flow import Go, Scene, SceneStack
 from game.client.roster import others
-from game.client.scenes import SettingsScene
+from game.client.settings_menu import SettingsScene
 from game.client.ui import GOLD, INK, MUTED, Choice, Menu, shade, text
 
 if TYPE_CHECKING:

@@ -5,14 +5,15 @@ Keyboard (arrows, Enter, Escape, Tab) and mouse both work everywhere. Imports py
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
 import pygame
 
-__all__ = ["BG", "GOLD", "INK", "MUTED", "TEAL", "WARN", "Choice", "Menu", "TextField", "font",
-           "line_height", "shade", "text", "wrap_lines", "wrapped"]
+__all__ = ["BG", "GOLD", "INK", "MUTED", "TEAL", "WARN", "Choice", "Menu", "TextField",
+           "bound_key", "fit", "font", "is_escape", "line_height", "shade", "text",
+           "wrap_lines", "wrapped"]
 
 BG = (22, 18, 38)
 INK = (236, 230, 250)
@@ -64,6 +65,30 @@ def wrap_lines(msg: str, size: int, width: int) -> list[str]:
                 line = trial
         lines.append(line)
     return lines
+
+
+def fit(line: str, size: int, width: int) -> str:
+    """`line` cut with '...' to fit `width` at font `size`."""
+    f = font(size)
+    if f.size(line)[0] <= width:
+        return line
+    while len(line) > 1 and f.size(line + "...")[0] > width:
+        line = line[:-1]
+    return line + "..."
+
+
+def is_escape(ev: pygame.event.Event) -> bool:
+    """The event is the Escape key pressed (every screen's way back)."""
+    return bool(ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE)
+
+
+def bound_key(keys: Mapping[str, str], action: str) -> int | None:
+    """The key code bound to `action` in the player's bindings, or None when it is unbound
+    or names no key pygame knows."""
+    try:
+        return int(pygame.key.key_code(keys.get(action, "")))
+    except (ValueError, pygame.error):
+        return None
 
 
 def line_height(size: int) -> int:

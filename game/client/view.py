@@ -89,6 +89,8 @@ class PlayerView:
     latency_ms: int
     bot: bool
     you: bool = False
+    tag: str = ""
+    """shown instead of the latency when set (a replay shows each dreamer's key)"""
 
 
 @dataclass

@@ -11,10 +11,13 @@ they were people (`StandInMatch`), then verified. It reports:
   people's inputs adds to a room: `PersonInput.of(...).intent()` where it calls
   `intent_of(...)` today;
 - how long verifying the whole night takes against the night's real length (budget:
-  < 10%): re-simulation runs the cadre's and Ethan's planning, not the people's.
+  < 10%): re-simulation runs the cadre's and Ethan's planning, not the people's;
+- the viewer's seeking (`game.replay.scrub`): how long learning the whole night takes, its
+  checkpoints' count and bytes, and how long a seek backwards takes (budget: well under a
+  second), from the night's end to 40 ticks spread over the night (p50 and max).
 
-It prints numbers and never fails. Imports the replay package, game.retreats, game.sim
-and game.net.records.
+It prints numbers and never fails. Imports the replay package, game.retreats, game.sim,
+game.percentile and game.net.records.
 """
 
 from __future__ import annotations
@@ -29,8 +32,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from game.net.records import intent_of
+from game.percentile import percentile
 from game.replay.headless import StandInMatch
 from game.replay.inputs import PersonInput
+from game.replay.playback import open_level
+from game.replay.scrub import Scrubber
+from game.replay.tape import Tape
 from game.replay.verify import verify
 from game.retreats import level_names, load_retreat
 from game.sim.events import Event
@@ -86,6 +93,7 @@ def bench_level(name: str, dreamers: int = 4, seed: int = 7,
         record_wall = time.perf_counter() - t0
         size = path.stat().st_size
         v = verify(path)
+        seeking = _seeking(path)
     # what rounding adds to a room: PersonInput.of(...).intent() where it calls
     # intent_of(...) today
     inputs = [(it.move, it.aim, PersonInput.of_intent(it).buttons, it.ping) for it in sample]
@@ -114,7 +122,29 @@ def bench_level(name: str, dreamers: int = 4, seed: int = 7,
         "record_wall_seconds": round(record_wall, 2),
         "verify_seconds": round(v.seconds, 2), "verified": v.match,
         "verify_share_of_night_pct": round(100 * v.seconds / (ticks / TICK_RATE), 2),
+        **seeking,
     }
+
+
+def _seeking(path: Path) -> dict[str, Any]:
+    """The viewer's seeking on the replay at `path` (see the module docstring)."""
+    tape = Tape.read(path)
+    s = Scrubber(tape, open_level(tape.header))
+    t0 = time.perf_counter()
+    while s.scout(500):
+        pass
+    learn = time.perf_counter() - t0
+    back = []
+    for k in range(40):
+        s.seek(s.last_tick)
+        t1 = time.perf_counter()
+        s.seek(s.last_tick * k // 40 + k % 7)
+        back.append(time.perf_counter() - t1)
+    cp = s.checkpoints
+    return {"learn_night_seconds": round(learn, 2), "checkpoints": len(cp.states),
+            "checkpoint_every": cp.every, "checkpoint_mb": round(cp.size / 2**20, 2),
+            "seek_back_ms_p50": round(percentile(back, 50) * 1e3, 1),
+            "seek_back_ms_max": round(max(back) * 1e3, 1)}
 
 
 def bench_replay(levels: list[str] | None = None, dreamers: int = 4, seed: int = 7,
@@ -144,7 +174,10 @@ def main(argv: list[str] | None = None) -> int:
               f"ms), {r['recorder_share_of_step_and_cadre_pct']}% of it and the cadre's "
               f"planning; rounding inputs adds {r['rounding_net_share_of_step_pct']}%; verify "
               f"{r['verify_seconds']} s = {r['verify_share_of_night_pct']}% of the night"
-              f"{'' if r['verified'] else ' (MISMATCH)'}")
+              f"{'' if r['verified'] else ' (MISMATCH)'}; the viewer learns the night in "
+              f"{r['learn_night_seconds']} s, {r['checkpoints']} checkpoints "
+              f"({r['checkpoint_mb']} MB), a seek back takes {r['seek_back_ms_p50']} ms "
+              f"(p50), {r['seek_back_ms_max']} ms at most")
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Sequence
 
 import pymunk
 import pymunk.batch
@@ -22,12 +23,14 @@ from game.sim.level import Level
 
 __all__ = [
     "POSITION_SCALE",
+    "REBASE_TICKS",
     "VELOCITY_SCALE",
     "SoloMotion",
     "add_walls",
     "advance",
     "body_buffer",
     "quantise",
+    "rebased",
     "scramble",
     "steer",
     "wall_boxes",
@@ -119,20 +122,69 @@ def wall_boxes(level: Level) -> list[tuple[int, int, int, int]]:
 
 
 def add_walls(space: pymunk.Space, level: Level) -> None:
-    """Add the level's walls, and a fence around the map, as static shapes of `space`."""
+    """Add the level's walls, and a fence around the map, as the shapes of a static body of
+    their own (not the space's `static_body`, so that `rebased` can move them)."""
     cs = level.cell_size
+    walls = pymunk.Body(body_type=pymunk.Body.STATIC)
     shapes: list[pymunk.Shape] = []
     for x, y, w, h in wall_boxes(level):
         x0, y0, x1, y1 = x * cs, y * cs, (x + w) * cs, (y + h) * cs
-        shapes.append(pymunk.Poly(space.static_body, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
+        shapes.append(pymunk.Poly(walls, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
     pw, ph = level.pixel_width, level.pixel_height
     corners = [(0, 0), (pw, 0), (pw, ph), (0, ph)]
     for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
-        shapes.append(pymunk.Segment(space.static_body, a, b, 2.0))
+        shapes.append(pymunk.Segment(walls, a, b, 2.0))
     for s in shapes:
         s.friction = 0.0
         s.elasticity = 0.0
-    space.add(*shapes)
+    space.add(walls, *shapes)
+
+
+REBASE_TICKS = 150
+"""`World.step` moves its bodies into a fresh space (`rebased`) every this many ticks (5 s:
+it costs about a millisecond on the largest level, so it stays out of the 99th percentile
+of tick times)"""
+
+
+def rebased(space: pymunk.Space, bodies: Sequence[pymunk.Body]
+            ) -> tuple[pymunk.Space, list[pymunk.Body]]:
+    """A fresh space with what `space` held: its static bodies (the walls) moved over
+    first, then for each of `bodies`, in that order, a fresh round body of the same mass,
+    radius, position and velocity; returns the space and the new bodies (in the order of
+    `bodies`). `space` is left empty. `bodies` must be every dynamic body of `space`, each
+    with one circle (ValueError otherwise).
+
+    The physics goes on as before, less what pymunk keeps out of sight: the old space's
+    contact cache, the history of its spatial indexes (the order its tree finds contacts
+    in, which the solver's result depends on) and each body's leftover bias velocity (how
+    the solver pushes it out of a wall). After this the steps to come depend on the
+    bodies' states and this order alone, so a world copied at such a moment
+    (`game.replay.freeze`) and rebased in the same way plays on bit for bit as the
+    original.
+    """
+    held = list(space.bodies)
+    statics = [b for b in held if b.body_type == pymunk.Body.STATIC]
+    if len(statics) + len(bodies) != len(held) or set(held) != {*statics, *bodies}:
+        raise ValueError("rebased(): name every dynamic body of the space once")
+    shapes_of: dict[pymunk.Body, list[pymunk.Shape]] = {b: [] for b in held}
+    for shape in space.shapes:
+        assert shape.body is not None
+        shapes_of[shape.body].append(shape)
+    for b in held:
+        space.remove(*shapes_of[b], b)
+    new = new_space()
+    for b in statics:
+        new.add(b, *shapes_of[b])
+    fresh = []
+    for b in bodies:
+        circles = shapes_of[b]
+        if len(circles) != 1 or not isinstance(circles[0], pymunk.Circle):
+            raise ValueError("rebased(): a body of another shape than one circle")
+        p = b.position
+        body = make_body(new, (p.x, p.y), circles[0].radius, b.mass)
+        body.velocity = b.velocity
+        fresh.append(body)
+    return new, fresh
 
 
 SUBSTEPS = 2

@@ -334,7 +334,23 @@ class World:
         self.census = self.grid.census_of(sum(self._band_counts[1:], self._band_counts[0]))
         self._update_meters(cleansed, events)
         self._decide(events)
+        if tick % motion.REBASE_TICKS == 0:
+            self.rebase_physics()
         return events
+
+    def rebase_physics(self) -> None:
+        """Move the walls into a fresh physics space and give every entity a fresh body
+        there, in the order of their ids (`motion.rebased`): from here the physics depends
+        on the entities' states alone. `step()` does it every `motion.REBASE_TICKS` ticks, last
+        thing, so a copy of the world taken then (a replay's checkpoint, see
+        game.replay.freeze) and rebased plays on bit for bit as the original."""
+        moving: list[Dreamer | Cadre] = sorted([*self.dreamers.values(),
+                                                *self.cadre.values()], key=lambda m: m.id)
+        self.space, bodies = motion.rebased(self.space, [m.body for m in moving])
+        self._by_body = {}
+        for m, body in zip(moving, bodies, strict=True):
+            m.body = body
+            self._by_body[body.id] = m
 
     # ------------------------------------------------------------------ internals
     def _sync_bodies(self) -> None:

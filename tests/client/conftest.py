@@ -83,6 +83,7 @@ class FakeLink:
         self.sent: list[tuple[Kind, dict[str, Any] | None]] = []
         self.inbox: list[Any] = []
         self.remote = None
+        self.line: Any = None
         self.rtt_ms = 0.0
         self.closed = False
 

@@ -13,12 +13,12 @@ from tests.client.conftest import click, frames, key, typed
 def test_key_bindings_return_to_the_same_settings_by_done_click_and_escape(app: App) -> None:
     """The old trap: Done, a click on Done and Escape each dropped the player back into
     Key bindings (a rebind prompt opening by itself), and the typed name was lost."""
-    from game.client.scenes import KeysScene, SettingsScene, TitleScene
+    from game.client.settings_menu import KeysScene, SettingsScene
+    from game.client.title import TitleScene
 
     app.scene = TitleScene(app)
     frames(app)
-    settings = frames(app, key(pygame.K_DOWN), key(pygame.K_DOWN), key(pygame.K_DOWN),
-                      key(pygame.K_RETURN))
+    settings = frames(app, *[key(pygame.K_DOWN)] * 4, key(pygame.K_RETURN))
     assert isinstance(settings, SettingsScene)
     before = settings.name.value
     frames(app, click(settings.name.rect.center), typed("Mira"), key(pygame.K_RETURN))
@@ -56,7 +56,7 @@ def test_key_bindings_return_to_the_same_settings_by_done_click_and_escape(app: 
 
 
 def test_the_fullscreen_key_is_the_bound_one_and_stays_out_of_a_key_prompt(app: App) -> None:
-    from game.client.scenes import KeysScene
+    from game.client.settings_menu import KeysScene
 
     keys = KeysScene(app)
     app.scene = keys
@@ -74,7 +74,7 @@ def test_the_fullscreen_key_is_the_bound_one_and_stays_out_of_a_key_prompt(app: 
 
 
 def test_the_title_shows_why_the_player_is_back(app: App) -> None:
-    from game.client.scenes import TitleScene
+    from game.client.title import TitleScene
 
     app.follow(Go(Place.TITLE, "You left the retreat."))
     assert isinstance(app.scene, TitleScene)
@@ -108,7 +108,7 @@ def test_a_scene_stack_carries_out_each_step_once() -> None:
 
 
 def test_settings_follow_the_fullscreen_key(app: App) -> None:
-    from game.client.scenes import SettingsScene
+    from game.client.settings_menu import SettingsScene
 
     settings = SettingsScene(app)
     app.scene = settings

@@ -26,7 +26,7 @@ def roster(realm: int, role: int, host: bool = False) -> dict[str, Any]:
 
 
 def test_the_selectors_show_the_real_choice_and_send_only_a_change(app: App) -> None:
-    from game.client.scenes import LobbyScene
+    from game.client.lobby import LobbyScene
 
     online, link = fake_online(player=1)
     online.code = "ABCDE"
@@ -54,8 +54,8 @@ def _lobby_message(values: dict[str, Any]) -> Any:
 
 
 def test_lobby_chat_is_typed_and_shown(app: App) -> None:
+    from game.client.lobby import LobbyScene
     from game.client.online import ChatLine
-    from game.client.scenes import LobbyScene
 
     online, link = fake_online(player=1)
     online.lobby = roster(realm=1, role=1)
@@ -86,7 +86,8 @@ def rooms(server: ServerThread) -> list[Remote]:
 
 def test_join_lists_the_public_rooms_and_joins_one_with_a_click(
         app: App, server: ServerThread, rooms: list[Remote]) -> None:
-    from game.client.scenes import JoinScene, LobbyScene
+    from game.client.joining import JoinScene
+    from game.client.lobby import LobbyScene
 
     join = JoinScene(app, address=server.url)
     run_until(app, join, lambda s: len(s.rooms) == 2)
@@ -102,7 +103,7 @@ def test_join_lists_the_public_rooms_and_joins_one_with_a_click(
 
 
 def test_refresh_asks_again(app: App, server: ServerThread) -> None:
-    from game.client.scenes import JoinScene
+    from game.client.joining import JoinScene
 
     join = JoinScene(app, address=server.url)
     run_until(app, join, lambda s: "No public rooms" in s.status)
@@ -123,7 +124,7 @@ def test_refresh_asks_again(app: App, server: ServerThread) -> None:
 def test_a_solo_ally_dreams_in_the_other_realm(app: App) -> None:
     """The server seats the solo player first (the Sanctuary) and fills the rest with
     `lineup`, which alternates realms: the one ally is of the Rest Zones."""
-    from game.client.scenes import start_solo
+    from game.client.solo import start_solo
 
     app.autopilot = True
     run_until(app, start_solo(app, "first-retreat", 1, 1),
@@ -137,7 +138,7 @@ def test_a_solo_ally_dreams_in_the_other_realm(app: App) -> None:
 
 
 def test_solo_offers_one_to_three_allies_and_says_why(app: App) -> None:
-    from game.client.scenes import SoloScene, start_solo
+    from game.client.solo import SoloScene, start_solo
 
     solo = SoloScene(app)
     allies = next(c for c in solo.menu.choices if c.key == "allies")

@@ -23,7 +23,8 @@ from tests.client.conftest import click, frames, key, run_until, typed
 def match(app: App, monkeypatch: pytest.MonkeyPatch) -> Iterator[MatchScene]:
     """The match scene of a solo night with one ally, reached by a key on the story card;
     every message the client sends is recorded in `app.sent`."""
-    from game.client.scenes import StoryScene, start_solo
+    from game.client.solo import start_solo
+    from game.client.story import StoryScene
 
     story = run_until(app, start_solo(app, "first-retreat", 1, 1),
                       lambda s: isinstance(s, StoryScene))
@@ -88,7 +89,8 @@ def test_chat_is_typed_without_moving_the_dreamer(app: App, match: MatchScene,
 
 def test_escape_pauses_the_player_not_the_night(app: App, match: MatchScene,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from game.client.scenes import SettingsScene, TitleScene
+    from game.client.settings_menu import SettingsScene
+    from game.client.title import TitleScene
 
     hold_w(monkeypatch)
     frames(app, key(pygame.K_ESCAPE))

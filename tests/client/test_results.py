@@ -41,7 +41,7 @@ def results(online: Online, *, host: bool, next_level: str, won: bool = True,
 @pytest.mark.parametrize("size", SIZES)
 def test_results_lay_out_without_overlap_and_scroll_to_the_end(app: App,
                                                                size: tuple[int, int]) -> None:
-    from game.client.scenes import ResultsScene
+    from game.client.results import ResultsScene
 
     online, _ = fake_online()
     results(online, host=True, next_level="second-retreat")
@@ -80,41 +80,42 @@ def labels(scene: Any) -> list[str]:
 
 def test_the_host_continues_the_campaign_and_the_next_start_shows_the_story(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    from game.client.scenes import ResultsScene
+    from game.client.results import ResultsScene
 
     online, link = fake_online()
     results(online, host=True, next_level="second-retreat")
     scene = ResultsScene(app, online)
     title = load_retreat("second-retreat").title
-    assert labels(scene) == [f"Continue to {title}", "Back to the menu"]
+    assert labels(scene) == [f"Continue to {title}", "Save replay", "Back to the menu"]
     scene.draw(app.screen)
     scene.handle(key(pygame.K_RETURN))
     assert link.kinds() == [Kind.START]
-    assert labels(scene) == ["Back to the menu"]  # sent once
+    assert labels(scene) == ["Save replay", "Back to the menu"]  # sent once
     monkeypatch.setattr(online, "pump", lambda: ["start"])
     assert scene.update(0.1) == Go(Place.STORY)
 
 
 def test_the_others_wait_for_the_host(app: App) -> None:
-    from game.client.scenes import ResultsScene
+    from game.client.results import ResultsScene
 
     online, link = fake_online()
     results(online, host=False, next_level="second-retreat")
     scene = ResultsScene(app, online)
-    assert labels(scene) == ["Back to the menu"]
+    assert labels(scene) == ["Save replay", "Back to the menu"]
     assert scene.what_next() == "Waiting for the host to start the next night."
+    scene.handle(key(pygame.K_TAB))  # down to the last line (the arrows scroll here)
     scene.handle(key(pygame.K_RETURN))
     assert scene.update(0.1) == Go(Place.TITLE)
     assert link.sent == []
 
 
 def test_a_single_retreat_ends_at_its_results(app: App) -> None:
-    from game.client.scenes import ResultsScene
+    from game.client.results import ResultsScene
 
     online, link = fake_online()
     results(online, host=True, next_level="", won=False, alone=True)
     scene = ResultsScene(app, online)
-    assert labels(scene) == ["Play again", "Back to the menu"]
+    assert labels(scene) == ["Play again", "Save replay", "Back to the menu"]
     assert "again" in scene.what_next()
     assert "story" not in [b.kind for b in scene.blocks((1280, 720))]  # lost: no story after
     scene.handle(key(pygame.K_RETURN))
@@ -122,13 +123,16 @@ def test_a_single_retreat_ends_at_its_results(app: App) -> None:
 
 
 def test_after_a_single_retreat_in_company_the_room_is_a_lobby_again(app: App) -> None:
-    from game.client.scenes import LobbyScene, ResultsScene
+    from game.client.lobby import LobbyScene
+    from game.client.results import ResultsScene
 
     online, link = fake_online()
     results(online, host=False, next_level="")
     scene = ResultsScene(app, online)
-    assert labels(scene) == ["Back to the room", "Back to the menu"]
+    assert labels(scene) == ["Back to the room", "Save replay", "Back to the menu"]
     scene.handle(key(pygame.K_RETURN))
-    assert isinstance(scene.update(0.1), LobbyScene)
+    app.online, app.scene = online, scene
+    app.follow(scene.update(0.1))  # the App builds the lobby the results name
+    assert isinstance(app.scene, LobbyScene) and app.scene.online is online
     assert link.sent == []
 

@@ -17,14 +17,14 @@ from tests.client.conftest import ServerThread, run_until
 
 
 def message_of(scene: Any) -> str:
-    from game.client.scenes import MessageScene
+    from game.client.message import MessageScene
 
     assert isinstance(scene, MessageScene)
     return str(scene.body)
 
 
 def is_message(scene: Any) -> bool:
-    from game.client.scenes import MessageScene
+    from game.client.message import MessageScene
 
     return isinstance(scene, MessageScene)
 
@@ -33,13 +33,11 @@ def is_message(scene: Any) -> bool:
 def test_every_menu_fits_the_window(app: App, size: tuple[int, int]) -> None:
     """At every window size in Settings, each menu's choices lie inside the window and
     do not overlap each other."""
-    from game.client.scenes import (
-        HostScene,
-        MessageScene,
-        SettingsScene,
-        SoloScene,
-        TitleScene,
-    )
+    from game.client.hosting import HostScene
+    from game.client.message import MessageScene
+    from game.client.settings_menu import SettingsScene
+    from game.client.solo import SoloScene
+    from game.client.title import TitleScene
 
     screen = pygame.display.set_mode(size)
     for scene in (TitleScene(app, "You left the retreat."), SoloScene(app), HostScene(app),
@@ -56,7 +54,7 @@ def test_every_menu_fits_the_window(app: App, size: tuple[int, int]) -> None:
 
 
 def test_cannot_connect_is_a_message(app: App) -> None:
-    from game.client.scenes import join
+    from game.client.joining import join
 
     scene = run_until(app, join(app, "ws://127.0.0.1:9", "ABCDE"), is_message)
     assert "Cannot connect to ws://127.0.0.1:9" in message_of(scene)
@@ -69,7 +67,7 @@ def test_cannot_connect_is_a_message(app: App) -> None:
 ])
 def test_refusals_are_messages(app: App, server: ServerThread, case: str,
                                expected: str) -> None:
-    from game.client.scenes import join
+    from game.client.joining import join
 
     async def make_room() -> str:
         r = await Remote.connect(server.url, "Mira")
@@ -87,7 +85,7 @@ def test_refusals_are_messages(app: App, server: ServerThread, case: str,
 def test_version_mismatch_is_a_message(app: App, server: ServerThread,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import game.remote
-    from game.client.scenes import join
+    from game.client.joining import join
 
     monkeypatch.setattr(game.remote, "hello", lambda name: {"version": 99, "name": name})
     scene = run_until(app, join(app, server.url, "ABCDE"), is_message)
@@ -95,7 +93,8 @@ def test_version_mismatch_is_a_message(app: App, server: ServerThread,
 
 
 def test_shutdown_and_kick_reach_the_screen(app: App, server: ServerThread) -> None:
-    from game.client.scenes import LobbyScene, join
+    from game.client.joining import join
+    from game.client.lobby import LobbyScene
 
     async def make_room() -> tuple[str, Remote]:
         r = await Remote.connect(server.url, "Mira")
@@ -128,7 +127,9 @@ def test_a_solo_night_plays_through_story_match_and_results(
 
     import server.host
     from game.client.match import MatchScene
-    from game.client.scenes import ResultsScene, StoryScene, start_solo
+    from game.client.results import ResultsScene
+    from game.client.solo import start_solo
+    from game.client.story import StoryScene
     from game.retreats import campaign
 
     short = [dataclasses.replace(lv, night_seconds=6) for lv in campaign()]
@@ -155,7 +156,7 @@ def test_a_solo_night_plays_through_story_match_and_results(
 
 def test_a_key_can_be_rebound_and_is_saved(app: App, tmp_path: Path) -> None:
     from game.client.flow import BACK
-    from game.client.scenes import KeysScene
+    from game.client.settings_menu import KeysScene
 
     keys = KeysScene(app)
     first = keys.menu.choices[0].key
@@ -173,7 +174,7 @@ def test_a_key_can_be_rebound_and_is_saved(app: App, tmp_path: Path) -> None:
 
 def test_a_bug_in_a_scene_lands_on_a_message_not_a_traceback(app: App) -> None:
     from game.client.flow import Scene
-    from game.client.scenes import MessageScene
+    from game.client.message import MessageScene
 
     class Broken(Scene):
         def handle(self, ev: Any) -> None:
@@ -206,7 +207,7 @@ def test_every_story_card_fits_the_window(app: App, size: tuple[int, int]) -> No
     all inside the window, for every retreat at every window size."""
     import types
 
-    from game.client.scenes import StoryScene
+    from game.client.story import StoryScene
     from game.retreats import campaign
     from tests.client.conftest import fake_online
 

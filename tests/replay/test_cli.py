@@ -51,18 +51,33 @@ def test_simulate_reports_the_replay_it_wrote(tmp_path: Path,
     assert code == 2 and "cannot write the replay" in err
 
 
-def test_replay_without_verify_summarises_and_says_the_viewer_is_to_come(
+def test_replay_summary_says_what_the_file_holds(
         shipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "replay", str(shipped))
+    code, out, _ = run(capsys, "replay", str(shipped), "--summary")
     assert code == 0
     assert "level first-retreat (first-retreat.tmx), hazard 1, seed 4, 8 s night" in out
     assert "Dreamer 1 (Sleep Sanctuary, architect, person)" in out
-    assert "after 240 ticks (8.0 s)" in out and "the viewer is not built yet" in out
+    assert "after 240 ticks (8.0 s)" in out
     code, out, _ = run(capsys, "replay", str(shipped), "--json")
-    s = json.loads(out)
-    assert (s["level"], s["ticks"], s["players"]) == ("first-retreat", 240,
-                                                     ["Dreamer 1", "Dreamer 2"])
-    assert "not built yet" in s["viewer"]
+    assert code == 0 and json.loads(out)["ticks"] == 240
+
+
+def test_replay_alone_opens_the_viewer_and_a_refused_file_says_why(
+        shipped: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import game.client.app
+
+    opened: list[tuple[str, str | None, bool]] = []
+    monkeypatch.setattr(game.client.app, "run_replay",
+                        lambda path, level, any_build: opened.append((path, level, any_build))
+                        or 0)
+    assert run(capsys, "replay", str(shipped)) == (0, "", "")
+    assert opened == [(str(shipped), None, False)]
+    junk = tmp_path / "junk.dlreplay"
+    junk.write_bytes(b"not a replay at all")
+    code, out, err = run(capsys, "replay", str(junk))
+    assert code == 2 and out == "" and "not a Dreamlayer replay" in err
+    assert len(opened) == 1  # no window for a file that is not a replay
 
 
 def test_a_mismatch_exits_1_and_names_its_first_tick(shipped: Path, tmp_path: Path,

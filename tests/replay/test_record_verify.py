@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from game.bots.crew import BotCrew
-from game.net.records import Buttons
 from game.replay import (
     Control,
     LevelFile,
@@ -26,12 +24,11 @@ from game.replay import (
 from game.replay.format import Kind, ReplayReader
 from game.replay.playback import Playback
 from game.replay.summary import read_header
-from game.sim.events import Event
 from game.sim.level import Level, Realm
 from game.sim.roles import Role
 from game.sim.world import World
 from game.tmx import load_level
-from tests.replay.conftest import blocks_of, turn_round, write_blocks
+from tests.replay.conftest import blocks_of, play_a_room, turn_round, write_blocks
 
 
 def test_a_recorded_bot_match_verifies_equal(recorded: tuple[Path, Path]) -> None:
@@ -130,85 +127,10 @@ def test_another_build_or_version_is_refused_unless_asked(recorded: tuple[Path, 
         verify(other, level=level)
 
 
-# ------------------------------------------------------------------ a room, by hand
-def _input(did: int, tick: int) -> PersonInput:
-    """A person walking in slow circles, painting in bursts, pressing now and then."""
-    a = (tick * 0.05 + did) % (2 * math.pi)
-    buttons = (Buttons.PAINT if (tick // 7) % 3 else 0) | (Buttons.ABILITY
-                                                            if tick % 97 == 0 else 0)
-    return PersonInput.of((math.cos(a), math.sin(a)), (30 * math.cos(a), 24.0),
-                          int(buttons), 1 if tick % 151 == 0 else 0)
-
-
-def _play_a_room(level_path: Path, level: Level, out: Path) -> str:
-    """A night as a room plays it, with World and BotCrew driven directly (not through
-    the replay's own Night): two people and an ally bot; one person drops, a fresh bot
-    holds the seat, again when it expires, and the person comes back; a newcomer joins as
-    a new dreamer, then takes the ally bot's seat; chat and emotes. Returns the final
-    state hash."""
-    world = World(level, 11, hazard=2, night_seconds=10)
-    crew = BotCrew(world, 11)
-    seats = [Seat(world.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, "Ada"), "Ada",
-                  Realm.SANCTUARY, Role.ARCHITECT, Control.PERSON),
-             Seat(world.add_dreamer(Realm.REST, Role.INNOVATOR, "Bo"), "Bo", Realm.REST,
-                  Role.INNOVATOR, Control.PERSON),
-             Seat(world.add_dreamer(Realm.SANCTUARY, Role.ORGANIZER, "Ally bot 1"),
-                  "Ally bot 1", Realm.SANCTUARY, Role.ORGANIZER, Control.BOT)]
-    crew.add_ally(3)
-    people = {1, 2}
-    header = ReplayHeader(level=LevelFile.of(level_path), seed=11, bot_seed=11, hazard=2,
-                          seats=tuple(seats), start_hash=world.state_hash(),
-                          night_seconds=10, room="ABCDE", checkpoint_every=45)
-    with out.open("wb") as f:
-        rec = Recorder(f, header)
-        events: list[Event] = []
-        while world.running:
-            intents = crew.decide(world, events)
-            applied = {did: _input(did, world.tick + 1) for did in people}
-            for did, inp in applied.items():
-                intents[did] = inp.intent()
-            events = world.step(intents)
-            rec.people(world.tick, applied)
-            if rec.checkpoint_due(world.tick):
-                rec.checkpoint(world.tick, world.state_hash())
-            t = world.tick
-            if t == 40:  # Ada drops: a bot holds her seat
-                crew.add_ally(1)
-                people.discard(1)
-                rec.roster(t, seats[0]._replace(control=Control.BOT))
-                rec.chat(t, 2, "Bo", "where did Ada go?")
-            if t == 70:  # her hold expires and she is removed: a fresh bot
-                crew.add_ally(1)
-                rec.roster(t, seats[0]._replace(name="Ada (bot)", control=Control.BOT))
-            if t == 100:  # she comes back with her token
-                crew.remove_ally(1)
-                people.add(1)
-                rec.roster(t, seats[0])
-                rec.emote(t, 1, "Ada")
-            if t == 130:  # a newcomer: a new dreamer
-                did = world.add_dreamer(Realm.REST, Role.ARCHITECT, "Cy")
-                crew.remove_ally(did)
-                people.add(did)
-                rec.roster(t, Seat(did, "Cy", Realm.REST, Role.ARCHITECT, Control.PERSON))
-            if t == 200:  # Bo leaves the dream for good
-                world.remove_dreamer(2)
-                crew.remove_ally(2)
-                people.discard(2)
-                rec.roster(t, seats[1]._replace(control=Control.GONE))
-            if t == 230:  # a newcomer takes the ally bot's seat
-                crew.remove_ally(3)
-                people.add(3)
-                rec.roster(t, seats[2]._replace(name="Di", control=Control.PERSON))
-                rec.chat(t, 0, "a spectator", "welcome, Di")
-        s = world.summary()
-        rec.end(s.outcome, s.ticks, s.state_hash)
-    return s.state_hash
-
-
 def test_a_rooms_roster_changes_chat_and_emotes_replay_as_they_happened(
         tiny_level: tuple[Path, Level], tmp_path: Path) -> None:
     level_path, level = tiny_level
-    final = _play_a_room(level_path, level, tmp_path / "room.dlreplay")
+    final = play_a_room(level_path, level, tmp_path / "room.dlreplay")
     v = verify(tmp_path / "room.dlreplay", level=level_path)
     assert v.match and v.hash_replayed == final and v.ticks == 300
     s = describe(tmp_path / "room.dlreplay")
@@ -228,7 +150,7 @@ def test_a_rooms_roster_changes_chat_and_emotes_replay_as_they_happened(
 def test_a_roster_change_left_out_is_a_mismatch(tiny_level: tuple[Path, Level],
                                                 tmp_path: Path) -> None:
     level_path, level = tiny_level
-    _play_a_room(level_path, level, tmp_path / "room.dlreplay")
+    play_a_room(level_path, level, tmp_path / "room.dlreplay")
     version, blocks = blocks_of(tmp_path / "room.dlreplay")
     for block in blocks[1:]:  # forget that a bot held Ada's seat at tick 40
         block[:] = [r for r in block if not (r[0] == Kind.SEAT and r[1] == 40)]
