@@ -9,13 +9,13 @@
 /* global MessagePack */
 const { Encoder, Decoder } = globalThis.MessagePack;
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const KIND = {
   HELLO: 1, LIST_ROOMS: 2, CREATE_ROOM: 3, JOIN_ROOM: 4, CHOOSE: 5, READY: 6, START: 7,
   INPUT: 8, CHAT: 9, EMOTE: 10, KICK: 11, LEAVE: 12, PING: 13,
   WELCOME: 64, ROOM_LIST: 65, JOINED: 66, LOBBY: 67, MATCH_START: 68, SNAPSHOT: 69,
-  CHAT_MSG: 70, EMOTE_MSG: 71, MATCH_END: 72, ERROR: 73, PONG: 74,
+  CHAT_MSG: 70, EMOTE_MSG: 71, MATCH_END: 72, ERROR: 73, PONG: 74, MOVED: 75,
 };
 
 // The fields of the messages this page sends or reads, in wire order.
@@ -34,6 +34,7 @@ export const FIELDS = {
     "awakened", "dreamers", "next_level"],
   ERROR: ["code", "text"],
   PONG: ["t"],
+  MOVED: ["code", "url"],
 };
 
 // A LOBBY roster line, by position.

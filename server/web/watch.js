@@ -75,8 +75,10 @@ export class Watch {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    // the room's server: this one, unless a MOVED named another server of the cluster
+    const base = this.movedTo || `${scheme}//${location.host}/`;
     // ?room= is a routing hint for hosts that run several workers; harmless elsewhere
-    const ws = new WebSocket(`${scheme}//${location.host}/?room=${encodeURIComponent(this.code)}`);
+    const ws = new WebSocket(`${base}?room=${encodeURIComponent(this.code)}`);
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     ws.onopen = () => {
@@ -122,6 +124,18 @@ export class Watch {
         break;
       case "ERROR":
         this.say(`The server says: ${msg.text}`);
+        break;
+      case "MOVED":
+        // the room runs on another server of the cluster: watch it there (3 moves at most)
+        this.moves = (this.moves || 0) + 1;
+        if (this.moves > 3 || !/^wss?:\/\//.test(msg.url)) {
+          this.say("The room could not be found on the cluster's servers.");
+          break;
+        }
+        this.movedTo = msg.url.endsWith("/") ? msg.url : `${msg.url}/`;
+        this.ws.onclose = null;
+        this.ws.close(1000, "moved");
+        this.connect();
         break;
       default:
         break;

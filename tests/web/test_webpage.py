@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from game.net.schema import CloseCode
+from game.net.schema import PROTOCOL_VERSION, CloseCode
 from game.remote import Remote
 from game.retreats import load_retreat
 from game.sim.tuning import Tuning
@@ -109,7 +109,8 @@ def test_the_status_shows_public_rooms_only_and_the_admin_sees_all() -> None:
         assert me["host"] and not me["bot"] and isinstance(me["ping_ms"], int)
         server = public["server"]
         assert server["rooms"] == 3 and server["connections"] == 3  # counts include all
-        assert server["admin"] is False and server["version"] and server["protocol"] == 2
+        assert server["admin"] is False and server["version"]
+        assert server["protocol"] == PROTOCOL_VERSION
         for key in ("uptime_seconds", "tick_ms", "tick_lag_ms_max", "bytes_out_per_s",
                     "bytes_in_per_s", "status"):
             assert key in server
