@@ -66,6 +66,8 @@ class Recording:
         self._stream = stream
         self.recorder: Recorder | None = recorder
         """None once the recording has stopped (ended, closed or failed)"""
+        self.kept = False
+        """the whole night is in the file (`end()` wrote it)"""
 
     @property
     def active(self) -> bool:
@@ -126,6 +128,7 @@ class Recording:
         except (ValueError, OSError) as e:
             self._fail("end", e)
             return
+        self.kept = True
         self._finish()
         log.info("room %s: replay %s written (%d bytes)", self.room, self.path.stem,
                  rec.bytes_written)

@@ -665,8 +665,10 @@ class Room:
 
     def _end_match(self, world: World) -> None:
         s = world.summary()
+        replay = ""
         if self.recording is not None:
             self.recording.end(s)
+            replay = self.recording.path.stem if self.recording.kept else ""
             self.recording = None
         contributions = []
         names = {m.dreamer: m.name for m in self.members.values() if m.dreamer}
@@ -684,7 +686,7 @@ class Room:
             "coverage": [round(cov[k] * 1000) for k in
                          ("sanctuary_dream", "rest_dream", "mosaic", "nightmare", "unformed")],
             "rifts_sealed": s.rifts_sealed, "rifts": s.rifts, "awakened": s.cadre_awakened,
-            "dreamers": contributions, "next_level": next_level,
+            "dreamers": contributions, "next_level": next_level, "replay": replay,
         }
         for m in self.connected():
             assert m.conn is not None

@@ -323,8 +323,9 @@ _SPECS: tuple[Spec, ...] = (
                               i("role", 1, 3), i("painted", 0, U32), i("cleansed", 0, U32),
                               i("revived", 0, U32), i("awakenings", 0, U32)),
                               record=Contribution),
-                          s("next_level", 64)),
-         "coverage permille: sanctuary dream, rest dream, mosaic, nightmare, unformed"),
+                          s("next_level", 64), s("replay", 100)),
+         "coverage permille: sanctuary dream, rest dream, mosaic, nightmare, unformed; "
+         "replay: the night's replay id (GET /replays/ID), \"\" when not recorded"),
     Spec(Kind.ERROR, (i("code", 0, U16), s("text", TEXT)),
          "a refusal that leaves the connection open (wrong room code or password, full...)"),
     Spec(Kind.PONG, (i("t", 0, U32),)),

@@ -31,7 +31,7 @@ export const FIELDS = {
     "me", "rifts"],
   CHAT_MSG: ["player", "name", "text"],
   MATCH_END: ["outcome", "score", "ticks", "meters", "coverage", "rifts_sealed", "rifts",
-    "awakened", "dreamers", "next_level"],
+    "awakened", "dreamers", "next_level", "replay"],
   ERROR: ["code", "text"],
   PONG: ["t"],
   MOVED: ["code", "url"],

@@ -247,15 +247,16 @@ def test_a_host_with_replays_off_writes_none(tmp_path: Path) -> None:
     assert not (tmp_path / "replays").exists()
 
 
-def test_the_list_names_a_public_rooms_code_and_never_a_private_ones(tmp_path: Path) -> None:
+def test_the_list_names_a_public_rooms_code_never_a_private_ones_and_the_end_its_replay(tmp_path: Path) -> None:
     async def go(host: Host, url: str) -> None:
         for password, public in (("", True), ("secret", True), ("", False)):
             r = await Remote.connect(url, "Mira")
             joined = await r.create_room(level="first-retreat", bot_fill=True,
                                          password=password, public=public)
-            await again(r)
+            end = await again(r)
             await r.close()
             entries = await listed(host)
             assert entries[0]["room"] == (joined["code"] if public and not password else "")
+            assert end["replay"] == entries[0]["id"]  # the night's end names its replay
 
     serve_and(go, night_seconds=2, replays_dir=str(tmp_path / "replays"))
