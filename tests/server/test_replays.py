@@ -247,7 +247,8 @@ def test_a_host_with_replays_off_writes_none(tmp_path: Path) -> None:
     assert not (tmp_path / "replays").exists()
 
 
-def test_the_list_names_a_public_rooms_code_never_a_private_ones_and_the_end_its_replay(tmp_path: Path) -> None:
+def test_the_list_names_a_public_rooms_code_never_a_private_ones_and_the_end_its_replay(
+        tmp_path: Path) -> None:
     async def go(host: Host, url: str) -> None:
         for password, public in (("", True), ("secret", True), ("", False)):
             r = await Remote.connect(url, "Mira")
