@@ -11,6 +11,9 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
     host                              host                         string  1..255 characters
     port                              port                         integer 0..65535 (0: ephemeral)
     log_level                         log_level                    string  DEBUG INFO WARNING ERROR
+    [server]     workers              workers                      integer 1..64, or "auto"
+                                                                           (one per core the host
+                                                                           may run on, at most 64)
     [rooms]      max                  max_rooms                    integer 1..1024
                  max_players          max_players_per_room         integer 1..8
                  spectators           spectator_slots              integer 0..32
@@ -50,7 +53,8 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
 A key may be left out (its default applies); `server.example.toml` at the repository root shows
 every key with its default. Types are strict: a boolean is not an integer, a float is not an
 integer, but an integer is accepted where a float is expected. `log_level` is case-insensitive in
-the file and in overrides and is stored upper-case.
+the file and in overrides and is stored upper-case. `workers` takes an integer or the string
+"auto" (any case, stored lower-case); `ServerConfig.worker_count()` says how many that is.
 
 Contract: `load_config` either returns a fully valid `ServerConfig` or raises `ConfigError`,
 whose message names the file (or "overrides"), the key as written in the file (`rooms.max_players`)
@@ -63,15 +67,27 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-__all__ = ["LOG_LEVELS", "TOML_KEYS", "ConfigError", "ServerConfig", "load_config"]
+__all__ = ["LOG_LEVELS", "MAX_WORKERS", "TOML_KEYS", "ConfigError", "ServerConfig", "cores",
+           "load_config"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_WORKERS = 64
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it, so a
+    container limited to 2 of 64 cores counts 2), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class ConfigError(ValueError):
@@ -134,6 +150,14 @@ class ServerConfig:
     replays_dir: str = ""
     """where the host keeps its replays; "" for `replays` in the user's data folder
     (`DREAMLAYER_DATA_DIR` overrides that folder, as tests do)"""
+    workers: int | str = "auto"
+    """worker processes (1: one process, no supervisor); "auto": `cores()`, at most 64"""
+
+    def worker_count(self) -> int:
+        """How many worker processes `workers` asks for (1 is a single process)."""
+        if isinstance(self.workers, int):
+            return self.workers
+        return min(cores(), MAX_WORKERS)
 
     def __post_init__(self) -> None:
         for name in _SPECS:
@@ -197,6 +221,7 @@ _SPECS: dict[str, _Spec] = {
     "replays_keep": _Spec("replays.keep", int, 1, 100_000),
     "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
     "replays_dir": _Spec("replays.dir", str, 0, 4096),
+    "workers": _Spec("server.workers", int, 1, MAX_WORKERS, choices=("auto",)),
 }
 
 TOML_KEYS: Mapping[str, str] = {name: spec.key for name, spec in _SPECS.items()}
@@ -244,10 +269,17 @@ def _check(name: str, value: object) -> object:
         if not isinstance(value, bool):
             raise _Invalid(f"expected a boolean (true or false), {got}")
         return value
+    if spec.kind is int and spec.choices and isinstance(value, str):
+        if value.lower() not in spec.choices:
+            span = f"{_number(spec.lo or 0)}..{_number(spec.hi or 0)}"
+            raise _Invalid(f"must be an integer ({span}) or "
+                           f"{' or '.join(map(repr, spec.choices))}, got {value!r}")
+        return value.lower()
     if spec.kind is int or spec.kind is float:
         ok = isinstance(value, int) or (spec.kind is float and isinstance(value, float))
         if isinstance(value, bool) or not ok:
-            raise _Invalid(f"expected {_KIND_NAMES[spec.kind]}, {got}")
+            also = "".join(f" or {c!r}" for c in spec.choices)
+            raise _Invalid(f"expected {_KIND_NAMES[spec.kind]}{also}, {got}")
         assert isinstance(value, int | float) and spec.lo is not None and spec.hi is not None
         if not spec.lo <= value <= spec.hi:  # also refuses nan; ints compared exactly
             raise _Invalid(f"must be between {_number(spec.lo)} and {_number(spec.hi)}, "

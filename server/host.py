@@ -1,24 +1,35 @@
-"""The dedicated host: websockets' asyncio server, its connections, and the janitor that keeps
-lifetimes; the rooms' directory, the health answers and the rooms themselves live in their own
-modules (`server.directory`, `server.health`, `server.room`).
+"""A host process: its connections, its rooms and the janitor that keeps lifetimes.
 
-`Host(config).start()` listens on `config.host:config.port` with
-`websockets.asyncio.server.serve`. The same port answers plain HTTP `GET /healthz` (JSON;
-`?strict=1` makes anything but "ok" an HTTP 503), `GET /metrics` (Prometheus text), and
-`GET /replays` / `GET /replays/ID`, the replays of the nights played here (every room's
-night is recorded: `server.recording`).
+`Host(config).start()` listens on `config.host:config.port` (a single-process host). In a host
+with workers (`server.supervisor`), each worker runs a Host that listens nowhere: `open()`, and
+the worker hands it the sockets the supervisor accepted (`server.gate`). Either way the Host
+sees the same websockets connections and does the same things.
+
+What the Host holds, and what it leaves to the pieces beside it (issue 12's split by concern):
+- the websocket side (options, listening or adopting sockets): `server.gate`;
+- the plain HTTP answers (`/healthz`, `/metrics`, `/replays`): `server.pages` (a worker
+  answers none: the supervisor answers them for the whole host);
+- its rooms by code, reconnect tokens and ids: `server.directory`;
+- who may open a room and under which code: a `Registry` (`server.registrar`), the Host's
+  own in a single process, the supervisor's (asked over the channel) in a worker, so the
+  caps hold for the whole host;
+- the rooms of the other processes (LIST_ROOMS, where a code lives): a `server.board.Board`,
+  posted on every change and each janitor second;
+- a client whose room runs in a sibling worker: `server.relay`.
+The Host keeps the connections' lifecycle (the reader, the janitor) and the seating rules
+(create, join, reconnect, kick), which touch all of the above.
+
 Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
-refused at the handshake with HTTP 503 (one that slips past in a race is closed with 4009,
-SERVER_FULL). `shutdown()` (wired to SIGTERM and SIGINT by `run()`) stops accepting, closes
-every connection with 1001 and a reason, and returns within seconds.
+refused at the handshake with HTTP 503 (by the supervisor, in a host with workers; one that
+slips past in a race is closed with 4009, SERVER_FULL). `shutdown()` (wired to SIGTERM and
+SIGINT by `run()`, or by the worker) stops accepting, closes every connection with 1001 and a
+reason, and returns within seconds.
 
 Connection and member ids come from the directory's `IdPool`: never the id of a live
-connection or of a seat held for a dropped player. Room creation is capped per connection and
-per address, and rate-limited per address (`Directory.refuse_creation`). The janitor, once a
-second, closes connections that never said HELLO or stay silent (`server.lifetimes`), ends
-held seats that ran out, closes rooms left empty past their grace, and hands the memory of
-closed rooms back to the system. The host's clock (`now`) is passed in, so tests need not
-sleep.
+connection or of a seat held for a dropped player. The janitor, once a second, closes
+connections that never said HELLO or stay silent (`server.lifetimes`), ends held seats that
+ran out, closes rooms left empty past their grace, and hands the memory of closed rooms back
+to the system. The host's clock (`now`) is passed in, so tests need not sleep.
 
 Imports game.net, game.retreats and the rest of the server package.
 """
@@ -34,9 +45,9 @@ import time
 from collections import Counter as Tally
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -48,17 +59,23 @@ from game.sim.level import Level
 from game.sim.world import World
 from game.tmx import LevelError
 from server import memory
+from server.board import Board, LocalBoard
+from server.codes import CodeSpace, normal, well_formed
 from server.config import ServerConfig
 from server.connection import Connection
 from server.directory import Directory, new_token
+from server.gate import Gate, HandedConnection, HandOver
 from server.health import Health
 from server.ids import IdsExhausted
 from server.lifetimes import TIMED_OUT, overdue, room_expired
 from server.metrics import ServerMetrics
+from server.pages import Pages
 from server.recording import Recording, Replays
+from server.registrar import Refusal, Registrar
+from server.relay import REROUTE, RelayFailed, Siblings, open_relay
 from server.room import Member, Room
 
-__all__ = ["Host", "run"]
+__all__ = ["Host", "Registry", "run"]
 
 log = logging.getLogger("dreamlayer.host")
 
@@ -66,22 +83,54 @@ _TRIM_EVERY = 10.0
 """seconds at least between two hand-backs of freed memory (each stalls the loop a few ms)"""
 
 
+class Registry(Protocol):
+    """Who may open a room, and its code (`server.registrar.Registrar`, or a worker's
+    question to its supervisor's)."""
+
+    async def register(self, own_open: int, address: str, now: float,
+                       codes: CodeSpace) -> str | Refusal:
+        """A fresh code of `codes` for a room `address` opens, or why not."""
+
+    def unregister(self, code: str) -> None:
+        """The room `code` closed."""
+
+    def prune(self, now: float) -> None:
+        """Forget what has run out (called by the janitor)."""
+
+
 class Host:
     """Everything one server process holds: connections, the directory of rooms, health.
 
     It is also the `RoomSite` its rooms see (`config`, `metrics`, `now`, `seat_ended`,
-    `room_failed`, `tick_done`)."""
+    `room_failed`, `tick_done`).
+
+    A worker's Host gets the worker's `board` (`NodeBoard`), `registry` (its supervisor's),
+    `codes` (its slot's) and `siblings` (to relay a client to the worker of its room);
+    a single-process host makes its own (`LocalBoard`, `Registrar`, every code, none)."""
 
     def __init__(self, config: ServerConfig, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, board: Board | None = None,
+                 registry: Registry | None = None, codes: CodeSpace | None = None,
+                 siblings: Siblings | None = None) -> None:
         self.config = config
         self.clock = clock
         self.metrics = ServerMetrics()
         self.directory = Directory(config)
+        self.board: Board = board if board is not None else LocalBoard()
+        self.registry: Registry = registry if registry is not None \
+            else Registrar(config, self.board)
+        self.codes = codes if codes is not None else CodeSpace()
+        self.siblings = siblings
+        self.lost: dict[str, str] = {}
+        """codes of rooms lost with a worker that died -> what to tell who asks for one"""
         self.health = Health(config, self.metrics)
         self.connections: dict[int, Connection] = {}
         self.per_ip: Tally[str] = Tally()
+        self.gate = Gate(config, self.handler, self.process_request)
+        self.on_open: Callable[[HandOver], None] = lambda hand_over: None
+        """called when a handed-over connection's handshake is done (a worker reports it)"""
         self._server: Server | None = None
+        self._listens = False
         self._janitor: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._rooms_closed = 0
@@ -94,12 +143,13 @@ class Host:
             lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
         self.replays = Replays(config)
         self.replays.note_levels(self.levels)
+        self.pages = Pages(self._report, self._metrics_text, self.replays)
         rooms = self.directory.rooms
         self.metrics.watch(
             rooms=lambda: float(len(rooms)),
             dreamers=lambda: float(sum(r.dreamer_count() for r in rooms.values())),
             spectators=lambda: float(sum(len(r.spectators) for r in rooms.values())),
-            connections=lambda: float(len(self.connections)))
+            connections=lambda: float(self.clients()))
 
     @property
     def rooms(self) -> dict[str, Room]:
@@ -114,22 +164,36 @@ class Host:
     def now(self) -> float:
         return self.clock()
 
+    def clients(self) -> int:
+        """Client connections held here (a sibling's relay line to this process is its
+        client's connection, counted there)."""
+        return sum(1 for c in self.connections.values() if not c.relayed)
+
     # ------------------------------------------------------------------ serving
     async def start(self) -> Server:
-        """Start listening; returns the websockets Server (its sockets tell the port)."""
-        cfg = self.config
-        self._server = await serve(
-            self.handler, cfg.host, cfg.port, compression=None, max_size=cfg.max_message_bytes,
-            max_queue=16, write_limit=16384, ping_interval=cfg.ping_interval_seconds,
-            ping_timeout=cfg.ping_timeout_seconds,
-            process_request=self.process_request, server_header="Dreamlayer")
-        self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever(),
-                                                               name="janitor")
-        log.info("%s listening on %s", cfg.name, ", ".join(self.addresses()))
+        """Start listening (a single-process host); returns the websockets Server (its
+        sockets tell the port). Raises BoardError if the board cannot be reached, OSError
+        if the port cannot be had."""
+        await self.board.start()
+        self._server = await self.gate.listen(self.config.host, self.config.port)
+        self._listens = True
+        self._start_janitor()
+        log.info("%s listening on %s", self.config.name, ", ".join(self.addresses()))
         return self._server
 
+    async def open(self) -> Server:
+        """Start without listening (a worker): sockets come in through `gate.adopt`."""
+        await self.board.start()
+        self._server = await self.gate.open()
+        self._start_janitor()
+        return self._server
+
+    def _start_janitor(self) -> None:
+        self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever(),
+                                                               name="janitor")
+
     def addresses(self) -> list[str]:
-        if self._server is None:
+        if self._server is None or not self._listens:
             return []
         out = []
         for sock in self._server.sockets:
@@ -163,6 +227,7 @@ class Host:
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), timeout=5.0)
+        await self.board.stop()
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a short job (a close, a room shutdown) without waiting for it, keeping a
@@ -172,41 +237,48 @@ class Host:
         task.add_done_callback(self._tasks.discard)
 
     # ------------------------------------------------------------------ HTTP side
-    def process_request(self, ws: ServerConnection, request: Request) -> Response | None:
-        answer = self.health.answer(request.path, self.health_report)
-        if answer is not None:
-            return _http(ws, *answer)
-        shared = self.replays.answer(request.path)
-        if shared is not None:
-            status, body, headers = shared
-            response = ws.respond(status, "")
-            del response.headers["Content-Type"], response.headers["Content-Length"]
-            for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                response.headers[name] = value
-            response.body = body
-            return response
+    async def process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        """Before a handshake: the plain HTTP pages, the connection caps (a listening host:
+        in a worker the supervisor has answered both), and no new client while stopping."""
+        if self._listens:
+            page = await self.pages.answer(request.path)
+            if page is not None:
+                return _http(ws, *page)
         if self.stopping:
-            return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, "the server is shutting down\n")
-        ip = _ip_of(ws)
+            return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, b"the server is shutting down\n")
+        if not self._listens:
+            return None
+        ip = _peer_of(ws)[0]
         if len(self.connections) >= self.config.max_connections:
             self.metrics.messages_rejected.labels(reason="server_full").inc()
-            return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, "the server is full\n")
+            return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE, b"the server is full\n")
         if self.per_ip[ip] >= self.config.max_connections_per_ip:
             self.metrics.messages_rejected.labels(reason="too_many_from_ip").inc()
             return _http(ws, HTTPStatus.SERVICE_UNAVAILABLE,
-                         "too many connections from your address\n")
+                         b"too many connections from your address\n")
         return None
 
     def health_report(self) -> dict[str, Any]:
-        """What /healthz answers now."""
+        """What /healthz answers now (for this process)."""
         return self.health.report(
-            list(self.rooms.values()), connections=len(self.connections),
+            list(self.rooms.values()), connections=self.clients(),
             levels=[lv.name for lv in self.levels], stopping=self.stopping,
             uptime=self.now() - self.started, now=asyncio.get_running_loop().time())
 
+    async def _report(self) -> dict[str, Any]:
+        return self.health_report()
+
+    async def _metrics_text(self) -> str:
+        return self.metrics.render()
+
     # ------------------------------------------------------------------ websocket side
     async def handler(self, ws: ServerConnection) -> None:
-        ip = _ip_of(ws)
+        hand_over = ws.hand_over if isinstance(ws, HandedConnection) else None
+        peer = hand_over.peer if hand_over is not None else _peer_of(ws)
+        relayed = hand_over is not None and hand_over.relayed
+        ip = peer[0]
+        if hand_over is not None:
+            self.on_open(hand_over)
         try:
             if len(self.connections) >= self.config.max_connections:
                 raise IdsExhausted("the server is at its connection limit")
@@ -215,17 +287,22 @@ class Host:
             self.metrics.messages_rejected.labels(reason="server_full").inc()
             await ws.close(int(CloseCode.SERVER_FULL), "the server is full")
             return
-        conn = Connection(self, ws, cid, ip)
+        conn = Connection(self, ws, cid, peer, relayed=relayed)
         conn.opened_at = conn.heard_at = self.now()
         self.connections[cid] = conn
-        self.per_ip[ip] += 1
+        if not relayed:
+            self.per_ip[ip] += 1
         conn.start_writer()
         loop = asyncio.get_running_loop()
         try:
             async for data in ws:
-                self.metrics.bytes_received.inc(len(data) + 6)
+                if not relayed:
+                    self.metrics.bytes_received.inc(len(data) + 6)
                 if conn.closing:
                     continue  # keep reading while closing, so the close handshake completes
+                if conn.relay is not None:
+                    await conn.relay.send(data)
+                    continue
                 try:
                     msg = conn.session.receive(data, loop.time())
                     if msg.kind is not Kind.PING:
@@ -235,7 +312,7 @@ class Host:
                     self.metrics.messages_rejected.labels(reason=e.code.name.lower()).inc()
                     self.spawn(conn.close(e.code, e.reason))
         except ConnectionClosed as e:
-            if not conn.closing:
+            if not conn.closing and conn.relay is None:
                 rcvd = e.rcvd
                 reason = "client_gone" if rcvd is None or rcvd.code in (1000, 1001) \
                     else f"closed_{rcvd.code}"
@@ -246,19 +323,30 @@ class Host:
         finally:
             conn.closing = True
             await conn.stop_writer()
+            if conn.relay is not None:
+                rcvd = ws.protocol.close_rcvd
+                await conn.relay.end(None if rcvd is None else rcvd.code,
+                                     "" if rcvd is None else rcvd.reason)
             self.connections.pop(cid, None)
             self.directory.ids.release(cid)
-            self.per_ip[ip] -= 1
-            if self.per_ip[ip] <= 0:
-                del self.per_ip[ip]
+            if not relayed:
+                self.per_ip[ip] -= 1
+                if self.per_ip[ip] <= 0:
+                    del self.per_ip[ip]
             if conn.room is not None and conn.member is not None:
                 conn.room.drop(conn.member)
 
     # ------------------------------------------------------------------ rooms
     def room_list(self) -> list[RoomEntry]:
-        return self.directory.room_list()
+        """What LIST_ROOMS answers: the public rooms of every process the board knows."""
+        self.post_board()
+        return [e.entry for e in self.board.listing()][:256]
 
-    def create_room(self, conn: Connection, msg: Message) -> None:
+    def post_board(self) -> None:
+        """Tell the board what this process runs now (on every change, and each second)."""
+        self.board.post(self.directory.board_entries())
+
+    async def create_room(self, conn: Connection, msg: Message) -> None:
         cfg = self.config
         if cfg.password and msg["password"] != cfg.password:
             conn.error("creating rooms on this server needs the server's password "
@@ -269,13 +357,17 @@ class Host:
         except (UnknownLevel, LevelError) as e:
             conn.error(str(e), 404)
             return
-        refusal = self.directory.refuse_creation(conn.rooms_created, conn.ip, self.now())
-        if refusal is not None:
-            self.metrics.messages_rejected.labels(reason=refusal.reason).inc()
-            log.info("%s (%s) may not create a room: %s", conn.name, conn.ip, refusal.reason)
-            conn.error(refusal.text, refusal.code)
+        own_open = sum(1 for code in conn.rooms_created if code in self.rooms)
+        got = await self.registry.register(own_open, conn.ip, self.now(), self.codes)
+        if isinstance(got, Refusal):
+            self.metrics.messages_rejected.labels(reason=got.reason).inc()
+            log.info("%s (%s) may not create a room: %s", conn.name, conn.ip, got.reason)
+            conn.error(got.text, got.code)
             return
-        code = self.directory.new_code()
+        code = got
+        if conn.closing or self.stopping:  # gone while the code was being found
+            self.registry.unregister(code)
+            return
         room = Room(self, code, password="" if cfg.password else msg["password"],
                     max_dreamers=min(msg["max_dreamers"], cfg.max_players_per_room),
                     public=msg["public"], hazard=msg["hazard"] or cfg.hazard,
@@ -289,9 +381,11 @@ class Host:
         log.info("room %s created by %s (%s)", code, conn.name,
                  room.level.title if len(levels) == 1 else "the campaign")
 
-    def join_room(self, conn: Connection, msg: Message) -> None:
+    async def join_room(self, conn: Connection, msg: Message) -> None:
         token = msg["token"]
-        code = msg["code"].strip().upper()
+        code = normal(msg["code"])
+        if code not in self.rooms and await self._elsewhere(conn, code, msg):
+            return
         if token:
             self._reconnect(conn, code, token)
             return
@@ -313,6 +407,56 @@ class Host:
         room.add(member)
         self._seat(conn, room, member)
 
+    async def _elsewhere(self, conn: Connection, code: str, msg: Message) -> bool:
+        """JOIN_ROOM for a code this process does not run: True if it was answered here
+        (a lost room, a relay to the sibling worker that runs it, a room on another node),
+        False to answer as for an unknown code."""
+        lost = self.lost.get(code)
+        if lost is not None:
+            if msg["token"]:
+                raise ProtocolError(CloseCode.STALE_TOKEN, lost)
+            conn.error(lost, 404)
+            return True
+        if not well_formed(code):
+            return False
+        if self.siblings is not None and not self.codes.owns(code):
+            if conn.relayed:  # its relaying worker handles it (no relay of a relay)
+                self.spawn(conn.close(REROUTE, code, counted=False))
+            else:
+                await self._relay(conn, msg)
+            return True
+        url = await self.board.locate(code)
+        if url:
+            self.send_elsewhere(conn, code, url)
+            return True
+        return False
+
+    async def _relay(self, conn: Connection, msg: Message) -> None:
+        assert self.siblings is not None
+        code = normal(msg["code"])
+        try:
+            relay = await open_relay(self.siblings.line_to(code, conn.peer), conn, msg)
+        except RelayFailed as e:
+            log.warning("%s (%s): %s", conn.name, conn.ip, e)
+            conn.error(f"room {code}'s server process cannot be reached: try again", 503)
+            return
+        if conn.closing:
+            await relay.end(1000, "")
+            return
+        conn.relay = relay
+        log.debug("%s (%s) relayed to room %s's worker", conn.name, conn.ip, code)
+
+        async def rerouted(join: Message) -> None:
+            conn.relay = None
+            await conn.handle(join)
+
+        self.spawn(relay.run(rerouted))
+
+    def send_elsewhere(self, conn: Connection, code: str, url: str) -> None:
+        """Room `code` runs on another node, at `url`. (The cluster's hook: a MOVED message
+        there; until it exists, an ERROR naming the node.)"""
+        conn.error(f"room {code} is on another server: {url}", 404)
+
     def _seat(self, conn: Connection, room: Room, member: Member) -> None:
         conn.room, conn.member = room, member
         self.directory.seat(room.code, member)
@@ -323,6 +467,7 @@ class Host:
                                 "hold_seconds": math.ceil(self.config.reconnect_seconds)})
         room.broadcast_lobby()
         room.join_running(member)
+        self.post_board()
 
     def _reconnect(self, conn: Connection, code: str, token: str) -> None:
         """JOIN_ROOM with a token: back into the seat it holds, for as long as the seat lasts
@@ -366,9 +511,13 @@ class Host:
             self.spawn(tconn.close(CloseCode.KICKED, "kicked by the room's host"))
 
     def close_room(self, room: Room, reason: str) -> None:
-        """Close `room`: out of the directory (its seats end), its players told `reason`."""
+        """Close `room`: out of the directory (its seats end) and off the board, its players
+        told `reason`."""
         room.closed = True
         self.directory.remove(room)
+        self.registry.unregister(room.code)
+        self.board.release(room.code)
+        self.post_board()
         self._rooms_closed += 1
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
 
@@ -384,6 +533,7 @@ class Host:
     def seat_ended(self, room: Room, member: Member, why: str) -> None:
         if self.rooms.get(room.code) is room:  # a closed room's seats ended as it closed
             self.directory.seat_ended(room.code, member, why)
+            self.post_board()
 
     def room_failed(self, room: Room, reason: str) -> None:
         self.close_room(room, reason)
@@ -403,8 +553,8 @@ class Host:
         their grace, forget full creation budgets, and hand back freed memory."""
         now = self.now()
         for conn in list(self.connections.values()):
-            if conn.closing:
-                continue
+            if conn.closing or conn.relay is not None:  # a relayed client's lifetime is
+                continue                                # kept where its room runs
             heard = conn.heard_at
             if conn.room is not None and conn.session.phase is Phase.ROOM:
                 heard = max(heard, conn.room.changed_at)
@@ -418,7 +568,8 @@ class Host:
                 assert room.empty_since is not None
                 log.info("room %s closed: empty for %.0f s", room.code, now - room.empty_since)
                 self.close_room(room, "the room was empty")
-        self.directory.prune(now)
+        self.registry.prune(now)
+        self.post_board()
         if self._rooms_closed and now - self._trimmed_at >= _TRIM_EVERY:
             self._rooms_closed = 0
             self._trimmed_at = now
@@ -438,16 +589,20 @@ class Host:
                 log.exception("the janitor failed; it carries on")
 
 
-def _http(ws: ServerConnection, status: HTTPStatus, body: str,
-          content_type: str = "text/plain; charset=utf-8") -> Response:
-    response = ws.respond(status, body)
-    response.headers["Content-Type"] = content_type
+def _http(ws: ServerConnection, status: HTTPStatus, body: bytes,
+          headers: dict[str, str] | None = None) -> Response:
+    response = ws.respond(status, "")
+    del response.headers["Content-Type"], response.headers["Content-Length"]
+    for name, value in {"Content-Type": "text/plain; charset=utf-8", **(headers or {}),
+                        "Content-Length": str(len(body))}.items():
+        response.headers[name] = value
+    response.body = body
     return response
 
 
-def _ip_of(ws: ServerConnection) -> str:
+def _peer_of(ws: ServerConnection) -> tuple[str, int]:
     peer = ws.remote_address
-    return str(peer[0]) if peer else "?"
+    return (str(peer[0]), int(peer[1])) if peer else ("?", 0)
 
 
 async def run(config: ServerConfig) -> None:

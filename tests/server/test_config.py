@@ -66,6 +66,9 @@ enabled = false
 keep = 7
 max_mb = 12
 dir = "/srv/dreamlayer/replays"
+
+[server]
+workers = 3
 """
 
 
@@ -106,7 +109,7 @@ def test_a_full_file(tmp_path: Path) -> None:
         input_burst=90, chat_per_minute=10, slow_client_seconds=2.5, catch_up_seconds=10.0,
         ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
         tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
-        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays",
+        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays", workers=3,
     )
     # An integer where a float is expected is accepted and stored as a float.
     assert type(config.empty_room_grace_seconds) is float
@@ -305,6 +308,24 @@ def test_invalid_toml_gives_tomllib_line_and_column(tmp_path: Path, text: str,
     assert str(e) == f"{path}: invalid TOML: {toml_error.value}"
     assert where in str(e)
     assert e.key is None
+
+
+def test_workers_is_a_count_or_auto(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[server]\nworkers = 1\n")).worker_count() == 1
+    auto = load_config(write(tmp_path, '[server]\nworkers = "AUTO"\n'))
+    assert auto.workers == "auto" and 1 <= auto.worker_count() <= 64
+    assert load_config(None, workers=64).worker_count() == 64
+    e = error(write(tmp_path, '[server]\nworkers = "many"\n'))
+    assert (e.key, e.reason) == ("server.workers",
+                                 "must be an integer (1..64) or 'auto', got 'many'")
+    e = error(write(tmp_path, "[server]\nworkers = 65\n"))
+    assert e.reason == "must be between 1 and 64, got 65"
+    e = error(write(tmp_path, "[server]\nworkers = 2.0\n"))
+    assert e.reason == "expected an integer or 'auto', got float 2.0"
+    e = error(write(tmp_path, "workers = 2\n"))
+    assert e.reason == "unknown key (did you mean server.workers?)"
+    e = error(None, workers=0)
+    assert (e.source, e.key) == ("overrides", "workers")
 
 
 def test_the_example_file_shows_every_key_at_its_default() -> None:
