@@ -144,12 +144,13 @@ async def peek_head(sock: socket.socket, within: float) -> Head | None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
 
 
-def http_answer(status: HTTPStatus, body: bytes, content_type: str = "text/plain; "
-                "charset=utf-8", headers: dict[str, str] | None = None) -> bytes:
-    """A whole HTTP/1.1 response that closes the connection."""
-    lines = [f"HTTP/1.1 {status.value} {status.phrase}", "Server: Dreamlayer",
-             f"Content-Type: {content_type}", f"Content-Length: {len(body)}",
-             "Connection: close", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+def http_answer(status: HTTPStatus, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    """A whole HTTP/1.1 response that closes the connection (`headers` may set the
+    Content-Type; plain text by default)."""
+    fields = {"Server": "Dreamlayer", "Content-Type": "text/plain; charset=utf-8",
+              **(headers or {}), "Content-Length": str(len(body)), "Connection": "close"}
+    lines = [f"HTTP/1.1 {status.value} {status.phrase}", *(f"{k}: {v}" for k, v in
+                                                           fields.items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
