@@ -113,9 +113,9 @@ class Remote:
         one that runs the room; PROTOCOL.md)."""
         try:
             ws = await asyncio.wait_for(
-                connect(with_room(url, room), compression=None, max_size=1 << 21, open_timeout=timeout,
-                        ping_interval=ping_interval, ping_timeout=ping_timeout,
-                        close_timeout=2), timeout + 1)
+                connect(with_room(url, room), compression=None, max_size=1 << 21,
+                        open_timeout=timeout, ping_interval=ping_interval,
+                        ping_timeout=ping_timeout, close_timeout=2), timeout + 1)
         except InvalidURI:
             raise RemoteError(f"{url!r} is not a server address (ws://host:port)") from None
         except InvalidHandshake as e:

@@ -189,7 +189,8 @@ async def night(url: str, name: str) -> tuple[Remote, dict[str, object]]:
     return r, dict(joined.values)
 
 
-def test_an_abandoned_room_costs_nothing_closes_after_its_holds_and_resumes_if_back(workers: int) -> None:
+def test_an_abandoned_room_costs_nothing_closes_after_its_holds_and_resumes_if_back(
+        workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
