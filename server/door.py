@@ -120,6 +120,7 @@ async def peek_head(sock: socket.socket, within: float) -> Head | None:
     client closed before sending a whole one. Raises BadHead (status 400 or 431) for a head
     that is not one or is longer than HEAD_LIMIT, TimeoutError if it is not whole within
     `within` seconds."""
+    seen = 0
     try:
         async with asyncio.timeout(within):
             while True:
@@ -135,10 +136,11 @@ async def peek_head(sock: socket.socket, within: float) -> Head | None:
                 if len(data) > HEAD_LIMIT:
                     raise BadHead(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                                   f"the request head is longer than {HEAD_LIMIT} bytes")
-                if not data:
+                if len(data) <= seen:  # readable and nothing new: the client closed
                     return None
+                seen = len(data)
                 # wake again only once more than this has come (or the client closed)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, len(data) + 1)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, seen + 1)
     finally:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
