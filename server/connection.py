@@ -116,14 +116,11 @@ class Connection:
             log.debug("not sending %s to %s in phase %s", kind.name, self.name,
                       self.session.phase.value)
             return
-        self._outbox.append(data)
-        if len(self._outbox) > _OUTBOX_LIMIT:
-            self._drop_slow()
-            return
-        self._wake.set()
+        self.forward(data)
 
     def forward(self, data: bytes) -> None:
-        """Queue one message from the sibling worker this client is piped to, as it came."""
+        """Queue one message as it is: the bytes of `post`, or of the sibling worker this
+        client is piped to."""
         if self.closing:
             return
         self._outbox.append(data)
