@@ -126,7 +126,10 @@ class Host:
         self.health = Health(config, self.metrics)
         self.connections: dict[int, Connection] = {}
         self.per_ip: Tally[str] = Tally()
-        self.gate = Gate(config, self.handler, self.process_request)
+        # looked up at each connection, so a wrapper set on the host (the net bench counts
+        # bytes that way) serves
+        self.gate = Gate(config, lambda ws: self.handler(ws),
+                         lambda ws, request: self.process_request(ws, request))
         self.on_open: Callable[[HandOver], None] = lambda hand_over: None
         """called when a handed-over connection's handshake is done (a worker reports it)"""
         self._server: Server | None = None
