@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
 
-from server.board import LocalBoard, pack_entries, unpack_entries
+from server.board import BoardEntry, LocalBoard, pack_entries, unpack_entries
 from server.channel import Channel, pair
 from server.codes import CodeSpace, normal, slot_of
 from server.config import ServerConfig
@@ -170,7 +170,7 @@ class _Slot:
     channel: Channel | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     handed: dict[int, _Handed] = field(default_factory=dict)
-    board: list[Any] = field(default_factory=list)
+    board: list[BoardEntry] = field(default_factory=list)
     families: Families = field(default_factory=list)
     """what its metrics said last (carried into the totals if it dies)"""
     started_at: float = 0.0
@@ -294,7 +294,7 @@ class Supervisor:
     # ------------------------------------------------------------------ workers
     async def _launch(self, slot: _Slot) -> None:
         mine, theirs = pair()
-        slot.ready = asyncio.Event()
+        slot.ready.clear()  # (cleared, not replaced: connections waiting for it still do)
         slot.channel = Channel(mine, lambda msg, socks: self._message(slot, msg, socks),
                                name=f"worker {slot.index}'s channel")
         try:
@@ -338,7 +338,7 @@ class Supervisor:
         self.metrics.restarts.inc()
         self.retired.keep(slot.families)
         slot.families = []
-        slot.ready = asyncio.Event()
+        slot.ready.clear()
         if slot.channel is not None:
             slot.channel.close()
         until = self.clock() + self.config.reconnect_seconds
@@ -506,13 +506,13 @@ class Supervisor:
         if refusal is not None:
             await self._answer(sock, head, HTTPStatus.SERVICE_UNAVAILABLE, refusal)
             return False
-        slot = await self._route(head)
-        if slot is None:
-            await self._answer(sock, head, HTTPStatus.SERVICE_UNAVAILABLE,
-                               b"the server process for that room is restarting: try again\n")
-            return False
-        self._hand(slot, sock, peer, relayed=False)
-        return True
+        for _ in range(2):  # again if its worker died between the routing and the handing
+            slot = await self._route(head)
+            if slot is not None and self._hand(slot, sock, peer, relayed=False):
+                return True
+        await self._answer(sock, head, HTTPStatus.SERVICE_UNAVAILABLE,
+                           b"the server process for that room is restarting: try again\n")
+        return False
 
     def _refusal(self, ip: str) -> bytes | None:
         """Why a new websocket from `ip` is refused now (None: it is not)."""
@@ -555,21 +555,25 @@ class Supervisor:
         return None if self.stopping else slot
 
     def _hand(self, slot: _Slot, sock: socket.socket, peer: tuple[str, int], *,
-              relayed: bool) -> None:
+              relayed: bool) -> bool:
+        """Give `sock` to `slot`'s worker (False, keeping it, if that worker is gone)."""
+        channel = slot.channel
+        if channel is None or channel.closed.done() or not slot.ready.is_set():
+            return False
         serial = next(self._serials)
-        assert slot.channel is not None
         slot.handed[serial] = _Handed(sock, peer[0], relayed)
-        slot.channel.send_socket({"t": "socket", "serial": serial, "peer": list(peer),
-                                  "relayed": relayed}, sock)
+        channel.send_socket({"t": "socket", "serial": serial, "peer": list(peer),
+                             "relayed": relayed}, sock)
+        return True
 
     async def _relay(self, code: str, sock: socket.socket, peer: tuple[str, int]) -> None:
         """A worker's line for a client whose room `code` another worker runs."""
         k = slot_of(code, len(self.slots))
-        slot = await self._ready(self.slots[k]) if k is not None else None
-        if slot is None:
-            sock.close()  # the relaying worker tells its client
-            return
-        self._hand(slot, sock, peer, relayed=True)
+        for _ in range(2):
+            slot = await self._ready(self.slots[k]) if k is not None else None
+            if slot is not None and self._hand(slot, sock, peer, relayed=True):
+                return
+        sock.close()  # the relaying worker tells its client
 
     async def _answer(self, sock: socket.socket, head: Head | None, status: HTTPStatus,
                       body: bytes, headers: dict[str, str] | None = None) -> None:

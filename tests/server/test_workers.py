@@ -407,6 +407,11 @@ def test_a_killed_worker_takes_only_its_rooms_and_is_replaced(own: HostProcess) 
         for r in (a, relayed):  # told why, at once: not a hang
             e = await closed(r)
             assert e.code == 1011 and SIBLING_LOST in str(e) and not e.final, e
+        # a player coming back at once waits for the replacement, and is told what happened
+        back = await Remote.connect(own.url, "Mira", 20.0, room=ja["code"])
+        with pytest.raises(RemoteError, match="was lost") as err:
+            await back.join_room(ja["code"], token=ja["token"])
+        assert err.value.code == CloseCode.STALE_TOKEN
         await survivor.more(30, "the other worker's match going on")
         assert survivor.error is None
 
@@ -421,11 +426,6 @@ def test_a_killed_worker_takes_only_its_rooms_and_is_replaced(own: HostProcess) 
         report = await own.health()
         assert report["worker_restarts"] == 1 and report["rooms"] == 1
         assert (await own.metrics())["dreamlayer_worker_restarts_total"] == 1
-        # a player coming back to the lost room is told what happened
-        back = await Remote.connect(own.url, "Mira", room=ja["code"])
-        with pytest.raises(RemoteError, match="was lost") as err:
-            await back.join_room(ja["code"], token=ja["token"])
-        assert err.value.code == CloseCode.STALE_TOKEN
         # and the new worker makes rooms in its slot
         fresh = await Remote.connect(own.url, "Ava", room=ja["code"])
         made = await fresh.create_room()
