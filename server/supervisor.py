@@ -27,8 +27,10 @@ accepted connection it peeks at the HTTP request head without taking it off the 
 The room list spans the workers: each posts its rooms ("board") on change and every second;
 the supervisor merges them into its own board (`LocalBoard`; the cluster's board will take
 its place when several machines share one: it is the machine's one face to it) and sends
-the merged listing to every worker at least once a second and on every change. Room codes
-and the creation caps are the supervisor's `Registrar`, asked by the workers.
+the merged listing to every worker when it changes (a burst of changes in batches, at most
+four a second) and checks each second for what the board learned otherwise; a heartbeat
+that repeats a worker's rooms sends nothing. Room codes and the creation caps are the
+supervisor's `Registrar`, asked by the workers.
 
 A worker that dies (a crash, `kill -9`) takes only its own rooms. The supervisor keeps its
 own copy of every socket it handed over until the worker reports that connection ended; when
@@ -99,6 +101,8 @@ KILL_AFTER = 8.0
 _STEADY_SECONDS = 10.0
 _BACKOFF_CAP = 30.0
 _LISTING_CAP = 1024
+_LISTING_EVERY = 0.25
+"""seconds at least between two listings sent to the workers (churn is sent in batches)"""
 _SEND_SECONDS = 5.0
 
 
@@ -206,6 +210,9 @@ class Supervisor:
         self._listener: socket.socket | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._listing_due = False
+        self._listed: list[list[Any]] = []
+        """the listing the workers have now"""
+        self._listed_at = float("-inf")
         self.metrics.workers.set_function(
             lambda: float(sum(1 for s in self.slots if s.ready.is_set())))
 
@@ -389,13 +396,17 @@ class Supervisor:
         elif t == "ready":
             slot.ready.set()
             log.info("worker %d serving (pid %s)", slot.index, msg.get("pid"))
-            self._board_changed()
+            if slot.channel is not None:
+                slot.channel.tell({"t": "listing", "rooms": self._listed})
         elif t == "board":
             try:
-                slot.board = unpack_entries(msg.get("rooms"))
+                board = unpack_entries(msg.get("rooms"))
             except ValueError as e:
                 log.error("worker %d sent an unreadable board (%s)", slot.index, e)
-            self._board_changed()
+                board = slot.board
+            if board != slot.board:  # (a heartbeat repeats it)
+                slot.board = board
+                self._board_changed()
         elif t == "register":
             return self._register(slot, int(msg.get("own_open", 0)), str(msg.get("address")))
         elif t == "unregister":
@@ -433,14 +444,22 @@ class Supervisor:
 
     # ------------------------------------------------------------------ the board
     def _board_changed(self) -> None:
+        """A worker's rooms changed: the board knows at once, the workers within
+        `_LISTING_EVERY` seconds."""
         self.board.post([e for s in self.slots for e in s.board])
         if not self._listing_due:
             self._listing_due = True
-            asyncio.get_running_loop().call_soon(self._send_listing)
+            loop = asyncio.get_running_loop()
+            loop.call_later(max(0.0, self._listed_at + _LISTING_EVERY - loop.time()),
+                            self._send_listing)
 
     def _send_listing(self) -> None:
+        """Send every worker the board's listing, if it is not what they have."""
         self._listing_due = False
         rooms = pack_entries(self.board.listing()[:_LISTING_CAP])
+        if rooms == self._listed:
+            return
+        self._listed, self._listed_at = rooms, asyncio.get_running_loop().time()
         for slot in self.slots:
             if slot.channel is not None and slot.ready.is_set():
                 slot.channel.tell({"t": "listing", "rooms": rooms})
