@@ -153,6 +153,11 @@ class ServerConfig:
     workers: int | str = "auto"
     """worker processes (1: one process, no supervisor); "auto": `cores()`, at most 64"""
 
+    def fields(self) -> dict[str, object]:
+        """Every setting by field name (`ServerConfig(**fields)` makes the same config: a
+        supervisor sends its workers theirs this way)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
     def worker_count(self) -> int:
         """How many worker processes `workers` asks for (1 is a single process)."""
         if isinstance(self.workers, int):

@@ -2,8 +2,8 @@
 exactly one of them.
 
 Imports the server's board, channel, codes, config, door, health (memory), pages, recording,
-registrar, relay (its close reason), summary and worker (the "start" config); never the host
-(a worker's Host is reached only over its channel).
+registrar, relay (its close reason) and summary; never the host or the worker (a worker is
+reached only over its channel).
 
 Why this shape (the lead's design, as built): a room's ticks must stay on one core, so each
 worker runs its rooms start to end, and the port must stay one (players, firewalls and load
@@ -82,7 +82,6 @@ from server.recording import Replays
 from server.registrar import Refusal, Registrar
 from server.relay import SIBLING_LOST
 from server.summary import DoorMetrics, Families, Retired, merge_health, render_families
-from server.worker import config_fields
 
 __all__ = ["Launcher", "ProcessLauncher", "Supervisor", "WorkerHandle", "run"]
 
@@ -202,6 +201,9 @@ class Supervisor:
         self.metrics = DoorMetrics()
         self.retired = Retired()
         self.per_ip: Tally[str] = Tally()
+        """connections by address, from their accept until their end (or the door's answer)"""
+        self.at_door: Tally[str] = Tally()
+        """connections by address whose request head the door is still waiting for"""
         self.stopping = False
         self.restarts = 0
         """workers that stopped unasked and were replaced"""
@@ -313,7 +315,7 @@ class Supervisor:
         lost = {code: why for code, (why, _) in self.registrar.lost.items()
                 if slot_of(code, n) == slot.index}
         slot.channel.tell({"t": "start", "slot": slot.index, "slots": n,
-                           "config": config_fields(self.config), "lost": lost})
+                           "config": self.config.fields(), "lost": lost})
         self._spawn(self._watch(slot, slot.handle))
 
     async def _watch(self, slot: _Slot, handle: WorkerHandle) -> None:
@@ -485,9 +487,19 @@ class Supervisor:
             self._spawn(self._door(sock, (str(addr[0]), int(addr[1]))))
 
     async def _door(self, sock: socket.socket, peer: tuple[str, int]) -> None:
-        """One accepted connection: answered here, or handed to a worker."""
+        """One accepted connection: answered here, or handed to a worker. An address may keep
+        at most `max_connections_per_ip` connections waiting at the door (a client that
+        sends its head slowly, or never, holds one for `hello_seconds`); past that they are
+        closed at once."""
         ip = peer[0]
+        cfg = self.config
+        if self.at_door[ip] >= cfg.max_connections_per_ip \
+                or self.at_door.total() >= cfg.max_connections:
+            self.metrics.rejected.labels(reason="too_many_at_door").inc()
+            sock.close()
+            return
         self.per_ip[ip] += 1
+        self.at_door[ip] += 1
         handed = False
         try:
             handed = await self._admit(sock, peer)
@@ -500,6 +512,9 @@ class Supervisor:
         except OSError as e:
             log.debug("a connection from %s failed at the door: %s", ip, e)
         finally:
+            self.at_door[ip] -= 1
+            if self.at_door[ip] <= 0:
+                del self.at_door[ip]
             if not handed:
                 self._forget(ip)
                 with contextlib.suppress(OSError):

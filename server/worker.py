@@ -52,17 +52,12 @@ from server.host import Host
 from server.registrar import Refusal
 from server.summary import families_of
 
-__all__ = ["Worker", "config_fields", "main"]
+__all__ = ["Worker", "main"]
 
 log = logging.getLogger("dreamlayer.worker")
 
 _ASK_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
-
-
-def config_fields(config: ServerConfig) -> dict[str, Any]:
-    """A config as a plain map, for the "start" message (`ServerConfig(**fields)` again)."""
-    return {f: getattr(config, f) for f in config.__dataclass_fields__}
 
 
 class _Registry:

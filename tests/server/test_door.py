@@ -1,6 +1,6 @@
-"""The supervisor's door without a supervisor: strict request heads, a head peeked at (and
-left unread) as it trickles in over a real loopback socket, and the close frame written for
-a dead worker's clients."""
+"""The supervisor's door: strict request heads, a head peeked at (and left unread) as it
+trickles in over a real loopback socket, the close frame written for a dead worker's clients,
+and the caps per address a supervisor applies (connections, and heads it waits for)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import asyncio
 import socket
 import struct
 from http import HTTPStatus
+from typing import cast
 
 import pytest
 
+from game.remote import Remote, RemoteError
 from server.door import HEAD_LIMIT, BadHead, close_frame, http_answer, parse_head, peek_head
+from server.host import Host
+from tests.server.conftest import Hosts, serve_and, until
 
 HANDSHAKE = (b"GET /?room=abcde HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
              b"Connection: Upgrade\r\nX-Two: a\r\nx-two: b\r\n\r\n")
@@ -104,3 +108,29 @@ def test_an_http_answer_closes_and_counts_its_body() -> None:
     assert head.startswith(b"HTTP/1.1 503 Service Unavailable\r\n") and body == b"full\n"
     assert b"Content-Length: 5" in head and b"Connection: close" in head
     assert b"Content-Type: text/plain" in head
+
+
+# ------------------------------------------------------------------ at a supervisor's door
+def test_the_supervisor_caps_connections_and_waiting_heads_per_address() -> None:
+    async def go(host: Host, url: str) -> None:
+        port = int(url.rsplit(":", 1)[1])
+        first = [await Remote.connect(url, f"p{k}") for k in range(2)]
+        with pytest.raises(RemoteError, match="503"):
+            await Remote.connect(url, "one too many")
+        assert host.metrics.value("dreamlayer_messages_rejected_total",
+                                  reason="too_many_from_ip") == 1
+        for r in first:
+            await r.close()
+        # clients that never send a head hold a place at the door, up to the cap
+        silent = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await asyncio.wait_for(reader.read(), 5.0) == b""  # closed at once
+        assert host.metrics.value("dreamlayer_messages_rejected_total",
+                                  reason="too_many_at_door") == 1
+        for _, w in [*silent, (reader, writer)]:
+            w.close()
+        door = cast(Hosts, host).supervisor
+        await until(lambda: not door.per_ip, "every connection's end, seen at the door")
+        assert (await Remote.connect(url, "welcome again")).player > 0
+
+    serve_and(go, workers=2, max_connections_per_ip=2)
