@@ -1,7 +1,8 @@
 """The authoritative Dreamlayer host (asyncio + websockets). Imports game.sim, game.net and
 game.bots; never game.client.
 
-    host.py        a host process: its connections, the seating rules, the janitor
+    host.py        a host process: its connections, their lifecycle, the janitor
+    seating.py     who sits where: create, join, reconnect, kick; rooms elsewhere
     gate.py        the websocket options, listening, or adopting a handed-over socket
     pages.py       the plain HTTP answers: /healthz, /metrics, /replays
     connection.py  one client: its Session, what it asked for, its writer

@@ -264,9 +264,9 @@ class Connection:
         elif k is Kind.LIST_ROOMS:
             self.post(Kind.ROOM_LIST, {"rooms": host.room_list()})
         elif k is Kind.CREATE_ROOM:
-            await host.create_room(self, msg)
+            await host.seating.create_room(self, msg)
         elif k is Kind.JOIN_ROOM:
-            await host.join_room(self, msg)
+            await host.seating.join_room(self, msg)
         elif self.room is None or self.member is None:
             raise ProtocolError(CloseCode.WRONG_PHASE, f"{k.name} outside a room")
         else:
@@ -296,7 +296,7 @@ class Connection:
                 if text:
                     room.say(member, text)
         elif k is Kind.KICK:
-            self.host.kick(self, room, member, msg["player"])
+            self.host.seating.kick(self, room, member, msg["player"])
         elif k is Kind.LEAVE:
             self.observer = None
             self.room, self.member = None, None

@@ -15,9 +15,10 @@ What the Host holds, and what it leaves to the pieces beside it (issue 12's spli
   caps hold for the whole host;
 - the rooms of the other processes (LIST_ROOMS, where a code lives): a `server.board.Board`,
   posted on every change and each janitor second;
-- a client whose room runs in a sibling worker: `server.relay`.
-The Host keeps the connections' lifecycle (the reader, the janitor) and the seating rules
-(create, join, reconnect, kick), which touch all of the above.
+- who sits where (create, join, reconnect with a token, kick) and where a room that runs
+  elsewhere is reached (a sibling worker: `server.relay`; another node): `server.seating`.
+The Host keeps the connections' lifecycle (the reader, the janitor, the drain) and is the
+site its rooms and its seating rules see.
 
 Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
 refused at the handshake with HTTP 503 (by the supervisor, in a host with workers; one that
@@ -39,31 +40,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import signal
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from game.net.records import RoomEntry
-from game.net.schema import CloseCode, Kind, Message, ProtocolError
+from game.net.schema import CloseCode, Kind, ProtocolError
 from game.net.session import Phase
-from game.retreats import UnknownLevel, campaign, level_names, load_retreat
-from game.sim.level import Level
+from game.retreats import campaign
 from game.sim.world import World
-from game.tmx import LevelError
 from server import memory
 from server.board import Board, LocalBoard
-from server.codes import CodeSpace, normal, well_formed
+from server.codes import CodeSpace
 from server.config import ServerConfig
 from server.connection import Connection
-from server.directory import Directory, new_token
+from server.directory import Directory
 from server.gate import Gate, HandedConnection, HandOver
 from server.health import Health
 from server.ids import IdsExhausted
@@ -71,31 +69,17 @@ from server.lifetimes import TIMED_OUT, overdue, room_expired
 from server.metrics import ServerMetrics
 from server.pages import Pages
 from server.recording import Recording, Replays
-from server.registrar import Refusal, Registrar
-from server.relay import REROUTE, RelayFailed, Siblings, open_relay
+from server.registrar import Registrar
+from server.relay import Siblings
 from server.room import Member, Room
+from server.seating import Registry, Seating
 
-__all__ = ["Host", "Registry", "run"]
+__all__ = ["Host", "run"]
 
 log = logging.getLogger("dreamlayer.host")
 
 _TRIM_EVERY = 10.0
 """seconds at least between two hand-backs of freed memory (each stalls the loop a few ms)"""
-
-
-class Registry(Protocol):
-    """Who may open a room, and its code (`server.registrar.Registrar`, or a worker's
-    question to its supervisor's)."""
-
-    async def register(self, own_open: int, address: str, now: float,
-                       codes: CodeSpace) -> str | Refusal:
-        """A fresh code of `codes` for a room `address` opens, or why not."""
-
-    def unregister(self, code: str) -> None:
-        """The room `code` closed."""
-
-    def prune(self, now: float) -> None:
-        """Forget what has run out (called by the janitor)."""
 
 
 class Host:
@@ -120,9 +104,8 @@ class Host:
         self.registry: Registry = registry if registry is not None \
             else Registrar(config, self.board)
         self.codes = codes if codes is not None else CodeSpace()
-        self.siblings = siblings
-        self.lost: dict[str, str] = {}
-        """codes of rooms lost with a worker that died -> what to tell who asks for one"""
+        self.seating = Seating(self, self.directory, self.registry, self.board, self.codes,
+                               siblings)
         self.health = Health(config, self.metrics)
         self.connections: dict[int, Connection] = {}
         self.per_ip: Tally[str] = Tally()
@@ -349,170 +332,6 @@ class Host:
         """Tell the board what this process runs now (on every change, and each second)."""
         self.board.post(self.directory.board_entries())
 
-    async def create_room(self, conn: Connection, msg: Message) -> None:
-        cfg = self.config
-        if cfg.password and msg["password"] != cfg.password:
-            conn.error("creating rooms on this server needs the server's password "
-                       "(as the room password)", 403)
-            return
-        try:
-            levels = self._levels_from(msg["level"])
-        except (UnknownLevel, LevelError) as e:
-            conn.error(str(e), 404)
-            return
-        own_open = sum(1 for code in conn.rooms_created if code in self.rooms)
-        got = await self.registry.register(own_open, conn.ip, self.now(), self.codes)
-        if isinstance(got, Refusal):
-            self.metrics.messages_rejected.labels(reason=got.reason).inc()
-            log.info("%s (%s) may not create a room: %s", conn.name, conn.ip, got.reason)
-            conn.error(got.text, got.code)
-            return
-        code = got
-        if conn.closing or self.stopping:  # gone while the code was being found
-            self.registry.unregister(code)
-            return
-        room = Room(self, code, password="" if cfg.password else msg["password"],
-                    max_dreamers=min(msg["max_dreamers"], cfg.max_players_per_room),
-                    public=msg["public"], hazard=msg["hazard"] or cfg.hazard,
-                    bot_fill=msg["bot_fill"] and cfg.bot_fill, levels=levels,
-                    creator_address=conn.ip)
-        self.directory.add(room)
-        conn.rooms_created.append(code)
-        owner = Member(conn.id, conn.name, conn, new_token())
-        room.add(owner)
-        self._seat(conn, room, owner)
-        log.info("room %s created by %s (%s)", code, conn.name,
-                 room.level.title if len(levels) == 1 else "the campaign")
-
-    async def join_room(self, conn: Connection, msg: Message) -> None:
-        token = msg["token"]
-        code = normal(msg["code"])
-        if code not in self.rooms and await self._elsewhere(conn, code, msg):
-            return
-        if token:
-            self._reconnect(conn, code, token)
-            return
-        room = self.rooms.get(code)
-        if room is None or room.closed:
-            conn.error(f"no room with code {code!r}", 404)
-            return
-        if room.password and msg["password"] != room.password:
-            conn.error("wrong password for this room", 403)
-            return
-        spectate = msg["spectate"]
-        if spectate and len(room.spectators) >= self.config.spectator_slots:
-            conn.error("no spectator seat left in this room", 409)
-            return
-        if not spectate and room.dreamer_count() >= room.max_dreamers:
-            conn.error("the room is full", 409)
-            return
-        member = Member(conn.id, conn.name, conn, new_token(), spectator=spectate)
-        room.add(member)
-        self._seat(conn, room, member)
-
-    async def _elsewhere(self, conn: Connection, code: str, msg: Message) -> bool:
-        """JOIN_ROOM for a code this process does not run: True if it was answered here
-        (a lost room, a relay to the sibling worker that runs it, a room on another node),
-        False to answer as for an unknown code."""
-        lost = self.lost.get(code)
-        if lost is not None:
-            if msg["token"]:
-                raise ProtocolError(CloseCode.STALE_TOKEN, lost)
-            conn.error(lost, 404)
-            return True
-        if not well_formed(code):
-            return False
-        if self.siblings is not None and not self.codes.owns(code):
-            if conn.relayed:  # its relaying worker handles it (no relay of a relay)
-                self.spawn(conn.close(REROUTE, code, counted=False))
-            else:
-                await self._relay(conn, msg)
-            return True
-        url = await self.board.locate(code)
-        if url:
-            self.send_elsewhere(conn, code, url)
-            return True
-        return False
-
-    async def _relay(self, conn: Connection, msg: Message) -> None:
-        assert self.siblings is not None
-        code = normal(msg["code"])
-        try:
-            relay = await open_relay(self.siblings.line_to(code, conn.peer), conn, msg)
-        except RelayFailed as e:
-            log.warning("%s (%s): %s", conn.name, conn.ip, e)
-            conn.error(f"room {code}'s server process cannot be reached: try again", 503)
-            return
-        if conn.closing:
-            await relay.end(1000, "")
-            return
-        conn.relay = relay
-        log.debug("%s (%s) relayed to room %s's worker", conn.name, conn.ip, code)
-
-        async def rerouted(join: Message) -> None:
-            conn.relay = None
-            await conn.handle(join)
-
-        self.spawn(relay.run(rerouted))
-
-    def send_elsewhere(self, conn: Connection, code: str, url: str) -> None:
-        """Room `code` runs on another node, at `url`. (The cluster's hook: a MOVED message
-        there; until it exists, an ERROR naming the node.)"""
-        conn.error(f"room {code} is on another server: {url}", 404)
-
-    def _seat(self, conn: Connection, room: Room, member: Member) -> None:
-        conn.room, conn.member = room, member
-        self.directory.seat(room.code, member)
-        room.note_presence()
-        conn.post(Kind.JOINED, {"code": room.code, "token": member.token, "player": member.id,
-                                "host": room.owner == member.id,
-                                "spectator": member.spectator,
-                                "hold_seconds": math.ceil(self.config.reconnect_seconds)})
-        room.broadcast_lobby()
-        room.join_running(member)
-        self.post_board()
-
-    def _reconnect(self, conn: Connection, code: str, token: str) -> None:
-        """JOIN_ROOM with a token: back into the seat it holds, for as long as the seat lasts
-        (the token stays the same, so a client whose JOINED got lost on the way can try again
-        with it). A seat that still has a link (one gone silent, whose end this server has
-        not noticed yet) is taken over: that link is closed with 4011 and this one seated at
-        once. Raises ProtocolError(STALE_TOKEN) saying why the token opens no seat."""
-        seat = self.directory.tokens.get(token)
-        if seat is None:
-            raise ProtocolError(CloseCode.STALE_TOKEN, self.directory.why_ended(token))
-        room = self.rooms.get(seat[0])
-        if seat[0] != code:
-            raise ProtocolError(CloseCode.STALE_TOKEN,
-                                f"that reconnect token is room {seat[0]}'s, not {code}'s")
-        member = room.members.get(seat[1]) if room is not None and not room.closed else None
-        if room is None or room.closed:
-            raise ProtocolError(CloseCode.STALE_TOKEN, f"room {code} has closed")
-        if member is None:
-            raise ProtocolError(CloseCode.STALE_TOKEN, "that seat has ended: its player left, "
-                                                       "or dropped outside a match")
-        old = member.conn
-        if old is not None and old is not conn:
-            old.give_up_seat()
-            self.spawn(old.close(CloseCode.REPLACED, "replaced by a new connection with this "
-                                                     "seat's reconnect token"))
-        room.reclaim(member, conn)
-        self._seat(conn, room, member)
-
-    def kick(self, conn: Connection, room: Room, member: Member, target_id: int) -> None:
-        if member.id != room.owner:
-            conn.error("only the room's host can kick", 403)
-            return
-        target = room.members.get(target_id)
-        if target is None or target is member:
-            conn.error("no such player to kick", 404)
-            return
-        tconn = target.conn
-        room.remove(target, "kicked")
-        if tconn is not None:
-            tconn.room, tconn.member = None, None
-            self.spawn(tconn.close(CloseCode.KICKED, "kicked by the room's host"))
-
     def close_room(self, room: Room, reason: str) -> None:
         """Close `room`: out of the directory (its seats end) and off the board, its players
         told `reason`."""
@@ -523,14 +342,6 @@ class Host:
         self.post_board()
         self._rooms_closed += 1
         self.spawn(room.close(CloseCode.ROOM_CLOSED, reason))
-
-    def _levels_from(self, name: str) -> list[Level]:
-        """The retreats a room plays: the whole campaign for "", else that one retreat."""
-        if not name:
-            return list(self.levels)
-        if name not in level_names():
-            load_retreat(name)  # raises UnknownLevel with the list of levels
-        return [lv for lv in self.levels if lv.name == name]
 
     # ------------------------------------------------------------------ what rooms need
     def seat_ended(self, room: Room, member: Member, why: str) -> None:

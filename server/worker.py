@@ -134,7 +134,7 @@ class Worker:
         host = self.host = Host(config, clock=self.clock, board=self.board,
                                 registry=_Registry(channel), codes=CodeSpace(self.slot, slots),
                                 siblings=self)
-        host.lost = {str(k): str(v) for k, v in begin.get("lost", {}).items()}
+        host.seating.lost = {str(k): str(v) for k, v in begin.get("lost", {}).items()}
         host.on_open = self._note_opened
         if self.prepare is not None:
             self.prepare(host)
