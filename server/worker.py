@@ -127,9 +127,9 @@ class Worker:
             return
         begin = started.result()
         config = ServerConfig(**begin["config"])
-        if self.own_process:
-            logging.getLogger().setLevel(config.log_level)
         self.slot, slots = int(begin["slot"]), int(begin["slots"])
+        if self.own_process:
+            _log_as(self.slot, config.log_level)
         self.board = NodeBoard(channel, self.slot, slots, clock=self.clock)
         host = self.host = Host(config, clock=self.clock, board=self.board,
                                 registry=_Registry(channel), codes=CodeSpace(self.slot, slots),
@@ -221,6 +221,16 @@ class Worker:
         if (self._opened or self._ended) and self.channel is not None:
             self.channel.tell({"t": "conns", "opened": self._opened, "ended": self._ended})
             self._opened, self._ended = [], []
+
+
+def _log_as(slot: int, level: str) -> None:
+    """This process's log lines name its slot and pid, at the host's level."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in root.handlers:
+        handler.setFormatter(logging.Formatter(
+            f"%(asctime)s %(levelname)s worker {slot} (pid {os.getpid()}) %(name)s: "
+            "%(message)s"))
 
 
 def _die_with_parent() -> None:
