@@ -256,6 +256,7 @@ def _host(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from server.board import BoardError
     from server.config import ConfigError, load_config
 
     try:
@@ -279,7 +280,7 @@ def _host(args: argparse.Namespace) -> int:
         print(f"dreamlayer host: cannot listen on {config.host}:{config.port}: "
               f"{e.strerror or e}", file=sys.stderr)
         return 1
-    except RuntimeError as e:
+    except (RuntimeError, BoardError) as e:  # a worker that does not start; no board
         print(f"dreamlayer host: {e}", file=sys.stderr)
         return 1
     return 0
