@@ -1,7 +1,7 @@
 """The relay: a client of this worker whose room runs in a sibling worker, piped there.
 
-Imports websockets (its client), game.net.schema and the server's gate (for the hand-over
-record); never the host (it sees the client's connection as a `Piped`).
+Imports websockets (its client) and game.net.schema; never the host (it sees the client's
+connection as a `Piped`, the supervisor's channel as `Siblings`).
 
 Our clients name the room they are joining when they connect (`ws://HOST:PORT/?room=CODE`),
 and the supervisor hands such a connection straight to the worker that runs the room. A

@@ -1,7 +1,7 @@
 """A worker process of a host with workers: today's `Host`, listening nowhere, fed by its
 supervisor over a control channel (`server.channel`).
 
-Imports the server's host, board, channel, codes, config, gate, registrar and relay modules
+Imports the server's host, board, channel, codes, config, gate, registrar and summary modules
 (never the supervisor: it only speaks to it over the channel).
 
 The supervisor starts a worker with `python -m server --worker FD` (FD its end of the
