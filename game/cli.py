@@ -48,6 +48,13 @@ def _ranged(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def _workers(raw: str) -> int | str:
+    """--workers: "auto" or a whole number 1..64."""
+    if raw.strip().lower() == "auto":
+        return "auto"
+    return _ranged(1, 64)(raw)
+
+
 def _ranged_list(lo: int, hi: int) -> Callable[[str], list[int]]:
     """A comma-separated list of whole numbers lo..hi, each named if it is wrong."""
     one = _ranged(lo, hi)
@@ -164,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     host.add_argument("--port", type=_ranged(0, 65535), default=None,
                       help="port (default 8765; 0 picks a free one)")
     host.add_argument("--config", default=None, help="a TOML file (see server.example.toml)")
+    host.add_argument("--workers", type=_workers, default=None,
+                      help="worker processes behind one port, each running its own rooms: "
+                           "1..64, or auto (one per core; the default); 1 is a single process")
     host.add_argument("--redis", default=None, metavar="URL",
                       help="share one room directory with every host on this Redis "
                       "(redis://HOST:PORT/DB; cluster.redis_url)")
@@ -266,27 +276,32 @@ def _host(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from server.cluster import BoardError
+    from server.board import BoardError
     from server.config import ConfigError, load_config
-    from server.host import run
 
     try:
         config = load_config(args.config, host=args.host, port=args.port,
-                             redis_url=args.redis, public_url=args.public_url)
+                             redis_url=args.redis, public_url=args.public_url,
+                             workers=args.workers)
     except ConfigError as e:
         print(f"dreamlayer host: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    workers = config.worker_count()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s "
+                        f"{'supervisor ' if workers > 1 else ''}%(name)s: %(message)s")
     if config.log_level != "DEBUG":  # one line per connection is noise for a host
         logging.getLogger("websockets").setLevel(logging.WARNING)
+    if workers > 1:
+        from server.supervisor import run
+    else:
+        from server.host import run
     try:
         asyncio.run(run(config))
     except OSError as e:
-        print(f"dreamlayer host: cannot listen on {config.host}:{config.port}: {e.strerror}",
-              file=sys.stderr)
+        print(f"dreamlayer host: cannot listen on {config.host}:{config.port}: "
+              f"{e.strerror or e}", file=sys.stderr)
         return 1
-    except BoardError as e:
+    except (RuntimeError, BoardError) as e:  # a worker that does not start; no board
         print(f"dreamlayer host: {e}", file=sys.stderr)
         return 1
     return 0

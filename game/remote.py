@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -36,7 +37,7 @@ from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Session, Side, hello
 
 __all__ = ["MAX_MOVES", "RETRYABLE_CLOSES", "Backoff", "Line", "Remote", "RemoteError", "Seat",
-           "explain_close", "list_rooms", "rejoin"]
+           "explain_close", "list_rooms", "rejoin", "with_room"]
 
 log = logging.getLogger("dreamlayer.remote")
 
@@ -61,6 +62,16 @@ RETRYABLE_CLOSES = frozenset({1006, 1011, 1012, 1013, 1014, int(CloseCode.TOO_SL
 went unanswered or the server hit an error (1011), it restarts or is overloaded (1012, 1013,
 1014), or it could not send fast enough (4005; the seat is held). Every other close is
 final: shut down, kicked, replaced, a refused token, a protocol error..."""
+
+
+def with_room(url: str, room: str) -> str:
+    """`url` naming the room a connection is for (`ws://HOST:PORT/?room=CODE`); `url` itself
+    when `room` is ""."""
+    if not room:
+        return url
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode({"room": room})) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, parts.fragment))
 
 
 def explain_close(code: int | None, reason: str) -> str:
@@ -105,18 +116,21 @@ class Remote:
     @classmethod
     async def connect(cls, url: str, name: str, timeout: float = 5.0, *,
                       ping_interval: float | None = 2.0,
-                      ping_timeout: float | None = 4.0) -> Remote:
+                      ping_timeout: float | None = 4.0, room: str = "") -> Remote:
         """Connect and say hello. Raises RemoteError for every way this can fail (not final
         unless the address is no address or the server refuses this game's version).
 
         The websocket keepalive pings every `ping_interval` seconds and drops a link whose
         pong does not come within `ping_timeout` (None: never), so a connection that went
-        silent (a stalled or lost network) ends in seconds and a `Line` can come back."""
+        silent (a stalled or lost network) ends in seconds and a `Line` can come back.
+        `room`: the code of the room this connection is for (it connects to
+        `url/?room=CODE`, so a host with several worker processes puts it straight into the
+        one that runs the room; PROTOCOL.md)."""
         try:
             ws = await asyncio.wait_for(
-                connect(url, compression=None, max_size=1 << 21, open_timeout=timeout,
-                        ping_interval=ping_interval, ping_timeout=ping_timeout,
-                        close_timeout=2), timeout + 1)
+                connect(with_room(url, room), compression=None, max_size=1 << 21,
+                        open_timeout=timeout, ping_interval=ping_interval,
+                        ping_timeout=ping_timeout, close_timeout=2), timeout + 1)
         except InvalidURI:
             raise RemoteError(f"{url!r} is not a server address (ws://host:port)") from None
         except InvalidHandshake as e:
@@ -207,7 +221,7 @@ class Remote:
         interval, timeout = self.keepalive
         try:
             other = await Remote.connect(url, self.name, self.timeout, ping_interval=interval,
-                                         ping_timeout=timeout)
+                                         ping_timeout=timeout, room=code)
         except RemoteError as e:
             raise RemoteError(f"Room {code} is on another server: {e}", e.code,
                               final=e.final) from None
@@ -313,7 +327,7 @@ async def rejoin(seat: Seat, *, on_attempt: Callable[[int], None] | None = None,
         try:
             async with asyncio.timeout(attempt_seconds):
                 remote = await Remote.connect(seat.url, seat.name, ping_interval=keepalive[0],
-                                              ping_timeout=keepalive[1])
+                                              ping_timeout=keepalive[1], room=seat.code)
                 try:
                     joined = await remote.join_room(seat.code, token=seat.token)
                 except BaseException:

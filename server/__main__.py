@@ -1,10 +1,15 @@
-"""`python -m server`: the same as `dreamlayer host`."""
+"""`python -m server`: the same as `dreamlayer host`; `python -m server --worker FD` is how a
+host's supervisor starts a worker process (`server.worker`), not for people."""
 
 from __future__ import annotations
 
 import sys
 
-from game.cli import main
-
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        from server.worker import main as worker
+
+        sys.exit(worker(int(sys.argv[2])))
+    from game.cli import main
+
     sys.exit(main(["host", *sys.argv[1:]]))

@@ -47,7 +47,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import msgpack
@@ -58,8 +58,9 @@ from redis.exceptions import RedisError
 
 from game.net.records import RoomEntry
 from game.net.schema import Kind, ProtocolError, spec_of
+from server.board import BoardEntry, BoardError
 
-__all__ = ["LIST_LIMIT", "Board", "BoardEntry", "BoardError", "RedisBoard", "shown_url"]
+__all__ = ["LIST_LIMIT", "RedisBoard", "shown_url"]
 
 log = logging.getLogger("dreamlayer.cluster")
 
@@ -100,34 +101,6 @@ return 0
 in between)"""
 
 
-class BoardEntry(NamedTuple):
-    """A room as the board knows it."""
-
-    entry: RoomEntry
-    """what ROOM_LIST shows"""
-    public: bool
-    """listed for everyone (private rooms are locatable, never listed)"""
-    url: str
-    """the public ws:// URL of the node that runs it ("" = this node)"""
-
-
-class BoardError(Exception):
-    """The board cannot be reached at start (a clear, one-line reason for the host's log
-    and the command line)."""
-
-
-class Board(Protocol):
-    """What a host needs from the directory of rooms it shares with other processes (the
-    agreed interface; `why_gone` is this module's addition)."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def claim(self, code: str) -> bool: ...
-    def post(self, rooms: Sequence[BoardEntry]) -> None: ...
-    def release(self, code: str) -> None: ...
-    def listing(self) -> list[BoardEntry]: ...
-    async def locate(self, code: str) -> str | None: ...
-    async def why_gone(self, code: str) -> str | None: ...
 
 
 def shown_url(url: str) -> str:
@@ -179,7 +152,8 @@ class RedisBoard:
         self.failed_tries = 0
         """commands (posts, list readings, claims, look-ups) that found Redis away"""
         self._redis: aioredis.Redis | None = None
-        self._claim = msgpack.packb([self.node, public_url])
+        self._claim = b""
+        """this node's claim on a code (set by `start`, once `url` is final)"""
         self._posted: list[BoardEntry] = []
         self._released: set[str] = set()
         self._wake = asyncio.Event()
@@ -201,6 +175,7 @@ class RedisBoard:
         """Connect and say this node is here. Raises BoardError (naming the Redis URL,
         without its password, and why) when Redis cannot be reached or the URL is not one."""
         shown = shown_url(self.redis_url)
+        self._claim = msgpack.packb([self.node, self.url])
         try:
             self._redis = aioredis.from_url(
                 self.redis_url, socket_connect_timeout=_CALL_SECONDS,

@@ -11,6 +11,9 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
     host                              host                         string  1..255 characters
     port                              port                         integer 0..65535 (0: ephemeral)
     log_level                         log_level                    string  DEBUG INFO WARNING ERROR
+    [server]     workers              workers                      integer 1..64, or "auto"
+                                                                           (one per core the host
+                                                                           may run on, at most 64)
     [rooms]      max                  max_rooms                    integer 1..1024
                  max_players          max_players_per_room         integer 1..8
                  spectators           spectator_slots              integer 0..32
@@ -65,7 +68,8 @@ with a Redis must name it.
 A key may be left out (its default applies); `server.example.toml` at the repository root shows
 every key with its default. Types are strict: a boolean is not an integer, a float is not an
 integer, but an integer is accepted where a float is expected. `log_level` is case-insensitive in
-the file and in overrides and is stored upper-case.
+the file and in overrides and is stored upper-case. `workers` takes an integer or the string
+"auto" (any case, stored lower-case); `ServerConfig.worker_count()` says how many that is.
 
 Contract: `load_config` either returns a fully valid `ServerConfig` or raises `ConfigError`,
 whose message names the file (or "overrides"), the key as written in the file (`rooms.max_players`)
@@ -78,16 +82,27 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-__all__ = ["ADMIN_TOKEN_MIN", "LOG_LEVELS", "TOML_KEYS", "ConfigError", "ServerConfig",
-           "load_config"]
+__all__ = ["ADMIN_TOKEN_MIN", "LOG_LEVELS", "MAX_WORKERS", "TOML_KEYS", "ConfigError",
+           "ServerConfig", "cores", "load_config"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_WORKERS = 64
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it, so a
+    container limited to 2 of 64 cores counts 2), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class ConfigError(ValueError):
@@ -157,6 +172,19 @@ class ServerConfig:
     """the Redis holding the directory of rooms shared by a cluster; "" for none"""
     public_url: str = ""
     """this host's address for players sent here by the others; "" for ws://HOST:PORT"""
+    workers: int | str = "auto"
+    """worker processes (1: one process, no supervisor); "auto": `cores()`, at most 64"""
+
+    def fields(self) -> dict[str, object]:
+        """Every setting by field name (`ServerConfig(**fields)` makes the same config: a
+        supervisor sends its workers theirs this way)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def worker_count(self) -> int:
+        """How many worker processes `workers` asks for (1 is a single process)."""
+        if isinstance(self.workers, int):
+            return self.workers
+        return min(cores(), MAX_WORKERS)
 
     def __post_init__(self) -> None:
         for name in _SPECS:
@@ -262,6 +290,7 @@ _SPECS: dict[str, _Spec] = {
     "redis_url": _Spec("cluster.redis_url", str, 0, 512,
                        rule=_url_rule("redis://", "rediss://", "unix://")),
     "public_url": _Spec("cluster.public_url", str, 0, 512, rule=_url_rule("ws://", "wss://")),
+    "workers": _Spec("server.workers", int, 1, MAX_WORKERS, choices=("auto",)),
 }
 
 TOML_KEYS: Mapping[str, str] = {name: spec.key for name, spec in _SPECS.items()}
@@ -309,10 +338,17 @@ def _check(name: str, value: object) -> object:
         if not isinstance(value, bool):
             raise _Invalid(f"expected a boolean (true or false), {got}")
         return value
+    if spec.kind is int and spec.choices and isinstance(value, str):
+        if value.lower() not in spec.choices:
+            span = f"{_number(spec.lo or 0)}..{_number(spec.hi or 0)}"
+            raise _Invalid(f"must be an integer ({span}) or "
+                           f"{' or '.join(map(repr, spec.choices))}, got {value!r}")
+        return value.lower()
     if spec.kind is int or spec.kind is float:
         ok = isinstance(value, int) or (spec.kind is float and isinstance(value, float))
         if isinstance(value, bool) or not ok:
-            raise _Invalid(f"expected {_KIND_NAMES[spec.kind]}, {got}")
+            also = "".join(f" or {c!r}" for c in spec.choices)
+            raise _Invalid(f"expected {_KIND_NAMES[spec.kind]}{also}, {got}")
         assert isinstance(value, int | float) and spec.lo is not None and spec.hi is not None
         if not spec.lo <= value <= spec.hi:  # also refuses nan; ints compared exactly
             raise _Invalid(f"must be between {_number(spec.lo)} and {_number(spec.hi)}, "

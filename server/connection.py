@@ -5,7 +5,12 @@ outgoing message goes through `post()` into the outbox, which one writer task dr
 order; snapshots are not queued but built by the writer when one is due, from the
 member's `Observer`, so they always carry everything the client has not seen yet.
 
-Imports game.net, game.sim and the server's room module.
+A client whose room runs in a sibling worker is piped there (`relay`, see `server.relay`):
+the reader passes its messages on, and the sibling's come back through `forward()` into the
+same outbox. A connection that is itself such a pipe from a sibling is `relayed`: its bytes
+and its end were counted where the client is.
+
+Imports game.net, game.sim and the server's room and relay modules.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Phase, Session, Side, TokenBucket
 from game.net.snapshot import Observer
 from game.sim.events import Event
+from server.relay import Relay
 from server.room import Member, Pending, Room, RoomState
 
 if TYPE_CHECKING:
@@ -46,12 +52,18 @@ def clean_text(text: str, limit: int) -> str:
 class Connection:
     """A connected client. `member` and `room` are set while it sits in a room."""
 
-    def __init__(self, host: Host, ws: ServerConnection, cid: int, ip: str) -> None:
+    def __init__(self, host: Host, ws: ServerConnection, cid: int, peer: tuple[str, int], *,
+                 relayed: bool = False) -> None:
         cfg = host.config
         self.host = host
         self.ws = ws
         self.id = cid
-        self.ip = ip
+        self.peer = peer
+        self.ip = peer[0]
+        self.relayed = relayed
+        """this connection is a sibling worker's pipe for a client of its own"""
+        self.relay: Relay | None = None
+        """set while this client is piped to the sibling worker that runs its room"""
         self.name = f"dreamer {cid}"
         self.session = Session(Side.SERVER, rate=cfg.input_rate, burst=cfg.input_burst,
                                catch_up_seconds=cfg.catch_up_seconds,
@@ -103,6 +115,13 @@ class Connection:
         except ValueError:
             log.debug("not sending %s to %s in phase %s", kind.name, self.name,
                       self.session.phase.value)
+            return
+        self.forward(data)
+
+    def forward(self, data: bytes) -> None:
+        """Queue one message as it is: the bytes of `post`, or of the sibling worker this
+        client is piped to."""
+        if self.closing:
             return
         self._outbox.append(data)
         if len(self._outbox) > _OUTBOX_LIMIT:
@@ -162,7 +181,8 @@ class Connection:
                 await self.ws.send(data)
         finally:
             self._sending = False
-        self.host.metrics.bytes_sent.inc(len(data) + 4)
+        if not self.relayed:
+            self.host.metrics.bytes_sent.inc(len(data) + 4)
 
     @property
     def flushed(self) -> bool:
@@ -174,25 +194,33 @@ class Connection:
             self.host.spawn(self.close(CloseCode.TOO_SLOW, "too far behind: could not keep up "
                                                            "with the snapshots"))
 
-    async def close(self, code: CloseCode | int, reason: str, *, label: str = "") -> None:
+    async def close(self, code: CloseCode | int, reason: str, *, label: str = "",
+                    counted: bool = True) -> None:
         """Close with `code`; logged once, counted once (as `label`, by default the close
-        code's name)."""
+        code's name) unless not `counted` (a close counted in another process)."""
         if self.closing:
             return
         self.closing = True
         self.close_reason = label or (code.name.lower() if isinstance(code, CloseCode)
                                       else f"closed_{int(code)}")
         self.session.close()
-        self.host.metrics.disconnects.labels(reason=self.close_reason).inc()
+        if counted:
+            self.host.metrics.disconnects.labels(reason=self.close_reason).inc()
         level = logging.INFO if code in (CloseCode.NORMAL, CloseCode.GOING_AWAY,
                                          CloseCode.REPLACED) or label else logging.WARNING
-        log.log(level, "closing %s (%s, %s): %s", self.name, self.ip, int(code), reason)
+        log.log(level if counted else logging.DEBUG, "closing %s (%s, %s): %s", self.name,
+                self.ip, int(code), reason)
         try:
             await asyncio.wait_for(self.ws.close(int(code), reason[:120]), timeout=2.0)
         except Exception:
             # a client that does not answer the closing handshake (it may not be reading
             # at all) is cut off, so its seat and memory are freed now
             self.ws.transport.abort()
+
+    async def end(self, code: int, reason: str) -> None:
+        """Close with what the sibling worker this client was piped to closed it with
+        (counted there)."""
+        await self.close(code, reason, counted=False)
 
     def give_up_seat(self) -> None:
         """Another connection came back with this one's token and took its seat: forget
@@ -236,9 +264,9 @@ class Connection:
         elif k is Kind.LIST_ROOMS:
             self.post(Kind.ROOM_LIST, {"rooms": host.room_list()})
         elif k is Kind.CREATE_ROOM:
-            host.create_room(self, msg)
+            await host.seating.create_room(self, msg)
         elif k is Kind.JOIN_ROOM:
-            host.join_room(self, msg)
+            await host.seating.join_room(self, msg)
         elif self.room is None or self.member is None:
             raise ProtocolError(CloseCode.WRONG_PHASE, f"{k.name} outside a room")
         else:
@@ -268,7 +296,7 @@ class Connection:
                 if text:
                     room.say(member, text)
         elif k is Kind.KICK:
-            self.host.kick(self, room, member, msg["player"])
+            self.host.seating.kick(self, room, member, msg["player"])
         elif k is Kind.LEAVE:
             self.observer = None
             self.room, self.member = None, None

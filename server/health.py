@@ -1,30 +1,26 @@
-"""What the host says about itself: the `/healthz` report and the `/metrics` answer.
+"""What a host process says about itself: the `/healthz` report (`server.pages` answers it).
 
 Imports game.percentile and the server's config and metrics (rooms only as types); never
 websockets, the host or a socket.
 
 `/healthz` is JSON. Its `status` is "ok", "degraded" when a room has started every tick more
 than `BEHIND_PERIODS` tick periods late for `DEGRADED_AFTER` seconds or more (the host cannot
-keep up: a load balancer should send new rooms elsewhere), or "stopping" while it drains.
-`/healthz?strict=1` answers HTTP 503 unless the status is "ok", for probes that act on the
-code alone. The tick figures cover a room's whole tick: the simulation, the bots, and the
-snapshots built and sent for it.
+keep up: a load balancer should send new rooms elsewhere), or "stopping" while it drains. The tick
+figures cover a room's whole tick: the simulation, the bots, and the snapshots built and sent
+for it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
-from http import HTTPStatus
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from game.percentile import percentile
 from server.config import ServerConfig
-from server.metrics import CONTENT_TYPE, ServerMetrics
+from server.metrics import ServerMetrics
 from server.ticker import BEHIND_PERIODS
 
 if TYPE_CHECKING:
@@ -35,9 +31,6 @@ __all__ = ["DEGRADED_AFTER", "Health", "resident_mb"]
 DEGRADED_AFTER = 2.0
 """seconds a room must stay behind schedule before the host reports itself degraded (a
 single slow tick, or a garbage collection, is not an overload)"""
-
-Answer = tuple[HTTPStatus, str, str]
-"""an HTTP answer: status, body, Content-Type"""
 
 
 def resident_mb() -> float | None:
@@ -95,20 +88,6 @@ class Health:
             "behind_seconds_max": round(max(behind, default=0.0), 2),
             "memory_mb": resident_mb(),
         }
-
-    def answer(self, target: str, report: Callable[[], dict[str, Any]]) -> Answer | None:
-        """The answer to a plain HTTP GET of `target` (path and query), or None if it is not
-        one of ours (a websocket handshake, say). `report()` gives the /healthz object."""
-        path, _, query = target.partition("?")
-        if path == "/metrics":
-            return HTTPStatus.OK, self.metrics.render(), CONTENT_TYPE
-        if path != "/healthz":
-            return None
-        body = report()
-        strict = parse_qs(query).get("strict", ["0"])[-1] not in ("0", "", "false")
-        code = HTTPStatus.SERVICE_UNAVAILABLE if strict and body["status"] != "ok" \
-            else HTTPStatus.OK
-        return code, json.dumps(body), "application/json"
 
 
 def _quantiles(values: deque[float]) -> dict[str, float]:

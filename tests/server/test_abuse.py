@@ -1,7 +1,9 @@
 """Abuse a host must survive, over real websockets: room creation capped per connection and per
 address and rate-limited, clients that never say HELLO or say nothing closed, abandoned rooms
 that cost nothing and close, and tokens that end with their seats (100 rooms leave none).
-The host's clock is moved by hand where a rule is about time."""
+The host's clock is moved by hand where a rule is about time. Every test runs against one
+process and against a host of two workers behind a supervisor (the caps are the whole
+host's, and a client whose room is in the other worker is relayed there)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from server.lifetimes import TIMED_OUT
 from server.room import Room
 from tests.server.conftest import Clock, serve_and, until
 from tests.server.test_host import closed_with, hello, raw
+
+pytestmark = pytest.mark.parametrize("workers", [1, 2], ids=["one_process", "two_workers"])
 
 
 async def create_and_leave(r: Remote, **room: object) -> str:
@@ -43,7 +47,7 @@ def rejected(host: Host, reason: str) -> float:
 
 
 # ------------------------------------------------------------------ room caps
-def test_one_connection_cannot_keep_more_rooms_open_than_its_cap() -> None:
+def test_one_connection_cannot_keep_more_rooms_open_than_its_cap(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
         r = await Remote.connect(url, "Hoarder")
         await create_and_leave(r)
@@ -55,10 +59,10 @@ def test_one_connection_cannot_keep_more_rooms_open_than_its_cap() -> None:
         honest = await Remote.connect(url, "Honest")  # anyone else still can
         assert (await honest.create_room())["code"] in host.rooms
 
-    serve_and(go, rooms_per_connection=2, room_creation_burst=10)
+    serve_and(go, workers=workers, rooms_per_connection=2, room_creation_burst=10)
 
 
-def test_one_address_cannot_keep_more_rooms_open_than_its_cap() -> None:
+def test_one_address_cannot_keep_more_rooms_open_than_its_cap(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
         made = 0
         with pytest.raises(RemoteError, match="your address already has 5 rooms open"):
@@ -71,10 +75,10 @@ def test_one_address_cannot_keep_more_rooms_open_than_its_cap() -> None:
         assert made == 5 and len(host.rooms) == 5
         assert rejected(host, "rooms_per_address") == 1
 
-    serve_and(go, rooms_per_address=5, room_creation_burst=10)
+    serve_and(go, workers=workers, rooms_per_address=5, room_creation_burst=10)
 
 
-def test_an_address_cannot_create_rooms_faster_than_its_rate() -> None:
+def test_an_address_cannot_create_rooms_faster_than_its_rate(workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
@@ -87,7 +91,7 @@ def test_an_address_cannot_create_rooms_faster_than_its_rate() -> None:
         clock.advance(10)  # 6 a minute: one more after 10 s
         assert (await r.create_room())["code"] in host.rooms
 
-    serve_and(go, clock=clock, room_creations_per_minute=6, room_creation_burst=3)
+    serve_and(go, workers=workers, clock=clock, room_creations_per_minute=6, room_creation_burst=3)
 
 
 # ------------------------------------------------------------------ silent clients
@@ -95,7 +99,7 @@ async def registered(host: Host, n: int) -> None:
     await until(lambda: len(host.connections) == n, f"{n} connections on the host")
 
 
-def test_a_client_that_never_says_hello_is_closed() -> None:
+def test_a_client_that_never_says_hello_is_closed(workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
@@ -113,10 +117,10 @@ def test_a_client_that_never_says_hello_is_closed() -> None:
         assert talker.close_code is None  # it said HELLO in time
         await talker.close()
 
-    serve_and(go, clock=clock, hello_seconds=5)
+    serve_and(go, workers=workers, clock=clock, hello_seconds=5)
 
 
-def test_a_silent_client_is_closed_and_pings_are_not_activity() -> None:
+def test_a_silent_client_is_closed_and_pings_are_not_activity(workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
@@ -147,10 +151,10 @@ def test_a_silent_client_is_closed_and_pings_are_not_activity() -> None:
         await registered(host, 1)
         assert player.ws.close_code is None
 
-    serve_and(go, clock=clock, idle_seconds=100)
+    serve_and(go, workers=workers, clock=clock, idle_seconds=100)
 
 
-def test_in_a_room_what_changes_the_room_keeps_everyone_in_it() -> None:
+def test_in_a_room_what_changes_the_room_keeps_everyone_in_it(workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
@@ -172,7 +176,7 @@ def test_in_a_room_what_changes_the_room_keeps_everyone_in_it() -> None:
                     await r.recv()
             assert err.value.code == TIMED_OUT
 
-    serve_and(go, clock=clock, idle_seconds=100)
+    serve_and(go, workers=workers, clock=clock, idle_seconds=100)
 
 
 # ------------------------------------------------------------------ abandoned rooms
@@ -185,7 +189,8 @@ async def night(url: str, name: str) -> tuple[Remote, dict[str, object]]:
     return r, dict(joined.values)
 
 
-def test_an_abandoned_room_costs_nothing_closes_after_its_holds_and_resumes_if_back() -> None:
+def test_an_abandoned_room_costs_nothing_closes_after_its_holds_and_resumes_if_back(
+        workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
@@ -218,11 +223,11 @@ def test_an_abandoned_room_costs_nothing_closes_after_its_holds_and_resumes_if_b
         assert set(host.tokens.values()) == {(other.code, other_joined["player"])}
         assert not other.closed and b.ws.close_code is None
 
-    serve_and(go, clock=clock, empty_room_grace_seconds=30, reconnect_seconds=60)
+    serve_and(go, workers=workers, clock=clock, empty_room_grace_seconds=30, reconnect_seconds=60)
 
 
 # ------------------------------------------------------------------ tokens
-def test_a_hundred_rooms_created_and_closed_leave_no_token() -> None:
+def test_a_hundred_rooms_created_and_closed_leave_no_token(workers: int) -> None:
     clock = Clock()
 
     async def go(host: Host, url: str) -> None:
@@ -261,11 +266,11 @@ def test_a_hundred_rooms_created_and_closed_leave_no_token() -> None:
         await until(lambda: not host.connections, "every connection to end")
         assert host.rooms == {} and host.tokens == {} and len(host.directory.ids) == 0
 
-    serve_and(go, clock=clock, empty_room_grace_seconds=0, reconnect_seconds=60,
+    serve_and(go, workers=workers, clock=clock, empty_room_grace_seconds=0, reconnect_seconds=60,
               rooms_per_address=1000, room_creation_burst=1000, timeout=120)
 
 
-def test_a_spent_seat_token_cannot_be_replayed_after_a_leave() -> None:
+def test_a_spent_seat_token_cannot_be_replayed_after_a_leave(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
         owner = await Remote.connect(url, "Mira")
         code = str((await owner.create_room())["code"])
@@ -279,5 +284,5 @@ def test_a_spent_seat_token_cannot_be_replayed_after_a_leave() -> None:
                                               "token": token}))
         assert (await closed_with(ws))[0] == 4007
 
-    serve_and(go)
+    serve_and(go, workers=workers)
 

@@ -30,7 +30,8 @@ from game.net.schema import PROTOCOL_VERSION, Kind, Message
 from game.net.session import Session, Side
 from game.remote import MAX_MOVES, Line, Remote, RemoteError, list_rooms
 from game.sim.intent import Intent
-from server.cluster import BoardEntry, BoardError, RedisBoard
+from server.board import BoardEntry, BoardError
+from server.cluster import RedisBoard
 from server.config import ServerConfig
 from server.host import Host
 from tests.server.conftest import serve_and

@@ -72,6 +72,8 @@ token = "a-long-admin-token-0123456789"
 [cluster]
 redis_url = "redis://10.0.0.9:6379/2"
 public_url = "ws://203.0.113.7:9001"
+[server]
+workers = 3
 """
 
 
@@ -112,7 +114,7 @@ def test_a_full_file(tmp_path: Path) -> None:
         input_burst=90, chat_per_minute=10, slow_client_seconds=2.5, catch_up_seconds=10.0,
         ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
         tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
-        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays",
+        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays", workers=3,
         admin_token="a-long-admin-token-0123456789",
         redis_url="redis://10.0.0.9:6379/2", public_url="ws://203.0.113.7:9001",
     )
@@ -313,6 +315,24 @@ def test_invalid_toml_gives_tomllib_line_and_column(tmp_path: Path, text: str,
     assert str(e) == f"{path}: invalid TOML: {toml_error.value}"
     assert where in str(e)
     assert e.key is None
+
+
+def test_workers_is_a_count_or_auto(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[server]\nworkers = 1\n")).worker_count() == 1
+    auto = load_config(write(tmp_path, '[server]\nworkers = "AUTO"\n'))
+    assert auto.workers == "auto" and 1 <= auto.worker_count() <= 64
+    assert load_config(None, workers=64).worker_count() == 64
+    e = error(write(tmp_path, '[server]\nworkers = "many"\n'))
+    assert (e.key, e.reason) == ("server.workers",
+                                 "must be an integer (1..64) or 'auto', got 'many'")
+    e = error(write(tmp_path, "[server]\nworkers = 65\n"))
+    assert e.reason == "must be between 1 and 64, got 65"
+    e = error(write(tmp_path, "[server]\nworkers = 2.0\n"))
+    assert e.reason == "expected an integer or 'auto', got float 2.0"
+    e = error(write(tmp_path, "workers = 2\n"))
+    assert e.reason == "unknown key (did you mean server.workers?)"
+    e = error(None, workers=0)
+    assert (e.source, e.key) == ("overrides", "workers")
 
 
 def test_the_example_file_shows_every_key_at_its_default() -> None:

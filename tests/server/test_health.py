@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, cast
 
 from game.net.schema import Kind
@@ -15,6 +16,8 @@ from server.config import ServerConfig
 from server.health import DEGRADED_AFTER, Health
 from server.host import Host
 from server.metrics import ServerMetrics
+from server.pages import Page, Pages
+from server.recording import Replays
 from server.room import Room
 from server.ticker import BEHIND_PERIODS, Ticker
 from tests.server.conftest import serve_and, until
@@ -38,16 +41,35 @@ def test_status_is_degraded_only_when_a_room_stays_behind() -> None:
     assert h.status(cast(list[Room], [Behind(None)]), 500.0, stopping=False) == "ok"
 
 
-def test_strict_health_answers_503_unless_ok() -> None:
-    h = Health(ServerConfig(), ServerMetrics())
+def test_strict_health_answers_503_unless_ok(tmp_path: Path) -> None:
     report: dict[str, Any] = {"status": "degraded"}
-    assert h.answer("/healthz", lambda: report)[0] == HTTPStatus.OK  # type: ignore[index]
-    code, body, ctype = h.answer("/healthz?strict=1", lambda: report)  # type: ignore[misc]
+
+    async def health() -> dict[str, Any]:
+        return report
+
+    async def metrics() -> str:
+        return "dreamlayer_rooms 0.0\n"
+
+    pages = Pages(health, metrics, Replays(ServerConfig(replays_dir=str(tmp_path))))
+
+    def answer(target: str) -> Page | None:
+        return asyncio.run(pages.answer(target))
+
+    ok = answer("/healthz")
+    assert ok is not None and ok[0] == HTTPStatus.OK
+    strict = answer("/healthz?strict=1")
+    assert strict is not None
+    code, body, headers = strict
     assert code == HTTPStatus.SERVICE_UNAVAILABLE and json.loads(body) == report
-    assert ctype == "application/json"
+    assert headers["Content-Type"] == "application/json"
     report["status"] = "ok"
-    assert h.answer("/healthz?strict=1", lambda: report)[0] == HTTPStatus.OK  # type: ignore
-    assert h.answer("/", lambda: report) is None  # a websocket handshake
+    strict = answer("/healthz?strict=1")
+    assert strict is not None and strict[0] == HTTPStatus.OK
+    assert answer("/") is None and not Pages.ours("/?room=ABCDE")  # a websocket handshake
+    listed = answer("/replays")
+    assert listed is not None and json.loads(listed[1]) == [] and Pages.ours("/replays/x")
+    served = answer("/metrics")
+    assert served is not None and served[1] == b"dreamlayer_rooms 0.0\n"
 
 
 def test_a_ticker_says_when_it_falls_behind_and_when_it_catches_up() -> None:
