@@ -26,6 +26,7 @@ standard library and `server.config` only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -201,10 +202,8 @@ def main(argv: Sequence[str]) -> int:
                                        time.monotonic(), options.idle_seconds)
         for name in calls:
             sdk.call(name)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             host.wait(timeout=PERIOD)
-        except subprocess.TimeoutExpired:
-            pass
     code = host.returncode
     return code if code >= 0 else 128 - code
 
