@@ -301,12 +301,14 @@ def compose_expand(text: str) -> str:
 
 class Launch(NamedTuple):
     """A place that starts a host: its name, `dreamlayer host`'s arguments, the files mounted
-    over the image (image path -> text) and the manifest piece that describes it."""
+    over the image (image path -> text), the piece that describes it (a compose service, a
+    container) and, in Kubernetes, the workload it belongs to (a Deployment, a Fleet)."""
 
     where: str
     argv: list[str]
     mounted: dict[str, str]
     piece: Mapping[str, Any]
+    workload: Mapping[str, Any] = {}
 
 
 COMPOSE: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
@@ -441,13 +443,14 @@ def k8s_launch(where: str, doc: Mapping[str, Any], c: Mapping[str, Any]) -> Laun
         if "configMap" in volume:
             for key, text in maps[volume["configMap"]["name"]].items():
                 mounted[f"{mount['mountPath'].rstrip('/')}/{key}"] = text
-    return Launch(where, argv, mounted, c)
+    return Launch(where, argv, mounted, c, doc)
 
 
-def k8s_hosts() -> list[Launch]:
+def k8s_hosts(kind: str | None = None) -> list[Launch]:
+    """The hosts the manifests start (of one kind of workload, or all)."""
     found = [k8s_launch(*x) for x in dreamlayer_containers()]
-    assert {doc["kind"] for _, doc, _ in dreamlayer_containers()} == {"Deployment", "Fleet"}
-    return found
+    assert {h.workload["kind"] for h in found} == {"Deployment", "Fleet"}
+    return [h for h in found if kind in (None, h.workload["kind"])]
 
 
 def container_port(c: Mapping[str, Any], port: int | str) -> int:
@@ -476,36 +479,32 @@ def test_kubernetes_hosts_read_the_configmap_and_listen_on_its_port() -> None:
         config_path = flag_value(host.argv, "--config")
         assert config_path in host.mounted, f"{host.where}: {config_path} is not the ConfigMap"
         config = host_config(host.argv, host.mounted, host.where)
-        ports = [p["containerPort"] for p in host.piece["ports"]] if "ports" in host.piece \
-            else []
-        if ports:
-            assert ports == [config.port], f"{host.where}: ports {ports} vs {config.port}"
-    for where, doc in of_kind("Fleet"):
-        config = host_config(*next((h.argv, h.mounted) for h in k8s_hosts()
-                                   if h.where.startswith(where)), where)
-        gs_ports = doc["spec"]["template"]["spec"]["ports"]
-        assert [p["containerPort"] for p in gs_ports] == [config.port], where
+        if host.workload["kind"] == "Fleet":  # Agones maps a port of the node to containerPort
+            ports = host.workload["spec"]["template"]["spec"]["ports"]
+        else:
+            ports = host.piece["ports"]
+        numbers = [p["containerPort"] for p in ports]
+        assert numbers == [config.port], f"{host.where}: ports {numbers} vs {config.port}"
 
 
 def test_deployment_probes_ask_healthz_strict_for_ready_and_plain_for_alive() -> None:
-    deployments = [(w, c) for w, doc, c in dreamlayer_containers() if doc["kind"] == "Deployment"]
-    assert deployments
-    for where, c in deployments:
-        launch = next(h for h in k8s_hosts() if h.where == where)
-        config = host_config(launch.argv, launch.mounted, where)
+    for host in k8s_hosts("Deployment"):
+        config = host_config(host.argv, host.mounted, host.where)
         for probe, path in (("readinessProbe", READY_PATH), ("livenessProbe", LIVE_PATH)):
-            get = c[probe]["httpGet"]
-            assert get["path"] == path, f"{where}: {probe} asks {get['path']}, want {path}"
-            assert container_port(c, get["port"]) == config.port, f"{where}: {probe} port"
+            get = host.piece[probe]["httpGet"]
+            assert get["path"] == path, f"{host.where}: {probe} asks {get['path']}, want {path}"
+            assert container_port(host.piece, get["port"]) == config.port, \
+                f"{host.where}: {probe} port"
 
 
-def test_deployment_names_each_pod_by_its_address_and_the_service_reaches_it() -> None:
+def test_kubernetes_hosts_are_named_by_their_address_and_the_service_reaches_them() -> None:
     for launch in k8s_hosts():
         config = host_config(launch.argv, launch.mounted, launch.where)
         url = urlparse(flag_value(launch.argv, "--public-url") or "")
-        want = POD_IP if "command" not in launch.piece else NODE[0]
-        assert (url.scheme, url.hostname) == ("ws", want), f"{launch.where}: {url.geturl()}"
-        assert url.port == (config.port if "command" not in launch.piece else NODE[1])
+        # A Deployment's pod by its own address and port; a GameServer by its node's.
+        want = (POD_IP, config.port) if launch.workload["kind"] == "Deployment" else NODE
+        assert (url.scheme, url.hostname, url.port) == ("ws", *want), \
+            f"{launch.where}: {url.geturl()}"
     services = {doc["metadata"]["name"]: doc for _, doc in of_kind("Service")}
     for where, doc in of_kind("Deployment"):
         labels = doc["spec"]["template"]["metadata"]["labels"]
@@ -525,23 +524,19 @@ def test_kubernetes_hosts_use_the_redis_service_and_run_as_a_user() -> None:
         url = urlparse(flag_value(launch.argv, "--redis") or "")
         assert url.scheme == "redis" and url.hostname in services, f"{launch.where}: {url}"
         assert url.port in {p["port"] for p in services[url.hostname]["spec"]["ports"]}
-    for where, doc in (*of_kind("Deployment"), *of_kind("Fleet")):
-        spec = pod_spec(doc)
-        if not any(str(c["image"]).startswith("dreamlayer") for c in spec["containers"]):
-            continue
+        spec = pod_spec(launch.workload)
         security = spec["securityContext"]
-        assert security["runAsNonRoot"] is True and security["runAsUser"] != 0, where
-        assert spec["terminationGracePeriodSeconds"] >= 10, f"{where}: time to drain"
+        assert security["runAsNonRoot"] is True and security["runAsUser"] != 0, launch.where
+        assert spec["terminationGracePeriodSeconds"] >= 10, f"{launch.where}: time to drain"
 
 
 def test_the_fleet_reports_health_to_agones_more_often_than_it_asks() -> None:
-    for where, doc in of_kind("Fleet"):
-        gs = doc["spec"]["template"]["spec"]
-        assert gs["health"]["periodSeconds"] > adapter.PERIOD, where
-        launch = next(h for h in k8s_hosts() if h.where.startswith(where))
+    for launch in k8s_hosts("Fleet"):
+        gs = launch.workload["spec"]["template"]["spec"]
+        assert gs["health"]["periodSeconds"] > adapter.PERIOD, launch.where
         args = list(launch.piece["args"])
         port_name = flag_value(args[:args.index("--")], "--port-name")
-        assert port_name in {p["name"] for p in gs["ports"]}, f"{where}: --port-name"
+        assert port_name in {p["name"] for p in gs["ports"]}, f"{launch.where}: --port-name"
 
 
 # ------------------------------------------------------------------ every command line
