@@ -15,13 +15,28 @@ import pytest
 
 from game.net.records import input_values
 from game.net.schema import Kind
-from game.remote import Remote
+from game.remote import Remote, RemoteError, Seat, rejoin
 from game.replay.verify import verify
 from game.sim.intent import Intent
+from server.codes import slot_of
 from server.config import ServerConfig
 from server.host import Host
 from server.spool import RoomCard, SeatCard, Spool
 from tests.server.test_hosting import start
+from tests.server.test_workers import HostProcess
+
+
+async def play(remote: Remote, upto: int) -> int:
+    """Send inputs (walk east, paint) until a snapshot of tick `upto`; the last tick."""
+    seq, tick = 0, 0
+    while tick < upto:
+        msg = await remote.recv()
+        if msg.kind is Kind.SNAPSHOT:
+            tick = msg["tick"]
+            seq += 1
+            await remote.send(Kind.INPUT, input_values(
+                seq, Intent(move=(1.0, 0.0), aim=(1.0, 0.0), paint=True), tick))
+    return tick
 
 
 def _card(**changes: object) -> RoomCard:
@@ -59,27 +74,16 @@ def test_a_damaged_card_is_set_aside_once_and_nothing_else(
 def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
     replays = tmp_path / "replays"
     cfg = tmp_path / "server.toml"
-    cfg.write_text(f'[replays]\ndir = "{replays}"\n[rooms]\nstory_seconds = 0\n')
-    proc, port = start("--config", str(cfg))
-
-    async def play(remote: Remote, dreamer: int, upto: int) -> int:
-        """Send inputs (walk east, paint) until a snapshot of tick `upto`; the last tick."""
-        seq, tick = 0, 0
-        while tick < upto:
-            msg = await remote.recv()
-            if msg.kind is Kind.SNAPSHOT:
-                tick = msg["tick"]
-                seq += 1
-                await remote.send(Kind.INPUT, input_values(
-                    seq, Intent(move=(1.0, 0.0), aim=(1.0, 0.0), paint=True), tick))
-        return tick
+    cfg.write_text(f'[server]\nworkers = 1\n[replays]\ndir = "{replays}"\n[rooms]\n'
+                   'story_seconds = 0\n')
+    proc, port, _ = start("--config", str(cfg))
 
     async def go() -> None:
         first = await Remote.connect(f"ws://127.0.0.1:{port}", "Jade")
         joined = await first.create_room(level="first-retreat", max_dreamers=2)
         await first.send(Kind.START)
         dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
-        crashed_at = await play(first, dreamer, 100)
+        crashed_at = await play(first, 100)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         first.abort()
@@ -100,7 +104,7 @@ def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
             assert start_again["dreamer"] == dreamer
             member = room.members[joined["player"]]
             assert member.connected and member.dreamer == dreamer
-            await play(back, dreamer, resumed_at + 90)
+            await play(back, resumed_at + 90)
             await back.close()
         finally:
             await host.shutdown("test over")
@@ -130,3 +134,43 @@ def test_a_replay_a_room_on_a_card_is_writing_is_never_pruned(tmp_path: Path) ->
     removed = folder.prune()
     assert sorted(p.name for p in removed) == ["20260102-000000-x-bbbbbb.dlreplay"]
     assert (tmp_path / "20260101-000000-first-retreat-aaaaaa.dlreplay").exists()
+
+
+def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path) -> None:
+    host = HostProcess(tmp_path, '[server]\nworkers = 2\n[rooms]\nstory_seconds = 0\n')
+
+    async def go() -> None:
+        first = await Remote.connect(host.url, "Jade")
+        joined = await first.create_room(level="first-retreat", max_dreamers=2)
+        await first.send(Kind.START)
+        dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
+        crashed_at = await play(first, 100)
+        slot = slot_of(joined["code"], 2)
+        assert slot is not None
+        victim = (await host.pids())[slot]
+        assert victim is not None
+        os.kill(victim, signal.SIGKILL)
+        with pytest.raises(RemoteError) as err:
+            while True:
+                await first.recv()
+        assert err.value.code == 1011 and not err.value.final
+        # the player's client comes back as after any drop, with its token to the room's
+        # code: the replacement worker has taken the room up
+        back, again = await rejoin(Seat(host.url, "Jade", joined["code"], joined["token"], 30))
+        assert again["player"] == joined["player"]
+        assert (await back.expect(Kind.MATCH_START))["dreamer"] == dreamer
+        tick = await play(back, 1)
+        assert crashed_at - 60 <= tick  # at most two seconds of the night lost
+        await play(back, tick + 120)  # past the next checkpoint (every 90 ticks)
+        await back.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 90))
+    finally:
+        assert host.stop() == 0, host.log.read_text()[-3000:]
+    log = host.log.read_text()
+    assert log.count("taken up after its process stopped") == 1, log[-3000:]
+    [replay] = (tmp_path / "replays").glob("*.dlreplay")
+    v = verify(replay)
+    assert v.match, v
+    assert v.ticks >= 180  # verified beyond the crash, at a checkpoint after it

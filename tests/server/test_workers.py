@@ -52,9 +52,9 @@ enabled = false
 class HostProcess:
     """`python -m server` with two workers, its log in a file (so no pipe fills up)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, config: str = CONFIG) -> None:
         cfg = folder / "server.toml"
-        cfg.write_text(CONFIG)
+        cfg.write_text(config)
         self.log = folder / "server.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
