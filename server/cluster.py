@@ -164,6 +164,7 @@ class RedisBoard:
         self._others_at = -float("inf")
         """when `_others` was read (time.monotonic)"""
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._clashes: set[str] = set()
         self._lost_at = 0.0
 
@@ -202,11 +203,14 @@ class RedisBoard:
     async def stop(self) -> None:
         """Withdraw this node (its rooms, its codes) and close the connection. Never raises;
         gives up on Redis after a few seconds."""
+        # (redis-py can swallow a cancellation that lands inside one of its calls: the
+        # loops also end on `_stopping`, and none is waited for long)
+        self._stopping = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=2 * _CALL_SECONDS + _REFRESH_EVERY)
         self._tasks = []
         if self._redis is not None and not self.away:
             codes = {b.entry.code for b in self._posted} | self._released
@@ -305,9 +309,11 @@ class RedisBoard:
     # ------------------------------------------------------------------ writing
     async def _write_forever(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
+            if self._stopping:
+                break
             released = set(self._released)
             try:
                 await self._write(self._posted, released)
@@ -353,7 +359,7 @@ class RedisBoard:
     # ------------------------------------------------------------------ reading
     async def _refresh_forever(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 await self._refresh()
             except (RedisError, OSError) as e:

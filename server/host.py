@@ -193,8 +193,7 @@ class Host:
         self._server = await self.gate.listen(self.config.host, self.config.port)
         self._listens = True
         if isinstance(self.board, RedisBoard) and not self.config.public_url:
-            host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
-            self.board.url = f"ws://{host}:{self.port}"
+            self.board.url = self.public_url
         try:
             await self.board.start()
         except BaseException:
@@ -227,6 +226,17 @@ class Host:
             host, port = sock.getsockname()[:2]
             out.append(f"ws://{host}:{port}")
         return out
+
+    @property
+    def public_url(self) -> str:
+        """Where players reach this host: `cluster.public_url`, else the address it listens
+        on (once it does)."""
+        if isinstance(self.board, RedisBoard) and self.board.url:
+            return self.board.url
+        if self.config.public_url:
+            return self.config.public_url
+        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+        return f"ws://{host}:{self.port}" if self._server is not None else ""
 
     @property
     def port(self) -> int:

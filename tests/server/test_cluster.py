@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from game.remote import MAX_MOVES, Line, Remote, RemoteError, list_rooms
 from game.sim.intent import Intent
 from server.board import BoardEntry, BoardError
 from server.cluster import RedisBoard
+from server.codes import CodeSpace
 from server.config import ServerConfig
 from server.host import Host
 from tests.server.conftest import serve_and
@@ -248,7 +249,12 @@ def test_a_code_another_host_holds_is_never_a_new_rooms(redis_server: RedisServe
         async with cluster(redis_server.url, 2) as (a, b):
             assert b.board is not None and await b.board.claim("TAKEN")
             drawn = iter(["TAKEN", "FRESH"])
-            a.directory.new_code = lambda: next(drawn)  # type: ignore[method-assign]
+
+            class Drawn(CodeSpace):
+                def new_code(self, taken: Container[str]) -> str:
+                    return next(drawn)
+
+            a.codes = a.seating.codes = Drawn()
             mira = await Remote.connect(a.public_url, "Mira")
             assert (await mira.create_room())["code"] == "FRESH"
             assert b.board is not None and not await b.board.claim("FRESH")
@@ -343,7 +349,7 @@ async def movers(n: int, loop_back: bool) -> AsyncIterator[list[str]]:
     fresh = iter(range(1, 1000))
 
     async def answer(ws: ServerConnection) -> None:
-        me = int(ws.request.path.strip("/") or 0) if ws.request is not None else 0
+        me = int(ws.request.path.partition("?")[0].strip("/") or 0) if ws.request else 0
         session = Session(Side.SERVER)
         async for data in ws:
             msg = session.receive(data)
@@ -543,3 +549,38 @@ def test_dreamlayer_rooms_without_a_cluster_lists_the_one_host() -> None:
         await mira.close()
 
     serve_and(go)
+
+
+def test_a_host_with_workers_is_one_node_of_the_cluster(redis_server: RedisServer,
+                                                         tmp_path: Path) -> None:
+    """The supervisor is the machine's one face to the cluster: its workers' rooms are
+    listed by the other hosts, their codes claimed there, and a player asking another host
+    for one is sent to the supervisor's port and handed to the right worker."""
+    from tests.server.test_workers import HostProcess
+
+    workers = HostProcess(tmp_path, f'[server]\nworkers = 2\n[cluster]\nredis_url = '
+                                    f'"{redis_server.url}"\n[replays]\nenabled = false\n')
+
+    async def go() -> None:
+        async with cluster(redis_server.url, 1) as (b,):
+            made = []
+            for name in ("Mira", "Liam"):  # the second lands on the other worker
+                r = await Remote.connect(workers.url, name)
+                made.append((r, (await r.create_room(level="first-retreat"))["code"]))
+            for _, code in made:
+                await until_listed(b.public_url, code)
+                assert (await listed(b.public_url))[code].url == workers.url
+                assert b.board is not None and not await b.board.claim(code)
+            assert {w["rooms"] for w in (await workers.health())["workers"]} == {1}
+            for _, code in made:
+                jade = await Remote.connect(b.public_url, "Jade")
+                joined = await jade.join_room(code)
+                assert joined["code"] == code and jade.url == workers.url
+                await jade.close()
+            for r, _ in made:
+                await r.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 60))
+    finally:
+        assert workers.stop() == 0, workers.log.read_text()[-2000:]
