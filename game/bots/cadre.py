@@ -24,6 +24,9 @@ from game.sim.level import Realm
 __all__ = ["CadrePolicy", "EthanPolicy"]
 
 _REPLAN = 15
+_MOSAIC = int(Cell.MOSAIC)
+_DREAM = int(Cell.DREAM)
+_BOTH_REALMS = frozenset({Realm.SANCTUARY, Realm.REST})
 
 
 class _Saboteur:
@@ -43,25 +46,27 @@ class CadrePolicy(_Saboteur):
 
     def decide(self, obs: Observation) -> Intent:
         view, me = obs.view, obs.me
-        pos = (me.x, me.y)
+        x, y = me.x, me.y
+        pos = (x, y)
         threat = _threat(obs, radius=view.tuning.awaken_radius + 56.0)
-        cx, cy = obs.cell_of(me.x, me.y)
-        on_mosaic = view.state[cy, cx] == Cell.MOSAIC
-        if threat is not None or on_mosaic:
+        cx, cy = obs.cell_of(x, y)
+        if threat is not None or view.state[cy, cx] == _MOSAIC:
             self.goal = _flee_point(obs, threat)
         elif self.goal is None or (view.tick + self._phase) % _REPLAN == 0 \
                 or _d2(pos, self.goal) < 24.0**2:
             self.goal = self._pick_goal(obs)
         move = self.nav.direction(pos, self.goal)
-        near = any(not d.asleep and _d2((d.x, d.y), pos) < (view.tuning.distort_radius * 0.85)**2
-                   for d in view.dreamers)
-        return Intent(move=move, ability=me.ability_ready and near)
+        if not me.ability_ready:
+            return Intent(move=move)
+        reach = (view.tuning.distort_radius * 0.85) ** 2
+        near = any((d.x - x) ** 2 + (d.y - y) ** 2 < reach for d in view.awake)
+        return Intent(move=move, ability=near)
 
     def _pick_goal(self, obs: Observation) -> tuple[float, float]:
         """Painted ground (plain dream: mosaic holds against the trail) with few dreamers."""
         view, me = obs.view, obs.me
         span = CHUNK * view.cell_size
-        score = view.chunk_dream.astype(np.float64)
+        score = view.dream_per_chunk.astype(np.float64)
         for d in view.dreamers:
             if d.asleep:
                 continue
@@ -88,9 +93,9 @@ class EthanPolicy(_Saboteur):
             self.goal = _flee_point(obs, threat)
         elif self.goal is None or view.tick % 45 == 0 or _d2(pos, self.goal) < 24.0**2:
             span = CHUNK * view.cell_size
-            paint = view.chunk_dream + (view.state.reshape(
-                view.chunk_dream.shape[0], CHUNK, view.chunk_dream.shape[1], CHUNK)
-                == Cell.MOSAIC).sum(axis=(1, 3))
+            dream = view.dream_per_chunk
+            paint = dream + (view.state.reshape(dream.shape[0], CHUNK, dream.shape[1], CHUNK)
+                             == _MOSAIC).sum(axis=(1, 3))
             rows, cols = np.indices(paint.shape)
             dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
             gr, gc = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
@@ -99,16 +104,16 @@ class EthanPolicy(_Saboteur):
         cx, cy = obs.cell_of(me.x, me.y)
         r = view.tuning.hijack_radius
         win = view.state[max(cy - r, 0): cy + r + 1, max(cx - r, 0): cx + r + 1]
-        painted = int(np.count_nonzero(win == Cell.DREAM))
+        painted = int(np.count_nonzero(win == _DREAM))
         return Intent(move=move, ability=me.ability_ready and painted > 60)
 
 
 def _threat(obs: Observation, radius: float) -> tuple[float, float] | None:
     """The centre of the awake dreamers near me when both realms are among them."""
-    me = obs.me
-    near = [d for d in obs.view.dreamers
-            if not d.asleep and _d2((d.x, d.y), (me.x, me.y)) < radius * radius]
-    if {d.realm for d in near} != {Realm.SANCTUARY, Realm.REST}:
+    x, y = obs.me.x, obs.me.y
+    r2 = radius * radius
+    near = [d for d in obs.view.awake if (d.x - x) ** 2 + (d.y - y) ** 2 < r2]
+    if len(near) < 2 or {d.realm for d in near} != _BOTH_REALMS:
         return None
     return sum(d.x for d in near) / len(near), sum(d.y for d in near) / len(near)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -107,10 +108,6 @@ class WorldView:
     state: npt.NDArray[np.uint8]
     """the paint grid's state layer (read-only view)"""
     realm: npt.NDArray[np.uint8]
-    chunk_nightmare: npt.NDArray[np.int64]
-    """nightmare cells per chunk (rows, columns)"""
-    chunk_dream: npt.NDArray[np.int64]
-    """plain dream cells (either realm) per chunk"""
     dreamers: tuple[DreamerSeen, ...]
     cadre: tuple[CadreSeen, ...]
     rifts: tuple[RiftSeen, ...]
@@ -121,15 +118,38 @@ class WorldView:
     """each entity's own state (what its player sees on the HUD), handed out by observe()"""
     kind_map: npt.NDArray[np.uint8]
     """the DistrictKind of every cell: the map, which every player sees"""
+    chunk_nightmare: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    """nightmare cells per chunk if the maker had them at hand, else None: read
+    `nightmare_per_chunk`, which works them out from `state` when needed"""
+    chunk_dream: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    """plain dream cells per chunk, likewise (read `dream_per_chunk`)"""
     _cache: dict[int, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def awake(self) -> tuple[DreamerSeen, ...]:
+        """The dreamers not asleep."""
+        return tuple(d for d in self.dreamers if not d.asleep)
+
+    @cached_property
+    def nightmare_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Nightmare cells per chunk (rows, columns), worked out when a bot first asks
+        this tick (most ticks of a small crew none does: plans are made every few ticks)."""
+        if self.chunk_nightmare is not None:
+            return self.chunk_nightmare
+        return _per_chunk(self.state == Cell.NIGHTMARE)
+
+    @cached_property
+    def dream_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Plain dream cells (either realm) per chunk, like `nightmare_per_chunk`."""
+        if self.chunk_dream is not None:
+            return self.chunk_dream
+        return _per_chunk(self.state == Cell.DREAM)
 
     def chunk_nightmare_in(self, kind: DistrictKind) -> npt.NDArray[np.int64]:
         """Nightmare cells per chunk within districts of one kind (computed once a tick)."""
         hit = self._cache.get(kind)
         if hit is None:
-            h, w = self.chunk_nightmare.shape
-            mask = (self.state == Cell.NIGHTMARE) & (self.kind_map == kind)
-            hit = mask.reshape(h, CHUNK, w, CHUNK).sum(axis=(1, 3))
+            hit = _per_chunk((self.state == Cell.NIGHTMARE) & (self.kind_map == kind))
             self._cache[kind] = hit
         return hit
 
@@ -140,7 +160,6 @@ class WorldView:
         state.flags.writeable = False
         realm = g.realm.view()
         realm.flags.writeable = False
-        blocks = state.reshape(g.chunks_y, CHUNK, g.chunks_x, CHUNK)
         tick = world.tick
         return cls(
             tick=tick,
@@ -149,8 +168,6 @@ class WorldView:
             tuning=world.tuning,
             state=state,
             realm=realm,
-            chunk_nightmare=(blocks == Cell.NIGHTMARE).sum(axis=(1, 3)),
-            chunk_dream=(blocks == Cell.DREAM).sum(axis=(1, 3)),
             dreamers=tuple(
                 DreamerSeen(d.id, *d.position, d.realm, d.role, d.asleep, d.distorted(tick))
                 for d in world.dreamers.values()
@@ -171,6 +188,14 @@ class WorldView:
     def observe(self, entity: int) -> Observation:
         """The view from one dreamer or cadre member (KeyError if it is not in the world)."""
         return Observation(self, self.selves[entity])
+
+
+def _per_chunk(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """How many cells of `mask` are set in each chunk (rows, columns of chunks)."""
+    h, w = mask.shape
+    out: npt.NDArray[np.int64] = mask.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).sum(
+        axis=(1, 3))
+    return out
 
 
 def _selves(world: World) -> dict[int, Me]:
