@@ -128,10 +128,19 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--ticks", type=_ranged(30, 100_000), default=900,
                        help="sim: ticks measured per level (after a warm-up)")
     bench.add_argument("--rooms", type=_ranged(1, 256), default=None,
-                       help="net: rooms of 4 network clients on one server process (default "
-                       "32); soak: rooms played and closed (default 200)")
+                       help="net: rooms of 4 network clients on the host (default 40); "
+                       "soak: rooms played and closed (default 200)")
     bench.add_argument("--seconds", type=_ranged(1, 3600), default=20,
                        help="net: seconds the match and the loaded server are measured")
+    bench.add_argument("--workers", type=_ranged(1, 64), default=1,
+                       help="net: the host's worker processes (default 1)")
+    bench.add_argument("--level", default=None,
+                       help="net: the retreat the loaded rooms play (default: the largest)")
+    bench.add_argument("--load-only", action="store_true",
+                       help="net: only the loaded host and the recording's cost")
+    bench.add_argument("--at-once", action="store_true",
+                       help="net: measure the load as soon as every room plays, without "
+                       "waiting for the cadre's full strength (about 2 minutes into a night)")
     bench.add_argument("--json", action="store_true")
 
     sub.add_parser("levels", help="list the retreats")
@@ -476,9 +485,16 @@ def _bench_net(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"measuring: {part}...", file=sys.stderr, flush=True)
 
+    if args.level is not None:
+        try:
+            load_retreat(args.level)
+        except (UnknownLevel, LevelError) as e:
+            print(f"dreamlayer bench net: {e}", file=sys.stderr)
+            return 2
     try:
-        result = bench_net(32 if args.rooms is None else args.rooms, float(args.seconds),
-                           on_part=progress)
+        result = bench_net(40 if args.rooms is None else args.rooms, float(args.seconds),
+                           workers=args.workers, level=args.level, load_only=args.load_only,
+                           wait_full=not args.at_once, on_part=progress)
     except RuntimeError as e:
         print(f"dreamlayer bench net: {e}", file=sys.stderr)
         return 1

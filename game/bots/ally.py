@@ -109,7 +109,8 @@ class AllyPolicy:
         ping = PingKind.NONE
         if plan.task is Task.RIFT and self.rng.random() < 0.002:
             ping = PingKind.RIFT
-        return Intent(move=move, aim=aim, paint=paint, ability=ability, shove=shove, ping=ping)
+        return Intent(move=move, aim=aim, paint=paint, ability=ability, shove=shove,
+                      ping=int(ping))
 
     # ------------------------------------------------------------------ planning
     def _choose(self, obs: Observation) -> Plan:
