@@ -72,8 +72,8 @@ class CadrePolicy(_Saboteur):
                 continue
             r, c = int(d.y // span), int(d.x // span)
             score[max(r - 1, 0): r + 2, max(c - 1, 0): c + 2] -= 90.0
-        rows, cols = np.indices(score.shape)
-        dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
+        xs, ys = view.chunk_centres
+        dist = np.hypot(xs - me.x, ys - me.y)
         score -= dist * 0.12
         score += np.asarray([self.rng.random() for _ in range(score.size)]).reshape(
             score.shape) * 25.0
@@ -93,19 +93,18 @@ class EthanPolicy(_Saboteur):
             self.goal = _flee_point(obs, threat)
         elif self.goal is None or view.tick % 45 == 0 or _d2(pos, self.goal) < 24.0**2:
             span = CHUNK * view.cell_size
-            dream = view.dream_per_chunk
-            paint = dream + (view.state.reshape(dream.shape[0], CHUNK, dream.shape[1], CHUNK)
-                             == _MOSAIC).sum(axis=(1, 3))
-            rows, cols = np.indices(paint.shape)
-            dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
+            paint = view.dream_per_chunk + view.mosaic_per_chunk
+            xs, ys = view.chunk_centres
+            dist = np.hypot(xs - me.x, ys - me.y)
             gr, gc = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
             self.goal = ((float(gc) + 0.5) * span, (float(gr) + 0.5) * span)
         move = self.nav.direction(pos, self.goal)
+        if not me.ability_ready:
+            return Intent(move=move)
         cx, cy = obs.cell_of(me.x, me.y)
         r = view.tuning.hijack_radius
         win = view.state[max(cy - r, 0): cy + r + 1, max(cx - r, 0): cx + r + 1]
-        painted = int(np.count_nonzero(win == _DREAM))
-        return Intent(move=move, ability=me.ability_ready and painted > 60)
+        return Intent(move=move, ability=int(np.count_nonzero(win == _DREAM)) > 60)
 
 
 def _threat(obs: Observation, radius: float) -> tuple[float, float] | None:

@@ -11,9 +11,9 @@ Imports game.sim only.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -125,25 +125,47 @@ class WorldView:
     """plain dream cells per chunk, likewise (read `dream_per_chunk`)"""
     _cache: dict[int, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
 
-    @cached_property
+    @functools.cached_property
     def awake(self) -> tuple[DreamerSeen, ...]:
         """The dreamers not asleep."""
         return tuple(d for d in self.dreamers if not d.asleep)
 
-    @cached_property
+    @functools.cached_property
+    def _cells_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Cells of each state per chunk: (chunk rows, chunk columns, state), all states in
+        one count over the grid, worked out when a bot first asks this tick (most ticks of
+        a small crew none does: plans are made every few ticks)."""
+        h, w = self.state.shape
+        key = _chunk_keys(h, w)
+        counts = np.bincount((key + self.state).ravel(), minlength=key.size // (CHUNK * CHUNK)
+                             * _STATES)
+        out: npt.NDArray[np.int64] = counts.reshape(h // CHUNK, w // CHUNK, _STATES)
+        return out
+
+    @functools.cached_property
     def nightmare_per_chunk(self) -> npt.NDArray[np.int64]:
-        """Nightmare cells per chunk (rows, columns), worked out when a bot first asks
-        this tick (most ticks of a small crew none does: plans are made every few ticks)."""
+        """Nightmare cells per chunk (rows, columns of chunks)."""
         if self.chunk_nightmare is not None:
             return self.chunk_nightmare
-        return _per_chunk(self.state == Cell.NIGHTMARE)
+        return self._cells_per_chunk[:, :, Cell.NIGHTMARE]
 
-    @cached_property
+    @functools.cached_property
     def dream_per_chunk(self) -> npt.NDArray[np.int64]:
-        """Plain dream cells (either realm) per chunk, like `nightmare_per_chunk`."""
+        """Plain dream cells (either realm) per chunk."""
         if self.chunk_dream is not None:
             return self.chunk_dream
-        return _per_chunk(self.state == Cell.DREAM)
+        return self._cells_per_chunk[:, :, Cell.DREAM]
+
+    @property
+    def mosaic_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Mosaic cells per chunk."""
+        return self._cells_per_chunk[:, :, Cell.MOSAIC]
+
+    @property
+    def chunk_centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """The pixel x and y of every chunk's centre (rows, columns of chunks; read-only)."""
+        h, w = self.state.shape
+        return _chunk_centres(h // CHUNK, w // CHUNK, CHUNK * self.cell_size)
 
     def chunk_nightmare_in(self, kind: DistrictKind) -> npt.NDArray[np.int64]:
         """Nightmare cells per chunk within districts of one kind (computed once a tick)."""
@@ -188,6 +210,31 @@ class WorldView:
     def observe(self, entity: int) -> Observation:
         """The view from one dreamer or cadre member (KeyError if it is not in the world)."""
         return Observation(self, self.selves[entity])
+
+
+_STATES = 8
+"""room for every cell state value (Cell has 5) in the per-chunk count"""
+
+
+@functools.lru_cache(maxsize=8)
+def _chunk_keys(h: int, w: int) -> npt.NDArray[np.int32]:
+    """For a grid of h x w cells: each cell's chunk index times `_STATES` (read-only)."""
+    rows = np.arange(h, dtype=np.int32)[:, None] // CHUNK
+    cols = np.arange(w, dtype=np.int32)[None, :] // CHUNK
+    out = (rows * (w // CHUNK) + cols) * _STATES
+    out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _chunk_centres(rows: int, cols: int, span: int) -> tuple[npt.NDArray[np.float64],
+                                                            npt.NDArray[np.float64]]:
+    ys, xs = np.indices((rows, cols))
+    cx = np.asarray((xs + 0.5) * span, dtype=np.float64)
+    cy = np.asarray((ys + 0.5) * span, dtype=np.float64)
+    cx.flags.writeable = False
+    cy.flags.writeable = False
+    return cx, cy
 
 
 def _per_chunk(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
