@@ -196,6 +196,12 @@ class PaintGrid:
         self.dirty[:] = False
         return [(int(x), int(y)) for y, x in zip(ys, xs, strict=True)]
 
+    def take_dirty_index(self) -> npt.NDArray[np.intp]:
+        """Like `take_dirty`, as flat chunk indices (cy * chunks_x + cx) in row-major order."""
+        index = np.flatnonzero(self.dirty)
+        self.dirty[:] = False
+        return index
+
     def chunk(self, cx: int, cy: int) -> tuple[U8, U8]:
         """Copies of one chunk's state and realm layers (CHUNK x CHUNK, rows first)."""
         sl = np.s_[cy * CHUNK : (cy + 1) * CHUNK, cx * CHUNK : (cx + 1) * CHUNK]
