@@ -6,8 +6,9 @@ Subcommands:
   replay     summarise a replay, or `--verify` it: re-simulate it and compare its hashes
   balance    the balance table: headless nights per level, dreamers and hazard; win rate,
              mean time to the end and mean score per cell
-  bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
-             bandwidth, snapshot and join-state sizes, and a many-room server under load)
+  bench      measure (`bench sim`: the simulation's and the bots' time per tick on every level;
+             `bench net`: bandwidth, snapshot and join-state sizes, and what a room costs a
+             host under load with the cadre at full strength)
   levels     list the retreats
 
 Every bad argument is named with the reason, exit status 2; a broken level file is named
