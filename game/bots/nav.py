@@ -75,6 +75,7 @@ class NavGrid:
         tiles = blocked[: nh * NODE, : nw * NODE].reshape(nh, NODE, nw, NODE)
         self.open: npt.NDArray[np.bool_] = np.asarray(~tiles.any(axis=(1, 3)), dtype=bool)
         self.rows, self.cols = nh, nw
+        self._open_rows: list[list[bool]] = self.open.tolist()
         self._fields: dict[tuple[int, int], Field] = {}
         self._bits = _Bitboard(self.open)
         self._baked = False
@@ -104,7 +105,7 @@ class NavGrid:
         """The open node nearest to a pixel position (column, row)."""
         c = min(max(int(x // self.node_px), 0), self.cols - 1)
         r = min(max(int(y // self.node_px), 0), self.rows - 1)
-        if self.open[r, c]:
+        if self._open_rows[r][c]:
             return c, r
         for radius in range(1, 6):
             best: tuple[float, int, int] | None = None
@@ -195,14 +196,17 @@ class NavGrid:
         field = self.field(self.anchor_of(*goal))
         unreached = _UNREACHED[field.dtype.itemsize]
         c, r = self.node_of(*pos)
-        here = int(field[r, c])
-        best = (here, c, r)
+        # the node's neighbourhood as plain numbers (one read instead of one per neighbour)
+        r0, c0 = max(r - 1, 0), max(c - 1, 0)
+        steps: list[list[int]] = field[r0:r + 2, c0:c + 2].tolist()
+        opened = self._open_rows
+        best = (steps[r - r0][c - c0], c, r)
         for dr, dc in _STEPS:
             rr, cc = r + dr, c + dc
-            if 0 <= rr < self.rows and 0 <= cc < self.cols and field[rr, cc] < best[0]:
-                if dr and dc and not (self.open[r, cc] and self.open[rr, c]):
+            if 0 <= rr < self.rows and 0 <= cc < self.cols and steps[rr - r0][cc - c0] < best[0]:
+                if dr and dc and not (opened[r][cc] and opened[rr][c]):
                     continue
-                best = (int(field[rr, cc]), cc, rr)
+                best = (steps[rr - r0][cc - c0], cc, rr)
         if best[0] == unreached or best[1:] == (c, r):
             # at the anchor (or cut off): head for the goal itself
             return dx / d, dy / d

@@ -12,7 +12,7 @@ Imports game.sim only.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,7 +99,9 @@ class Me:
 
 @dataclass(frozen=True)
 class WorldView:
-    """The public picture of a world at one tick (shared by every bot that tick)."""
+    """The public picture of a world at one tick (shared by every bot that tick). A captured
+    view looks at the live world where copying would cost (the grid's layers, `selves`, the
+    per-chunk counts worked out on first use): read it within the tick it was taken."""
 
     tick: int
     night_ticks: int
@@ -114,7 +116,7 @@ class WorldView:
     beacons: tuple[BeaconSeen, ...]
     pings: tuple[PingSeen, ...]
     meters: dict[Realm, float]
-    selves: dict[int, Me]
+    selves: Mapping[int, Me]
     """each entity's own state (what its player sees on the HUD), handed out by observe()"""
     kind_map: npt.NDArray[np.uint8]
     """the DistrictKind of every cell: the map, which every player sees"""
@@ -203,7 +205,7 @@ class WorldView:
             beacons=tuple(BeaconSeen(b.owner, b.x, b.y) for b in world.beacons),
             pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
             meters={r: m.value for r, m in world.meters.items()},
-            selves=_selves(world),
+            selves=_Selves(world),
             kind_map=g.kind_map,
         )
 
@@ -245,17 +247,43 @@ def _per_chunk(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     return out
 
 
-def _selves(world: World) -> dict[int, Me]:
+class _Selves(Mapping[int, Me]):
+    """Every entity's own state, as `Me`, worked out for an entity when it is first asked
+    for (a crew asks for its bots' only). Read within the tick the view was taken: it
+    looks at the live world."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._made: dict[int, Me] = {}
+
+    def __getitem__(self, entity: int) -> Me:
+        me = self._made.get(entity)
+        if me is None:
+            me = self._made[entity] = _me(self._world, entity)
+        return me
+
+    def __contains__(self, entity: object) -> bool:
+        w = self._world
+        return entity in w.dreamers or entity in w.cadre
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self._world.dreamers
+        yield from self._world.cadre
+
+    def __len__(self) -> int:
+        return len(self._world.dreamers) + len(self._world.cadre)
+
+
+def _me(world: World, entity: int) -> Me:
+    """One entity's own state (KeyError if it is not in the world)."""
     tick = world.tick
-    out: dict[int, Me] = {}
-    for d in world.dreamers.values():
-        out[d.id] = Me(d.id, *d.pos, *d.vel, d.inspiration, tick >= d.ability_ready,
-                       tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick),
-                       False)
-    for c in world.cadre.values():
-        out[c.id] = Me(c.id, *c.pos, *c.vel, 0.0, tick >= c.ability_ready, False, None, None,
-                       False, False, c.is_ethan)
-    return out
+    d = world.dreamers.get(entity)
+    if d is not None:
+        return Me(d.id, *d.pos, *d.vel, d.inspiration, tick >= d.ability_ready,
+                  tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick), False)
+    c = world.cadre[entity]
+    return Me(c.id, *c.pos, *c.vel, 0.0, tick >= c.ability_ready, False, None, None, False,
+              False, c.is_ethan)
 
 
 def pings_from(events: Iterable[Event], tick: int) -> list[PingSeen]:
