@@ -476,6 +476,8 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"{r['level']:18} {r['cells']:>7} {r['cadre_mean']:>5.1f} {r['tick_p50_ms']:>7.3f} "
               f"{r['tick_p99_ms']:>7.3f} {r['tick_max_ms']:>7.3f} {r['tick_wall_p99_ms']:>7.3f} "
               f"{r['bots_p50_ms']:>8.3f} {r['bots_p99_ms']:>8.3f} {r['bots_wall_p99_ms']:>7.3f}")
+    print("way-finding worked out once per level before the first tick: "
+          + ", ".join(f"{r['level']} {r['nav_bake_ms']:.0f} ms" for r in rows))
     return 0
 
 

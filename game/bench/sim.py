@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 
 from game.bots.crew import BotCrew
+from game.bots.nav import NavGrid
 from game.match import start_bot_match
 from game.percentile import percentile
 from game.retreats import campaign
@@ -67,10 +68,15 @@ def machine_noise(samples: int = 600) -> float:
 
 def bench_sim(ticks: int = 900) -> list[dict[str, float | int | str]]:
     """One row per level: tick and bots CPU times (p50, p99, max, ms), the wall-clock p99s,
-    the cadre's mean count and full strength, ticks measured."""
+    the cadre's mean count and full strength, ticks measured, and what working out the
+    level's way-finding cost before the first tick (`nav_bake_ms`: once per process and
+    level, 0 when already done)."""
     rows: list[dict[str, float | int | str]] = []
     cpu, wall = time.thread_time, time.perf_counter
     for level in campaign():
+        c0 = cpu()
+        NavGrid.of(level).bake()  # what the level's first match in a process pays, once
+        bake = cpu() - c0
         world, crew = busy_world(level)
         events: list[Event] = []
         steps: list[float] = []
@@ -108,6 +114,7 @@ def bench_sim(ticks: int = 900) -> list[dict[str, float | int | str]]:
             "bots_max_ms": _ms(max(bots, default=0.0)),
             "tick_wall_p99_ms": _ms(percentile(steps_wall, 99)),
             "bots_wall_p99_ms": _ms(percentile(bots_wall, 99)),
+            "nav_bake_ms": _ms(bake),
         })
     return rows
 

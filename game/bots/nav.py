@@ -88,8 +88,9 @@ class NavGrid:
         """The grid of `level`'s walls shared by every match of it in this process (the
         same walls give the same grid, whichever `Level` object carries them)."""
         w = np.ascontiguousarray(level.walls, dtype=bool)
-        key = hashlib.blake2b(w.tobytes(), digest_size=16,
-                              person=f"{level.cell_size}:{w.shape}".encode()[:16]).digest()
+        h = hashlib.blake2b(w.tobytes(), digest_size=16)
+        h.update(f"{level.cell_size}:{w.shape}".encode())
+        key = h.digest()
         nav = cls._shared.get(key)
         if nav is None:
             nav = cls(level)
