@@ -5,6 +5,7 @@ nightmare there), distort dreamers who come close, and flee when dreamers of bot
 close in or when they find themselves on mosaic. Ethan seeks the most painted ground,
 hijacks it when his power is ready, and keeps away from groups of both realms.
 
+Ethan, standing on the ground he chose, looks for better ground every `_PARKED` ticks.
 A saboteur on its way works out its steering (the way round walls) every `_STEER` ticks,
 its turn staggered by its id, and keeps its last heading in between: a crew of twenty
 then steers ten a tick. It steers at once whenever its goal changes (a new plan, a flight).
@@ -30,6 +31,8 @@ __all__ = ["CadrePolicy", "EthanPolicy"]
 _REPLAN = 15
 _STEER = 2
 """ticks between two workings-out of the way to an unchanged goal"""
+_PARKED = 5
+"""ticks between two looks for better ground while Ethan stands on his goal"""
 _MOSAIC = int(Cell.MOSAIC)
 _DREAM = int(Cell.DREAM)
 _BOTH_REALMS = frozenset({Realm.SANCTUARY, Realm.REST})
@@ -111,7 +114,8 @@ class EthanPolicy(_Saboteur):
         old = self.goal
         if threat is not None:
             self.goal = _flee_point(obs, threat)
-        elif self.goal is None or view.tick % 45 == 0 or _d2(pos, self.goal) < 24.0**2:
+        elif self.goal is None or view.tick % 45 == 0 or (
+                _d2(pos, self.goal) < 24.0**2 and view.tick % _PARKED == 0):
             span = CHUNK * view.cell_size
             paint = view.dream_per_chunk + view.mosaic_per_chunk
             xs, ys = view.chunk_centres
