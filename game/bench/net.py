@@ -6,9 +6,10 @@ Its measurements, each a function returning a JSON-ready dict (`bench_net` runs 
 1. `measure_match`: a 4-dreamer match over real websockets on 127.0.0.1, the server (a
    `server.host.Host`) in this process on an ephemeral port, the players from
    `game.swarm.swarm` (ally-bot policies). Downstream bytes per client are counted where the
-   server hands each message to its socket (the host's connection handler is wrapped, so
-   `swarm` runs unchanged), which gives per-second samples; on loopback that is what the
-   client receives. Snapshots per second and input->ack latency come from the players.
+   server hands each frame to its socket (each connection's websocket protocol object is
+   wrapped where its frames come out, so `swarm` and the host run unchanged), which gives
+   per-second samples; on loopback that is what the client receives. Snapshots per second
+   and input->ack latency come from the players.
 2. `entity_bytes`: in-process, no network. A bot match on the largest level (4 dreamers, the
    level's hazard); every 2 ticks an `Observer` builds a snapshot; the entities blob's length
    divided by the number of entities whose wire state changed since the previous snapshot.
@@ -109,6 +110,19 @@ def _check(what: str, measured: float | None, budget: float, unit: str, *,
             "at_least": at_least, "ok": ok}
 
 
+def _binary_payload(frame: bytes) -> memoryview | None:
+    """The payload of one unmasked websocket frame as a server writes it, if it is a whole
+    binary message (None for anything else: control frames, the end of the stream)."""
+    if len(frame) < 2 or frame[0] != 0x82:  # FIN + binary
+        return None
+    n, at = frame[1] & 0x7F, 2
+    if n == 126:
+        n, at = int.from_bytes(frame[2:4], "big"), 4
+    elif n == 127:
+        n, at = int.from_bytes(frame[2:10], "big"), 10
+    return memoryview(frame)[at:at + n]
+
+
 def _kind_code(data: bytes | bytearray | memoryview) -> int:
     """The message code of one encoded message (a msgpack array whose first item is the
     code), or -1 if it does not look like one. Only peeks at the header."""
@@ -165,15 +179,20 @@ async def measure_match(seconds: float = 20.0, dreamers: int = 4) -> dict[str, A
     async def counting_handler(ws: Any) -> None:
         tally = _Tally()
         tallies.append(tally)
-        send = ws.send
+        frames = ws.protocol.data_to_send
 
-        async def counted(message: Any, *args: Any, **kwargs: Any) -> None:
-            await send(message, *args, **kwargs)
-            if isinstance(message, bytes | bytearray | memoryview):
-                tally.sends.append((time.monotonic(), len(message) + _FRAME_HEADER,
-                                    _kind_code(message)))
+        def counted() -> list[bytes]:
+            # every frame the server writes goes through here, whether the connection
+            # sends it with `ws.send` or hands a snapshot to the socket in the room's tick
+            out: list[bytes] = frames()
+            for frame in out:
+                payload = _binary_payload(frame)
+                if payload is not None:
+                    tally.sends.append((time.monotonic(), len(payload) + _FRAME_HEADER,
+                                        _kind_code(payload)))
+            return out
 
-        ws.send = counted
+        ws.protocol.data_to_send = counted
         await inner(ws)
 
     host.handler = counting_handler  # type: ignore[method-assign]
