@@ -7,8 +7,9 @@ Subcommands:
              re-simulate it and compare its hashes
   balance    the balance table: headless nights per level, dreamers and hazard; win rate,
              mean time to the end and mean score per cell
-  bench      measure (`bench sim`: the simulation's tick time on every level; `bench net`:
-             bandwidth, snapshot and join-state sizes, and a many-room server under load)
+  bench      measure (`bench sim`: the simulation's and the bots' time per tick on every level;
+             `bench net`: bandwidth, snapshot and join-state sizes, and what a room costs a
+             host under load with the cadre at full strength)
   levels     list the retreats
   rooms      list the public rooms a server knows (with a cluster: every server's)
 
@@ -141,10 +142,19 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--ticks", type=_ranged(30, 100_000), default=900,
                        help="sim: ticks measured per level (after a warm-up)")
     bench.add_argument("--rooms", type=_ranged(1, 256), default=None,
-                       help="net: rooms of 4 network clients on one server process (default "
-                       "32); soak: rooms played and closed (default 200)")
+                       help="net: rooms of 4 network clients on the host (default 40); "
+                       "soak: rooms played and closed (default 200)")
     bench.add_argument("--seconds", type=_ranged(1, 3600), default=20,
                        help="net: seconds the match and the loaded server are measured")
+    bench.add_argument("--workers", type=_ranged(1, 64), default=1,
+                       help="net: the host's worker processes (default 1)")
+    bench.add_argument("--level", default=None,
+                       help="net: the retreat the loaded rooms play (default: the largest)")
+    bench.add_argument("--load-only", action="store_true",
+                       help="net: only the loaded host and the recording's cost")
+    bench.add_argument("--at-once", action="store_true",
+                       help="net: measure the load as soon as every room plays, without "
+                       "waiting for the cadre's full strength (about 2 minutes into a night)")
     bench.add_argument("--json", action="store_true")
 
     sub.add_parser("levels", help="list the retreats")
@@ -543,14 +553,16 @@ def _bench(args: argparse.Namespace) -> int:
         print(json.dumps({"bench": "sim", "machine_noise_p99_over_p50": noise, "levels": rows}))
         return 0
     print(f"machine noise: a fixed workload's p99 is {noise:.2f}x its p50 here")
-    print("simulation tick, 8 ally bots, full cadre (+ Ethan where the level has him), "
-          f"{args.ticks} ticks per level")
+    print("simulation tick and bots, 8 ally bots, the full cadre and Ethan, "
+          f"{args.ticks} ticks per level; CPU ms (wall-clock p99 in brackets)")
     print(f"{'level':18} {'cells':>7} {'cadre':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'bots p50':>8} {'bots p99':>8}")
+          f"{'(wall)':>7} {'bots p50':>8} {'bots p99':>8} {'(wall)':>7}")
     for r in rows:
         print(f"{r['level']:18} {r['cells']:>7} {r['cadre_mean']:>5.1f} {r['tick_p50_ms']:>7.3f} "
-              f"{r['tick_p99_ms']:>7.3f} {r['tick_max_ms']:>7.3f} {r['bots_p50_ms']:>8.3f} "
-              f"{r['bots_p99_ms']:>8.3f}")
+              f"{r['tick_p99_ms']:>7.3f} {r['tick_max_ms']:>7.3f} {r['tick_wall_p99_ms']:>7.3f} "
+              f"{r['bots_p50_ms']:>8.3f} {r['bots_p99_ms']:>8.3f} {r['bots_wall_p99_ms']:>7.3f}")
+    print("way-finding worked out once per level before the first tick: "
+          + ", ".join(f"{r['level']} {r['nav_bake_ms']:.0f} ms" for r in rows))
     return 0
 
 
@@ -561,9 +573,16 @@ def _bench_net(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"measuring: {part}...", file=sys.stderr, flush=True)
 
+    if args.level is not None:
+        try:
+            load_retreat(args.level)
+        except (UnknownLevel, LevelError) as e:
+            print(f"dreamlayer bench net: {e}", file=sys.stderr)
+            return 2
     try:
-        result = bench_net(32 if args.rooms is None else args.rooms, float(args.seconds),
-                           on_part=progress)
+        result = bench_net(40 if args.rooms is None else args.rooms, float(args.seconds),
+                           workers=args.workers, level=args.level, load_only=args.load_only,
+                           wait_full=not args.at_once, on_part=progress)
     except RuntimeError as e:
         print(f"dreamlayer bench net: {e}", file=sys.stderr)
         return 1

@@ -2,8 +2,12 @@
 
 The reader (`Host.handler`) passes each incoming message to `Connection.handle()`. Every
 outgoing message goes through `post()` into the outbox, which one writer task drains in
-order; snapshots are not queued but built by the writer when one is due, from the
-member's `Observer`, so they always carry everything the client has not seen yet.
+order; snapshots are not queued but built when one is due, from the member's `Observer`,
+so they always carry everything the client has not seen yet. A due snapshot is built and
+handed to the socket in the room's tick itself when nothing waits before it and the
+socket has taken everything so far (the common case: no task to wake, nothing to await);
+otherwise the writer builds and sends it, waiting on a backed-up client for at most
+`slow_client_seconds`.
 
 A client whose room runs in a sibling worker is piped there (`relay`, see `server.relay`):
 the reader passes its messages on, and the sibling's come back through `forward()` into the
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from game.net.schema import CloseCode, Kind, Message, ProtocolError
 from game.net.session import Phase, Session, Side, TokenBucket
@@ -134,16 +139,48 @@ class Connection:
         self.post(Kind.ERROR, {"code": code, "text": text[:200]})
 
     def tick_done(self, events: list[Event], ack: int, snapshot_due: bool) -> None:
-        """Called by the room after each tick: remember events, wake for a snapshot."""
+        """Called by the room after each tick: remember events; a due snapshot is sent now
+        if it can be at once, else the writer is woken to send it."""
         if self.observer is None:
             return
         self._events.extend(events)
         if len(self._events) > 512:
             del self._events[:-512]
         self._ack = ack
-        if snapshot_due:
+        if snapshot_due and not self._send_snapshot_now():
             self._snapshot_due = True
             self._wake.set()
+
+    def _snapshot(self) -> bytes | None:
+        """The due snapshot's bytes (its events taken), or None when this connection is not
+        in a match any more."""
+        room = self.room
+        if self.observer is None or room is None or room.world is None \
+                or self.session.phase is not Phase.PLAYING:
+            return None
+        values = self.observer.delta(room.world, self._events, self._ack)
+        self._events = []
+        return self.session.send(Kind.SNAPSHOT, values, trusted=True)
+
+    def _send_snapshot_now(self) -> bool:
+        """Build the due snapshot and hand it to the socket without waiting, when nothing
+        is queued before it (outbox, a send under way, an earlier snapshot) and the socket
+        has taken all it was given (so it cannot push back). False: the writer sends it.
+
+        The frame goes through the websocket's sans-I/O protocol object and straight to
+        its transport, as the websocket's own `send()` does once it need not wait."""
+        ws = self.ws
+        if self._outbox or self._sending or self._snapshot_due or self.closing \
+                or ws.protocol.state is not State.OPEN \
+                or ws.transport.get_write_buffer_size():
+            return False
+        data = self._snapshot()
+        if data is not None:
+            ws.protocol.send_binary(data)
+            for frame in ws.protocol.data_to_send():
+                ws.transport.write(frame)
+            self.host.metrics.bytes_sent.inc(len(data) + 4)
+        return True
 
     async def _write_loop(self) -> None:
         limit = self.host.config.slow_client_seconds
@@ -154,15 +191,14 @@ class Connection:
                 while self._outbox:
                     await self._send(self._outbox.popleft(), limit)
                 room = self.room
-                if self._snapshot_due and self.observer is not None and room is not None \
-                        and room.world is not None and self.session.phase is Phase.PLAYING:
+                if self._snapshot_due and room is not None:
                     self._snapshot_due = False
                     # the snapshot's cost is the room's: built and sent for its tick (the
                     # send is timed only when it cannot wait on a backed-up client)
                     t0 = time.perf_counter()
-                    values = self.observer.delta(room.world, self._events, self._ack)
-                    self._events = []
-                    data = self.session.send(Kind.SNAPSHOT, values, trusted=True)
+                    data = self._snapshot()
+                    if data is None:
+                        continue
                     clear = self.ws.transport.get_write_buffer_size() == 0
                     built = time.perf_counter()
                     await self._send(data, limit)

@@ -84,6 +84,9 @@ def test_bench_sim_reports_every_level(capsys: pytest.CaptureFixture[str]) -> No
     for r in rows:
         assert r["ticks"] == 30
         assert 0 < r["tick_p50_ms"] <= r["tick_p99_ms"] <= r["tick_max_ms"]
+        assert 0 < r["bots_p50_ms"] <= r["bots_p99_ms"] <= r["bots_max_ms"]
+        assert r["tick_wall_p99_ms"] > 0 and r["bots_wall_p99_ms"] > 0
+        assert r["nav_bake_ms"] >= 0
         assert r["cadre_mean"] >= 10  # the full cadre really is there
 
 

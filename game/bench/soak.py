@@ -10,15 +10,13 @@ returns what its rooms used ends within a few percent of the first figure; one t
 grows with every room.
 
 Prints numbers and never fails a test run. Imports game.net, game.remote and the helpers of
-game.bench.net; never game.client.
+game.bench.host; never game.client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,7 +25,9 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from game.bench.net import _free_port, _http_get, _rss_kb, _stop_server
+from game.bench.host import HostProcess
+from game.bench.host import http_get as _http_get
+from game.bench.host import rss_kb as _rss_kb
 from game.net.records import input_values
 from game.net.schema import Kind
 from game.remote import Remote, RemoteError
@@ -41,7 +41,7 @@ FIRST = 10
 
 def _config_toml(parallel: int) -> str:
     return (
-        'name = "bench soak"\nlog_level = "WARNING"\n'
+        'name = "bench soak"\nlog_level = "WARNING"\n[server]\nworkers = 1\n'
         f"[rooms]\nmax = {parallel + 8}\nmax_players = 4\nempty_grace_seconds = 0\n"
         f"max_per_connection = 1\nmax_per_address = {parallel + 8}\n"
         "creations_per_minute = 6000\ncreation_burst = 1000\n"
@@ -131,35 +131,22 @@ def soak(rooms: int = 200, *, parallel: int = 8, level: str = "first-retreat",
     memory after the first 10 and after all of them. The subprocess is always stopped.
     Raises RuntimeError (with the end of the server's log) if it does not come up, stops
     answering or keeps rooms open."""
-    port = _free_port()
     with tempfile.TemporaryDirectory(prefix="dreamlayer-soak-") as tmp:
         cfg = Path(tmp, "server.toml")
         cfg.write_text(_config_toml(parallel))
-        log_path = Path(tmp, "server.log")
-        with log_path.open("wb") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "server", "--port", str(port), "--config", str(cfg)],
-                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        host = HostProcess(cfg, Path(tmp, "server.log"))
 
         async def main() -> dict[str, Any]:
-            try:
-                deadline = time.monotonic() + 30.0
-                while True:
-                    try:
-                        await _rooms_open(port)
-                        break
-                    except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
-                        if proc.poll() is not None or time.monotonic() > deadline:
-                            raise RuntimeError("the server did not come up") from None
-                        await asyncio.sleep(0.2)
-                return await _run(port, proc.pid, rooms, parallel, level, snapshots, on_room)
-            finally:
-                await _stop_server(proc)
+            async with host:
+                return await _run(host.port, host.pid, rooms, parallel, level, snapshots,
+                                  on_room)
 
         try:
             return asyncio.run(main())
-        except (RuntimeError, RemoteError, OSError, TimeoutError) as e:
-            raise RuntimeError(f"{e}: " + log_path.read_text(errors="replace")[-2000:]) from e
+        except (RemoteError, OSError, TimeoutError) as e:
+            raise RuntimeError(f"{e}: {host.log_tail()}") from e
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}: {host.log_tail()}") from e
 
 
 def render(result: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+import numpy.typing as npt
 
 from game.bots.nav import NavGrid
 from game.bots.observation import DreamerSeen, Observation, RiftSeen
@@ -36,6 +37,7 @@ from game.sim.roles import Role
 __all__ = ["LEASH", "AllyPolicy", "CompanionPolicy"]
 
 _REPLAN = 10
+_NIGHTMARE, _UNFORMED, _DREAM = int(Cell.NIGHTMARE), int(Cell.UNFORMED), int(Cell.DREAM)
 """ticks between two choices of what to do"""
 
 LEASH = 200.0
@@ -107,7 +109,8 @@ class AllyPolicy:
         ping = PingKind.NONE
         if plan.task is Task.RIFT and self.rng.random() < 0.002:
             ping = PingKind.RIFT
-        return Intent(move=move, aim=aim, paint=paint, ability=ability, shove=shove, ping=ping)
+        return Intent(move=move, aim=aim, paint=paint, ability=ability, shove=shove,
+                      ping=int(ping))
 
     # ------------------------------------------------------------------ planning
     def _choose(self, obs: Observation) -> Plan:
@@ -187,7 +190,7 @@ class AllyPolicy:
                         kind: DistrictKind | None = None) -> tuple[float, float] | None:
         """The centre of a chunk with much nightmare and not far (in `kind`'s districts)."""
         view, me = obs.view, obs.me
-        nm = view.chunk_nightmare if kind is None else view.chunk_nightmare_in(kind)
+        nm = view.nightmare_per_chunk if kind is None else view.chunk_nightmare_in(kind)
         if not nm.any():
             return None
         span = CHUNK * view.cell_size
@@ -224,30 +227,30 @@ class AllyPolicy:
         focus = (plan.x, plan.y)
         if plan.task is Task.RIFT:
             rift = view.rifts[plan.rift]
-            yy, xx = np.mgrid[y0:y1, x0:x1]
+            yy, xx = _window(x0, x1, y0, y1)
             rd = np.hypot(xx - rift.cx, yy - rift.cy)
             band = (rd > rift.core_radius + 0.5) & (rd <= rift.seal_radius + 0.5)
             # the ring: anything not yet paint, and the other realm's paint (-> mosaic)
-            want = band & ((st == Cell.NIGHTMARE) | (st == Cell.UNFORMED)
-                           | ((st == Cell.DREAM) & (rl != (me.realm or 0))))
-            want |= (st == Cell.NIGHTMARE) & (rd <= rift.seal_radius + 5)
+            want = band & ((st == _NIGHTMARE) | (st == _UNFORMED)
+                           | ((st == _DREAM) & (rl != (me.realm or 0))))
+            want |= (st == _NIGHTMARE) & (rd <= rift.seal_radius + 5)
         elif plan.task is Task.REVIVE:
-            yy, xx = np.mgrid[y0:y1, x0:x1]
+            yy, xx = _window(x0, x1, y0, y1)
             sx, sy = obs.cell_of(plan.x, plan.y)
             near = np.hypot(xx - sx, yy - sy) <= view.tuning.revive_ring
-            want = near & ((st == Cell.NIGHTMARE) | (st == Cell.UNFORMED))
+            want = near & ((st == _NIGHTMARE) | (st == _UNFORMED))
         elif plan.task is Task.FOLLOW:
             # the lead's paint (the other realm's dream) into mosaic, and the nightmare
             # around it; nothing further than the leash from the lead
-            yy, xx = np.mgrid[y0:y1, x0:x1]
+            yy, xx = _window(x0, x1, y0, y1)
             lx, ly = obs.cell_of(plan.x, plan.y)
             near = np.hypot(xx - lx, yy - ly) <= LEASH / cs
-            want = near & ((st == Cell.NIGHTMARE)
-                           | ((st == Cell.DREAM) & (rl != (me.realm or 0))))
+            want = near & ((st == _NIGHTMARE)
+                           | ((st == _DREAM) & (rl != (me.realm or 0))))
         else:
-            want = st == Cell.NIGHTMARE
+            want = st == _NIGHTMARE
             # other realm's dream next to us: over-paint it into mosaic
-            want |= (st == Cell.DREAM) & (rl != (me.realm or 0)) & (self.rng.random() < 0.5)
+            want |= (st == _DREAM) & (rl != (me.realm or 0)) & (self.rng.random() < 0.5)
         ys, xs = np.nonzero(want)
         if not len(ys):
             fx, fy = focus[0] - me.x, focus[1] - me.y
@@ -264,7 +267,7 @@ class AllyPolicy:
             bx, by = obs.cell_of(me.x + aim[0], me.y + aim[1])
             r = view.tuning.burst_radius
             win = view.state[max(by - r, 0): by + r + 1, max(bx - r, 0): bx + r + 1]
-            return int(np.count_nonzero(win == Cell.NIGHTMARE)) > 70
+            return int(np.count_nonzero(win == _NIGHTMARE)) > 70
         if me.role is Role.INNOVATOR:
             if plan.task not in (Task.RIFT, Task.CLEANSE, Task.FOLLOW):
                 return False
@@ -347,6 +350,14 @@ class CompanionPolicy(AllyPolicy):
         if d2 < _HEEL**2:
             return dataclasses.replace(intent, move=(0.0, 0.0))
         return intent
+
+
+def _window(x0: int, x1: int, y0: int, y1: int) -> tuple[npt.NDArray[np.int64],
+                                                         npt.NDArray[np.int64]]:
+    """Cell rows (a column) and columns (a row) of a window, to broadcast against each other
+    (what np.mgrid gives, without filling the whole window twice)."""
+    return (np.arange(y0, y1, dtype=np.int64)[:, None],
+            np.arange(x0, x1, dtype=np.int64)[None, :])
 
 
 def _d2(a: tuple[float, float], b: tuple[float, float]) -> float:

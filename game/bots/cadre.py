@@ -5,6 +5,11 @@ nightmare there), distort dreamers who come close, and flee when dreamers of bot
 close in or when they find themselves on mosaic. Ethan seeks the most painted ground,
 hijacks it when his power is ready, and keeps away from groups of both realms.
 
+Ethan, standing on the ground he chose, looks for better ground every `_PARKED` ticks.
+A saboteur on its way works out its steering (the way round walls) every `_STEER` ticks,
+its turn staggered by its id, and keeps its last heading in between: a crew of twenty
+then steers ten a tick. It steers at once whenever its goal changes (a new plan, a flight).
+
 Imports game.sim and the bots' observation and navigation.
 """
 
@@ -24,6 +29,13 @@ from game.sim.level import Realm
 __all__ = ["CadrePolicy", "EthanPolicy"]
 
 _REPLAN = 15
+_STEER = 2
+"""ticks between two workings-out of the way to an unchanged goal"""
+_PARKED = 5
+"""ticks between two looks for better ground while Ethan stands on his goal"""
+_MOSAIC = int(Cell.MOSAIC)
+_DREAM = int(Cell.DREAM)
+_BOTH_REALMS = frozenset({Realm.SANCTUARY, Realm.REST})
 
 
 class _Saboteur:
@@ -36,6 +48,16 @@ class _Saboteur:
         self.rng = random.Random(seed)
         self.goal: tuple[float, float] | None = None
         self._phase = entity % _REPLAN
+        self._move: tuple[float, float] | None = None
+        """the heading worked out last (see `_steer`)"""
+
+    def _steer(self, tick: int, pos: tuple[float, float], goal: tuple[float, float],
+               fresh: bool) -> tuple[float, float]:
+        """The heading to `goal`: worked out on this saboteur's turn or when the goal is
+        `fresh`, else the last one."""
+        if fresh or self._move is None or (tick + self.entity) % _STEER == 0:
+            self._move = self.nav.direction(pos, goal)
+        return self._move
 
 
 class CadrePolicy(_Saboteur):
@@ -43,32 +65,37 @@ class CadrePolicy(_Saboteur):
 
     def decide(self, obs: Observation) -> Intent:
         view, me = obs.view, obs.me
-        pos = (me.x, me.y)
+        x, y = me.x, me.y
+        pos = (x, y)
         threat = _threat(obs, radius=view.tuning.awaken_radius + 56.0)
-        cx, cy = obs.cell_of(me.x, me.y)
-        on_mosaic = view.state[cy, cx] == Cell.MOSAIC
-        if threat is not None or on_mosaic:
+        cx, cy = obs.cell_of(x, y)
+        fresh = True
+        if threat is not None or view.state[cy, cx] == _MOSAIC:
             self.goal = _flee_point(obs, threat)
         elif self.goal is None or (view.tick + self._phase) % _REPLAN == 0 \
                 or _d2(pos, self.goal) < 24.0**2:
             self.goal = self._pick_goal(obs)
-        move = self.nav.direction(pos, self.goal)
-        near = any(not d.asleep and _d2((d.x, d.y), pos) < (view.tuning.distort_radius * 0.85)**2
-                   for d in view.dreamers)
-        return Intent(move=move, ability=me.ability_ready and near)
+        else:
+            fresh = False
+        move = self._steer(view.tick, pos, self.goal, fresh)
+        if not me.ability_ready:
+            return Intent(move=move)
+        reach = (view.tuning.distort_radius * 0.85) ** 2
+        near = any((d.x - x) ** 2 + (d.y - y) ** 2 < reach for d in view.awake)
+        return Intent(move=move, ability=near)
 
     def _pick_goal(self, obs: Observation) -> tuple[float, float]:
         """Painted ground (plain dream: mosaic holds against the trail) with few dreamers."""
         view, me = obs.view, obs.me
         span = CHUNK * view.cell_size
-        score = view.chunk_dream.astype(np.float64)
+        score = view.dream_per_chunk.astype(np.float64)
         for d in view.dreamers:
             if d.asleep:
                 continue
             r, c = int(d.y // span), int(d.x // span)
             score[max(r - 1, 0): r + 2, max(c - 1, 0): c + 2] -= 90.0
-        rows, cols = np.indices(score.shape)
-        dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
+        xs, ys = view.chunk_centres
+        dist = np.hypot(xs - me.x, ys - me.y)
         score -= dist * 0.12
         score += np.asarray([self.rng.random() for _ in range(score.size)]).reshape(
             score.shape) * 25.0
@@ -84,31 +111,32 @@ class EthanPolicy(_Saboteur):
         view, me = obs.view, obs.me
         pos = (me.x, me.y)
         threat = _threat(obs, radius=view.tuning.ethan_drive_radius + 64.0)
+        old = self.goal
         if threat is not None:
             self.goal = _flee_point(obs, threat)
-        elif self.goal is None or view.tick % 45 == 0 or _d2(pos, self.goal) < 24.0**2:
+        elif self.goal is None or view.tick % 45 == 0 or (
+                _d2(pos, self.goal) < 24.0**2 and view.tick % _PARKED == 0):
             span = CHUNK * view.cell_size
-            paint = view.chunk_dream + (view.state.reshape(
-                view.chunk_dream.shape[0], CHUNK, view.chunk_dream.shape[1], CHUNK)
-                == Cell.MOSAIC).sum(axis=(1, 3))
-            rows, cols = np.indices(paint.shape)
-            dist = np.hypot((cols + 0.5) * span - me.x, (rows + 0.5) * span - me.y)
+            paint = view.dream_per_chunk + view.mosaic_per_chunk
+            xs, ys = view.chunk_centres
+            dist = np.hypot(xs - me.x, ys - me.y)
             gr, gc = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
             self.goal = ((float(gc) + 0.5) * span, (float(gr) + 0.5) * span)
-        move = self.nav.direction(pos, self.goal)
+        move = self._steer(view.tick, pos, self.goal, self.goal != old)
+        if not me.ability_ready:
+            return Intent(move=move)
         cx, cy = obs.cell_of(me.x, me.y)
         r = view.tuning.hijack_radius
         win = view.state[max(cy - r, 0): cy + r + 1, max(cx - r, 0): cx + r + 1]
-        painted = int(np.count_nonzero(win == Cell.DREAM))
-        return Intent(move=move, ability=me.ability_ready and painted > 60)
+        return Intent(move=move, ability=int(np.count_nonzero(win == _DREAM)) > 60)
 
 
 def _threat(obs: Observation, radius: float) -> tuple[float, float] | None:
     """The centre of the awake dreamers near me when both realms are among them."""
-    me = obs.me
-    near = [d for d in obs.view.dreamers
-            if not d.asleep and _d2((d.x, d.y), (me.x, me.y)) < radius * radius]
-    if {d.realm for d in near} != {Realm.SANCTUARY, Realm.REST}:
+    x, y = obs.me.x, obs.me.y
+    r2 = radius * radius
+    near = [d for d in obs.view.awake if (d.x - x) ** 2 + (d.y - y) ** 2 < r2]
+    if len(near) < 2 or {d.realm for d in near} != _BOTH_REALMS:
         return None
     return sum(d.x for d in near) / len(near), sum(d.y for d in near) / len(near)
 

@@ -33,7 +33,8 @@ class BotCrew:
     """Policies for one world's bot-controlled entities. Deterministic for a given seed."""
 
     def __init__(self, world: World, seed: int) -> None:
-        self.nav = NavGrid(world.level)
+        self.nav = NavGrid.of(world.level)
+        self.nav.bake()
         self.seed = seed
         self.allies: dict[int, Policy] = {}
         self.companions: set[int] = set()

@@ -11,7 +11,8 @@ Imports game.sim only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,7 +99,9 @@ class Me:
 
 @dataclass(frozen=True)
 class WorldView:
-    """The public picture of a world at one tick (shared by every bot that tick)."""
+    """The public picture of a world at one tick (shared by every bot that tick). A captured
+    view looks at the live world where copying would cost (the grid's layers, `selves`, the
+    per-chunk counts worked out on first use): read it within the tick it was taken."""
 
     tick: int
     night_ticks: int
@@ -107,29 +110,70 @@ class WorldView:
     state: npt.NDArray[np.uint8]
     """the paint grid's state layer (read-only view)"""
     realm: npt.NDArray[np.uint8]
-    chunk_nightmare: npt.NDArray[np.int64]
-    """nightmare cells per chunk (rows, columns)"""
-    chunk_dream: npt.NDArray[np.int64]
-    """plain dream cells (either realm) per chunk"""
     dreamers: tuple[DreamerSeen, ...]
     cadre: tuple[CadreSeen, ...]
     rifts: tuple[RiftSeen, ...]
     beacons: tuple[BeaconSeen, ...]
     pings: tuple[PingSeen, ...]
     meters: dict[Realm, float]
-    selves: dict[int, Me]
+    selves: Mapping[int, Me]
     """each entity's own state (what its player sees on the HUD), handed out by observe()"""
     kind_map: npt.NDArray[np.uint8]
     """the DistrictKind of every cell: the map, which every player sees"""
+    chunk_nightmare: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    """nightmare cells per chunk if the maker had them at hand, else None: read
+    `nightmare_per_chunk`, which works them out from `state` when needed"""
+    chunk_dream: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    """plain dream cells per chunk, likewise (read `dream_per_chunk`)"""
     _cache: dict[int, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def awake(self) -> tuple[DreamerSeen, ...]:
+        """The dreamers not asleep."""
+        return tuple(d for d in self.dreamers if not d.asleep)
+
+    @functools.cached_property
+    def _cells_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Cells of each state per chunk: (chunk rows, chunk columns, state), all states in
+        one count over the grid, worked out when a bot first asks this tick (most ticks of
+        a small crew none does: plans are made every few ticks)."""
+        h, w = self.state.shape
+        key = _chunk_keys(h, w)
+        counts = np.bincount((key + self.state).ravel(), minlength=key.size // (CHUNK * CHUNK)
+                             * _STATES)
+        out: npt.NDArray[np.int64] = counts.reshape(h // CHUNK, w // CHUNK, _STATES)
+        return out
+
+    @functools.cached_property
+    def nightmare_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Nightmare cells per chunk (rows, columns of chunks)."""
+        if self.chunk_nightmare is not None:
+            return self.chunk_nightmare
+        return self._cells_per_chunk[:, :, Cell.NIGHTMARE]
+
+    @functools.cached_property
+    def dream_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Plain dream cells (either realm) per chunk."""
+        if self.chunk_dream is not None:
+            return self.chunk_dream
+        return self._cells_per_chunk[:, :, Cell.DREAM]
+
+    @property
+    def mosaic_per_chunk(self) -> npt.NDArray[np.int64]:
+        """Mosaic cells per chunk."""
+        return self._cells_per_chunk[:, :, Cell.MOSAIC]
+
+    @property
+    def chunk_centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """The pixel x and y of every chunk's centre (rows, columns of chunks; read-only)."""
+        h, w = self.state.shape
+        return _chunk_centres(h // CHUNK, w // CHUNK, CHUNK * self.cell_size)
 
     def chunk_nightmare_in(self, kind: DistrictKind) -> npt.NDArray[np.int64]:
         """Nightmare cells per chunk within districts of one kind (computed once a tick)."""
         hit = self._cache.get(kind)
         if hit is None:
-            h, w = self.chunk_nightmare.shape
-            mask = (self.state == Cell.NIGHTMARE) & (self.kind_map == kind)
-            hit = mask.reshape(h, CHUNK, w, CHUNK).sum(axis=(1, 3))
+            hit = _per_chunk((self.state == Cell.NIGHTMARE) & (self.kind_map == kind))
             self._cache[kind] = hit
         return hit
 
@@ -140,7 +184,6 @@ class WorldView:
         state.flags.writeable = False
         realm = g.realm.view()
         realm.flags.writeable = False
-        blocks = state.reshape(g.chunks_y, CHUNK, g.chunks_x, CHUNK)
         tick = world.tick
         return cls(
             tick=tick,
@@ -149,8 +192,6 @@ class WorldView:
             tuning=world.tuning,
             state=state,
             realm=realm,
-            chunk_nightmare=(blocks == Cell.NIGHTMARE).sum(axis=(1, 3)),
-            chunk_dream=(blocks == Cell.DREAM).sum(axis=(1, 3)),
             dreamers=tuple(
                 DreamerSeen(d.id, *d.position, d.realm, d.role, d.asleep, d.distorted(tick))
                 for d in world.dreamers.values()
@@ -164,7 +205,7 @@ class WorldView:
             beacons=tuple(BeaconSeen(b.owner, b.x, b.y) for b in world.beacons),
             pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
             meters={r: m.value for r, m in world.meters.items()},
-            selves=_selves(world),
+            selves=_Selves(world),
             kind_map=g.kind_map,
         )
 
@@ -173,17 +214,76 @@ class WorldView:
         return Observation(self, self.selves[entity])
 
 
-def _selves(world: World) -> dict[int, Me]:
-    tick = world.tick
-    out: dict[int, Me] = {}
-    for d in world.dreamers.values():
-        out[d.id] = Me(d.id, *d.pos, *d.vel, d.inspiration, tick >= d.ability_ready,
-                       tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick),
-                       False)
-    for c in world.cadre.values():
-        out[c.id] = Me(c.id, *c.pos, *c.vel, 0.0, tick >= c.ability_ready, False, None, None,
-                       False, False, c.is_ethan)
+_STATES = 8
+"""room for every cell state value (Cell has 5) in the per-chunk count"""
+
+
+@functools.lru_cache(maxsize=8)
+def _chunk_keys(h: int, w: int) -> npt.NDArray[np.int32]:
+    """For a grid of h x w cells: each cell's chunk index times `_STATES` (read-only)."""
+    rows = np.arange(h, dtype=np.int32)[:, None] // CHUNK
+    cols = np.arange(w, dtype=np.int32)[None, :] // CHUNK
+    out = (rows * (w // CHUNK) + cols) * _STATES
+    out.flags.writeable = False
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _chunk_centres(rows: int, cols: int, span: int) -> tuple[npt.NDArray[np.float64],
+                                                            npt.NDArray[np.float64]]:
+    ys, xs = np.indices((rows, cols))
+    cx = np.asarray((xs + 0.5) * span, dtype=np.float64)
+    cy = np.asarray((ys + 0.5) * span, dtype=np.float64)
+    cx.flags.writeable = False
+    cy.flags.writeable = False
+    return cx, cy
+
+
+def _per_chunk(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """How many cells of `mask` are set in each chunk (rows, columns of chunks)."""
+    h, w = mask.shape
+    out: npt.NDArray[np.int64] = mask.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).sum(
+        axis=(1, 3))
+    return out
+
+
+class _Selves(Mapping[int, Me]):
+    """Every entity's own state, as `Me`, worked out for an entity when it is first asked
+    for (a crew asks for its bots' only). Read within the tick the view was taken: it
+    looks at the live world."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._made: dict[int, Me] = {}
+
+    def __getitem__(self, entity: int) -> Me:
+        me = self._made.get(entity)
+        if me is None:
+            me = self._made[entity] = _me(self._world, entity)
+        return me
+
+    def __contains__(self, entity: object) -> bool:
+        w = self._world
+        return entity in w.dreamers or entity in w.cadre
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self._world.dreamers
+        yield from self._world.cadre
+
+    def __len__(self) -> int:
+        return len(self._world.dreamers) + len(self._world.cadre)
+
+
+def _me(world: World, entity: int) -> Me:
+    """One entity's own state (KeyError if it is not in the world)."""
+    tick = world.tick
+    d = world.dreamers.get(entity)
+    if d is not None:
+        return Me(d.id, *d.pos, *d.vel, d.inspiration, tick >= d.ability_ready,
+                  tick >= d.shove_ready, d.realm, d.role, d.asleep, d.distorted(tick), False)
+    c = world.cadre[entity]
+    return Me(c.id, *c.pos, *c.vel, 0.0, tick >= c.ability_ready, False, None, None, False,
+              False, c.is_ethan)
 
 
 def pings_from(events: Iterable[Event], tick: int) -> list[PingSeen]:

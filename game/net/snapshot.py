@@ -53,8 +53,10 @@ __all__ = [
 NEW, ABS, DELTA, STATUS = 1, 2, 4, 8
 _CELLS = CHUNK * CHUNK
 
-_Parts = tuple[bytes, list[int], list[int] | None, list[list[int]], list[int], bytes | None]
-"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint"""
+_Parts = tuple[bytes, list[int], list[int] | None, list[list[int]], list[int], bytes | None,
+               npt.NDArray[np.intp]]
+"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint, and the chunks
+again as an index array"""
 
 BROADCAST_EVENTS = frozenset(EventKind) - {EventKind.PAINTED}
 """events that reach the clients (a brush stroke's own event would only repeat the paint)"""
@@ -87,6 +89,23 @@ class EntityState:
         return self.y / POSITION_SCALE
 
 
+# plain ints for the status bits: building an IntFlag costs far more than the arithmetic
+_ASLEEP, _DISTORTED, _STAGGERED = (int(DreamerStatus.ASLEEP), int(DreamerStatus.DISTORTED),
+                                   int(DreamerStatus.STAGGERED))
+_HIJACKING, _SLOWED, _AWAKENING = (int(CadreStatus.HIJACKING), int(CadreStatus.SLOWED),
+                                   int(CadreStatus.AWAKENING))
+_OPEN, _SEALED = int(RiftFlags.OPEN), int(RiftFlags.SEALED)
+
+
+def _blocks(grid: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """A padded grid seen chunk by chunk: [chunk row, chunk column, row, column] (a view:
+    indexing it with chunk rows and columns gathers or writes whole chunks at once)."""
+    h, w = grid.shape
+    out: npt.NDArray[np.uint8] = grid.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).transpose(
+        0, 2, 1, 3)
+    return out
+
+
 def _q(v: float) -> int:
     return min(max(round(v * POSITION_SCALE), 0), 65535)
 
@@ -100,9 +119,8 @@ def world_entities(world: World) -> dict[int, EntityState]:
         out[d.id] = EntityState(EntityKind.DREAMER, d.realm, d.role, _q(d.pos[0]), _q(d.pos[1]),
                                 status)
     for c in world.cadre.values():
-        status = int((CadreStatus.HIJACKING if c.hijack is not None else 0)
-                     | (CadreStatus.SLOWED if c.slowed else 0)
-                     | (CadreStatus.AWAKENING if c.awaken > 0 else 0))
+        status = ((_HIJACKING if c.hijack is not None else 0) | (_SLOWED if c.slowed else 0)
+                  | (_AWAKENING if c.awaken > 0 else 0))
         kind = EntityKind.ETHAN if c.is_ethan else EntityKind.CADRE
         out[c.id] = EntityState(kind, 0, 0, _q(c.pos[0]), _q(c.pos[1]), status)
     for b in world.beacons:
@@ -114,8 +132,7 @@ def world_rifts(world: World) -> dict[int, tuple[int, int]]:
     """index -> (flags: 1 open, 2 sealed; seal progress 0..255)."""
     out = {}
     for r in world.rifts:
-        flags = int((RiftFlags.OPEN if r.open(world.tick) else 0)
-                    | (RiftFlags.SEALED if r.sealed else 0))
+        flags = (_OPEN if r.open(world.tick) else 0) | (_SEALED if r.sealed else 0)
         prog = 255 if r.sealed else min(255, round(255 * r.progress / max(r.seal_ticks, 1)))
         out[r.index] = (flags, prog)
     return out
@@ -126,9 +143,8 @@ def world_meters(world: World) -> list[int]:
 
 
 def _dreamer_status(d: Dreamer, tick: int) -> int:
-    return int((DreamerStatus.ASLEEP if d.asleep else 0)
-               | (DreamerStatus.DISTORTED if d.distorted(tick) else 0)
-               | (DreamerStatus.STAGGERED if tick < d.stagger_until else 0))
+    return ((_ASLEEP if d.asleep else 0) | (_DISTORTED if d.distorted(tick) else 0)
+            | (_STAGGERED if tick < d.stagger_until else 0))
 
 
 def me_of(world: World, dreamer: int) -> MeRecord | None:
@@ -177,10 +193,11 @@ class ChunkClock:
 
     def note(self, world: World) -> None:
         g = world.grid
-        for cx, cy in g.take_dirty():
-            sl = np.s_[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
-            self.codes[sl] = g.state[sl] * 4 + g.realm[sl]
-            self.version[cy * self.chunks_x + cx] = world.tick
+        index = g.take_dirty_index()
+        if len(index):
+            cy, cx = np.divmod(index, self.chunks_x)
+            _blocks(self.codes)[cy, cx] = _blocks(g.state)[cy, cx] * 4 + _blocks(g.realm)[cy, cx]
+            self.version[index] = world.tick
 
     def shared_for(self, tick: int) -> dict[int, _Parts]:
         """Snapshot differences worked out during `tick`, by the tick they start from."""
@@ -192,6 +209,12 @@ class ChunkClock:
     def chunk(self, index: int) -> npt.NDArray[np.uint8]:
         cy, cx = divmod(index, self.chunks_x)
         return self.codes[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
+
+    def chunks(self, index: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
+        """Copies of the chunks at these indices, (n, CHUNK, CHUNK), in that order."""
+        cy, cx = np.divmod(index, self.chunks_x)
+        out: npt.NDArray[np.uint8] = _blocks(self.codes)[cy, cx]
+        return out
 
 
 @dataclass
@@ -238,7 +261,7 @@ class Observer:
         else:
             self._catch_up(world, parts)
         self.synced = world.tick
-        blob, removed, meters_out, rifts_out, chunks, paint = parts
+        blob, removed, meters_out, rifts_out, chunks, paint, _ = parts
         return {
             "tick": world.tick,
             "ack": ack,
@@ -256,12 +279,9 @@ class Observer:
         """Take on the knowledge another client's identical snapshot just gave."""
         now, rifts, meters = self.clock.seen(world)
         self.entities, self.rifts, self.meters = now, rifts, meters
-        for k in parts[4]:
-            cy, cx = divmod(k, self.clock.chunks_x)
-            self.known[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK] = \
-                self.clock.chunk(k)
-        if parts[4]:
-            self.seen[parts[4]] = self.clock.version[parts[4]]
+        index = parts[6]
+        if len(index):
+            self._know(index, self.clock.chunks(index))
 
     def _differences(self, world: World) -> _Parts:
         now, rifts, meters = self.clock.seen(world)
@@ -298,16 +318,19 @@ class Observer:
         changed = np.flatnonzero(self.clock.version != self.seen)
         paint: bytes | None = None
         if len(changed):
-            parts = []
-            for k in changed.tolist():
-                cur = self.clock.chunk(k)
-                cy, cx = divmod(k, self.clock.chunks_x)
-                mine = self.known[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
-                parts.append((cur ^ mine).tobytes())
-                mine[...] = cur
-            self.seen[changed] = self.clock.version[changed]
-            paint = _deflate(b"".join(parts))
-        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint
+            # every changed chunk at once: the XOR of its codes with what the client has,
+            # chunk after chunk, each row-major
+            cur = self.clock.chunks(changed)
+            cy, cx = np.divmod(changed, self.clock.chunks_x)
+            paint = _deflate((cur ^ _blocks(self.known)[cy, cx]).tobytes())
+            self._know(changed, cur)
+        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint, changed
+
+    def _know(self, index: npt.NDArray[np.intp], codes: npt.NDArray[np.uint8]) -> None:
+        """The client now has `codes` (n, CHUNK, CHUNK) for the chunks at `index`."""
+        cy, cx = np.divmod(index, self.clock.chunks_x)
+        _blocks(self.known)[cy, cx] = codes
+        self.seen[index] = self.clock.version[index]
 
 
 def _deflate(data: bytes) -> bytes:

@@ -96,9 +96,9 @@ class Census:
 
     def __post_init__(self) -> None:
         # plain Python numbers: the meters read a few of them every tick
-        table = self.by_kind.tolist()
-        table[0] = [sum(row[i] for row in table[1:]) for i in range(5)]  # row 0: all kinds
-        object.__setattr__(self, "_table", table)
+        by_kind = self.by_kind.copy()
+        by_kind[0] = by_kind[1:].sum(axis=0)  # row 0: all kinds
+        object.__setattr__(self, "_table", by_kind.tolist())
 
     def floor(self, kind: DistrictKind | None = None) -> int:
         """Floor cells (everything but walls), over one district kind or the whole map."""
@@ -196,6 +196,12 @@ class PaintGrid:
         self.dirty[:] = False
         return [(int(x), int(y)) for y, x in zip(ys, xs, strict=True)]
 
+    def take_dirty_index(self) -> npt.NDArray[np.intp]:
+        """Like `take_dirty`, as flat chunk indices (cy * chunks_x + cx) in row-major order."""
+        index = np.flatnonzero(self.dirty)
+        self.dirty[:] = False
+        return index
+
     def chunk(self, cx: int, cy: int) -> tuple[U8, U8]:
         """Copies of one chunk's state and realm layers (CHUNK x CHUNK, rows first)."""
         sl = np.s_[cy * CHUNK : (cy + 1) * CHUNK, cx * CHUNK : (cx + 1) * CHUNK]
@@ -215,11 +221,11 @@ class PaintGrid:
         # one code per cell (state * 4 + realm) and a lookup table per painter: a handful of
         # numpy calls instead of a mask per rule, which matters on these small windows
         code = state * 4 + realms
-        new = np.where(st, _PAINT_LUT[realm][code], code)
-        hit = new != code
+        hit = _PAINT_CHANGES[realm][code] & st
         changed = int(np.count_nonzero(hit))
         if not changed:
-            return PaintResult(0, (0, 0, 0, 0))
+            return _NO_PAINT  # (a brush held over what is its own already)
+        new = np.where(hit, _PAINT_LUT[realm][code], code)
         cleansed = (0, 0, 0, 0)
         was_nightmare = hit & (state == NIGHTMARE)
         if was_nightmare.any():
@@ -277,11 +283,10 @@ class PaintGrid:
         Centres are cells inside the map. Returns how many cells turned (0 unless `count`:
         overlapping stencils make counting cost more than the work).
         """
-        r = stencil.shape[0] // 2
-        oy, ox = np.nonzero(stencil)
+        oy, ox = _offsets(stencil)
         c = np.asarray(centres, dtype=np.int64)
-        ys = (c[:, 1:2] + (oy - r)).ravel()
-        xs = (c[:, 0:1] + (ox - r)).ravel()
+        ys = (c[:, 1:2] + oy).ravel()
+        xs = (c[:, 0:1] + ox).ravel()
         keep = (ys >= 0) & (ys < self.height) & (xs >= 0) & (xs < self.width)
         ys, xs = ys[keep], xs[keep]
         cells = self.state[ys, xs]
@@ -411,8 +416,29 @@ def _paint_table(realm: int) -> U8:
 
 
 _PAINT_LUT = {int(r): _paint_table(int(r)) for r in Realm}
+_PAINT_CHANGES = {r: lut != np.arange(len(lut), dtype=np.uint8) for r, lut in _PAINT_LUT.items()}
+"""code -> whether `realm`'s paint changes a cell of that code"""
+_NO_PAINT = PaintResult(0, (0, 0, 0, 0))
 _SANCTUARY_DREAM = DREAM * 4 + int(Realm.SANCTUARY)
 _REST_DREAM = DREAM * 4 + int(Realm.REST)
+
+
+_OFFSETS: dict[int, tuple[Mask, npt.NDArray[np.intp], npt.NDArray[np.intp]]] = {}
+"""id of a stencil -> (the stencil, kept so the id stays its own; its cells' offsets)"""
+
+
+def _offsets(stencil: Mask) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The row and column offsets from the centre of a read-only stencil's cells (worked
+    out once per stencil: `disc` and `ring` hand out the same arrays every time)."""
+    hit = _OFFSETS.get(id(stencil))
+    if hit is not None and hit[0] is stencil:
+        return hit[1], hit[2]
+    r = stencil.shape[0] // 2
+    oy, ox = np.nonzero(stencil)
+    oy, ox = oy - r, ox - r
+    if not stencil.flags.writeable and len(_OFFSETS) < 64:
+        _OFFSETS[id(stencil)] = (stencil, oy, ox)
+    return oy, ox
 
 
 def _touches(mask: Mask) -> Mask:

@@ -52,7 +52,9 @@ class Intent:
         (mx, my), (ax, ay) = self.move, self.aim
         if (
             type(mx) is float and type(my) is float and type(ax) is float and type(ay) is float
-            and mx * mx + my * my <= 1.0
+            # (a unit vector's squares may add up to a hair over 1: what the mending below
+            # would leave as it is, it may keep at once)
+            and (mx * mx + my * my <= 1.0 or math.hypot(mx, my) <= 1.0)
             and -AIM_LIMIT <= ax <= AIM_LIMIT and -AIM_LIMIT <= ay <= AIM_LIMIT
             and type(self.paint) is bool and type(self.ability) is bool
             and type(self.shove) is bool and type(self.ping) is int

@@ -137,6 +137,8 @@ class World:
                 self.grid.corrupt(rift.cx, rift.cy, rift.surge)
         self._bands = self.grid.bands(t.spread_interval)
         self._band_counts = [self.grid.count_rows(*b) for b in self._bands]
+        self._counts = sum(self._band_counts[1:], self._band_counts[0])
+        """the bands' counts added up (kept as they change: one band a tick)"""
         self.census = self.grid.census()
 
     # ------------------------------------------------------------------ setup
@@ -330,8 +332,10 @@ class World:
                          self._bands[band])
         self._awaken(events)
         self._revive(organizers, events)
-        self._band_counts[band] = self.grid.count_rows(*self._bands[band])
-        self.census = self.grid.census_of(sum(self._band_counts[1:], self._band_counts[0]))
+        fresh = self.grid.count_rows(*self._bands[band])
+        self._counts = self._counts - self._band_counts[band] + fresh
+        self._band_counts[band] = fresh
+        self.census = self.grid.census_of(self._counts)
         self._update_meters(cleansed, events)
         self._decide(events)
         if tick % motion.REBASE_TICKS == 0:
