@@ -313,15 +313,13 @@ class Supervisor:
         await self.board.stop()
         self.finished.set()
 
-    def drain(self, reason: str) -> None:
-        """Stop the whole host in the background, as SIGTERM does, once the door's task that
-        asks it (if one does: the admin's drain) has written its answer; `finished` tells
-        when it is done."""
-        door = asyncio.current_task()
-
+    def drain(self, reason: str, after: asyncio.Task[Any] | None = None) -> None:
+        """Stop the whole host in the background (`stop(reason)`), once `after` is done if
+        given (the door's task answering the admin's drain: its answer is written first, as
+        `stop` ends every door's task); `finished` tells when it is done. Idempotent."""
         async def after_the_answer() -> None:
-            if door is not None:
-                await asyncio.wait([door], timeout=_SEND_SECONDS)
+            if after is not None:
+                await asyncio.wait([after], timeout=_SEND_SECONDS)
             await self.stop(reason)
 
         if self._drain is None:
@@ -720,12 +718,14 @@ class Supervisor:
         out."""
         order = Order("status", private=private)
         answers = await self._ask_all({"t": "order", "order": order.fields()})
-        parts, healths = [], []
+        parts: list[dict[str, Any]] = []
+        healths: list[tuple[int, dict[str, Any] | None]] = []
         for slot, got in answers:
-            ok = got is not None and got.get("status") == HTTPStatus.OK and "health" in got
-            healths.append((slot.index, got["health"] if got is not None and ok else None))
-            if got is not None and ok:
-                parts.append(got["body"])
+            if got is None or got.get("status") != HTTPStatus.OK or "health" not in got:
+                healths.append((slot.index, None))
+                continue
+            healths.append((slot.index, got["health"]))
+            parts.append(got["body"])
         health = self._health_of(healths)
         if not parts:
             return status_of(health, [], Chronicle(), rates=(0.0, 0.0), spectator_slots=0,
@@ -738,7 +738,8 @@ class Supervisor:
         if order.action == "status":
             return HTTPStatus.OK, await self.status_report(order.private)
         if order.action == "drain":
-            return drain(order, self.drain)
+            door = asyncio.current_task()
+            return drain(order, lambda reason: self.drain(reason, after=door))
         k = slot_of(order.room, len(self.slots))
         if k is None:
             return no_room(order.room)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import websockets
@@ -24,7 +25,7 @@ from server.config import ConfigError, ServerConfig, load_config
 from server.host import Host
 from server.status import Rates, merge
 from server.webpage import CSP, FOLDER, STATIC, answer
-from tests.server.conftest import serve_and, until
+from tests.server.conftest import Hosts, serve_and, until
 from tests.web.conftest import (
     TOKEN,
     WORKERS,
@@ -334,6 +335,35 @@ def test_admin_kicks_closes_and_drains(workers: int) -> None:
             await r.close()
 
     serve_and(go, workers=workers, admin_token=TOKEN)
+
+
+def test_a_worker_that_gives_no_answer_is_left_out_and_not_waited_for() -> None:
+    async def go(host: Host, url: str) -> None:
+        port = port_of(url)
+        held = await on_worker(url, 2, 1)
+        player, code, _ = await bot_match(url)  # on worker 1
+        assert slot_in(code, 2) == 1
+        stuck = cast(Hosts, host).launcher.workers[1].worker.channel
+        assert stuck is not None
+        answers = stuck.on_message
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def deaf(msg: dict[str, Any], socks: list[Any]) -> Any:
+            return never if msg.get("t") == "order" else answers(msg, socks)
+
+        stuck.on_message = deaf
+        public = await status_of(port)  # after ASK_SECONDS, without worker 1
+        assert public["server"]["status"] == "degraded" and public["rooms"] == []
+        assert [w["status"] for w in public["server"]["workers"]] == ["ok", "no answer"]
+        status, _, body = await http(port, f"/admin/close?room={code}", bearer())
+        assert status == 503 and "did not answer" in json.loads(body)["error"]
+        stuck.on_message = answers  # it answers again: the room was never touched
+        assert [r["code"] for r in (await status_of(port))["rooms"]] == [code]
+        never.cancel()
+        for r in (player, *held):
+            await r.close()
+
+    serve_and(go, workers=2, admin_token=TOKEN)
 
 
 # ------------------------------------------------------------------ bad input
