@@ -1,4 +1,5 @@
-"""The web page's admin actions: who may take them, and the actions themselves.
+"""The web page's admin actions: who may take them, what they ask, and the carrying out of
+what a page request asks of the process that runs the rooms.
 
 With `[admin] token` set (server.config; never by default) the host answers, on its one
 port:
@@ -27,10 +28,15 @@ credentials), and a script on another origin cannot add one without a CORS prefl
 the URL, which logs and histories keep, and every answer is `Cache-Control: no-store`, so
 no cache holds or replays one.
 
-`Admin.answer` returns `(status, JSON object)` or None for a path not under /admin;
-`server.webpage` turns it into the HTTP answer.
+The rules are split by where they run, so a host with workers keeps one implementation of
+each: `Admin.order` (the token, the query) runs where the port is served (a single-process
+host, or the supervisor) and gives an `Order`; `carry_out(order, steward)` runs in the
+process that holds the rooms (the same host, or the worker whose slot the room's code
+names: the supervisor sends it the order over its channel); `drain(order, stop)` runs
+where the whole server is stopped. An `Order` travels as a plain map (`fields`, `of`).
 
-Imports the server's metrics and room modules (types); never websockets or the host.
+Imports prometheus_client (a counter) and the server's room module (types); never
+websockets or the host.
 """
 
 from __future__ import annotations
@@ -38,26 +44,65 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
-from server.metrics import ServerMetrics
+from prometheus_client import Counter
 
 if TYPE_CHECKING:
     from server.room import Member, Room
 
-__all__ = ["Admin", "AdminAnswer", "Steward"]
+__all__ = ["ACTIONS", "Admin", "AdminAnswer", "Order", "Steward", "carry_out", "drain",
+           "no_room"]
 
 log = logging.getLogger("dreamlayer.admin")
 
 AdminAnswer = tuple[HTTPStatus, dict[str, Any]]
 """an answer: HTTP status and the JSON object of its body"""
 
+ACTIONS = ("status", "kick", "close", "drain")
+"""what an `Order` may ask"""
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """What a page request asks of the rooms, allowed and read but not yet carried out:
+    `status` (the status object; `private`: with the private rooms, for the admin),
+    `kick` (`player` from `room`), `close` (`room`) or `drain`. `address` is who asked
+    (the log names it)."""
+
+    action: str
+    address: str = ""
+    room: str = ""
+    player: int = 0
+    private: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        """The order as a plain map (a control channel carries it)."""
+        return asdict(self)
+
+    @classmethod
+    def of(cls, fields: object) -> Order:
+        """The order a map from `fields` holds. Raises ValueError saying what is wrong."""
+        if not isinstance(fields, Mapping):
+            raise ValueError("an order is a map")
+        action, address = fields.get("action"), fields.get("address", "")
+        room, player = fields.get("room", ""), fields.get("player", 0)
+        private = fields.get("private", False)
+        if action not in ACTIONS:
+            raise ValueError(f"no order {str(action)[:20]!r} (one of {', '.join(ACTIONS)})")
+        if not (isinstance(address, str) and isinstance(room, str)
+                and type(player) is int and isinstance(private, bool)):
+            raise ValueError("an order's address and room are text, its player a whole "
+                             "number and private true or false")
+        return cls(action, address, room, player, private)
+
 
 class Steward(Protocol):
-    """What the admin actions need of the host."""
+    """What the admin actions need of the process that holds the rooms."""
 
     @property
     def rooms(self) -> dict[str, Room]: ...
@@ -76,12 +121,13 @@ class Steward(Protocol):
 
 
 class Admin:
-    """The admin actions of one host, behind its token ("" : admin off)."""
+    """Who may take the admin actions of one host, behind its token ("" : admin off).
+    `rejected` is the counter of refused messages and requests, by reason."""
 
-    def __init__(self, token: str, metrics: ServerMetrics) -> None:
+    def __init__(self, token: str, rejected: Counter) -> None:
         self.enabled = bool(token)
         self._digest = hashlib.sha256(token.encode()).digest()
-        self.metrics = metrics
+        self.rejected = rejected
 
     def refusal(self, authorization: str | None) -> str | None:
         """Why a request with this Authorization header (None: none) may not act, or None
@@ -98,16 +144,18 @@ class Admin:
             return "wrong token"
         return None
 
-    def answer(self, target: str, headers: Mapping[str, str], address: str,
-               steward: Steward) -> AdminAnswer | None:
-        """The answer to a plain GET of `target` (path and query) with `headers` (names in
-        lower case) from `address`, or None if it is not under /admin."""
+    def order(self, target: str, headers: Mapping[str, str], address: str
+              ) -> Order | AdminAnswer | None:
+        """What a plain GET of `target` (path and query) with `headers` (names in lower
+        case) from `address` orders: an `Order`, or the answer refusing it (401 without the
+        token, 400 for a query that cannot be read, 404 for no such action); None if
+        `target` is not under /admin."""
         path, _, query = target.partition("?")
         if path != "/admin" and not path.startswith("/admin/"):
             return None
         why = self.refusal(headers.get("authorization"))
         if why is not None:
-            self.metrics.messages_rejected.labels(reason="admin_refused").inc()
+            self.rejected.labels(reason="admin_refused").inc()
             log.warning("admin: refused %s from %s: %s", path[:80], address, why)
             return HTTPStatus.UNAUTHORIZED, {"error": why}
         try:
@@ -116,32 +164,56 @@ class Admin:
             return _bad("too many query parameters")
         action = path.removeprefix("/admin/")
         if action == "status":
-            return HTTPStatus.OK, steward.status_report(private=True)
+            return Order("status", address, private=True)
         if action == "drain":
-            log.warning("admin: %s drains the server", address)
-            steward.drain("the server is shutting down (drained by its admin)")
-            return HTTPStatus.OK, {"ok": True, "text": "the server is shutting down"}
+            return Order("drain", address)
         if action not in ("kick", "close"):
             return HTTPStatus.NOT_FOUND, {"error": f"no admin action {action[:40]!r} (status, "
                                                    "kick, close, drain)"}
         code = args.get("room", "").strip().upper()
-        room = steward.rooms.get(code)
-        if room is None or room.closed:
-            return HTTPStatus.NOT_FOUND, {"error": f"no open room with code {code[:8]!r}"}
         if action == "close":
-            log.warning("admin: %s closes room %s", address, code)
-            steward.close_room(room, "the server's admin closed the room")
-            return HTTPStatus.OK, {"ok": True, "text": f"room {code} closed"}
+            return Order("close", address, code)
         try:
             player = int(args.get("player", ""))
         except ValueError:
             return _bad("player must be a player's id (a whole number)")
-        member = room.members.get(player)
-        if member is None:
-            return HTTPStatus.NOT_FOUND, {"error": f"no player {player} in room {code}"}
-        log.warning("admin: %s kicks %s from room %s", address, member.name, code)
-        steward.expel(room, member, "kicked by the server's admin")
-        return HTTPStatus.OK, {"ok": True, "text": f"{member.name} kicked from room {code}"}
+        return Order("kick", address, code, player)
+
+
+def no_room(code: str) -> AdminAnswer:
+    """The answer for an order about a room that is not open (here)."""
+    return HTTPStatus.NOT_FOUND, {"error": f"no open room with code {code[:8]!r}"}
+
+
+def carry_out(order: Order, steward: Steward) -> AdminAnswer:
+    """Carry out a `status`, `kick` or `close` order on the rooms of `steward`'s process
+    (404 for a room or a player it does not have); a `drain` is not a process's alone
+    (see `drain`): 400."""
+    if order.action == "status":
+        return HTTPStatus.OK, steward.status_report(private=order.private)
+    if order.action not in ("kick", "close"):
+        return _bad(f"{order.action!r} is not carried out by a room's process")
+    code = order.room
+    room = steward.rooms.get(code)
+    if room is None or room.closed:
+        return no_room(code)
+    if order.action == "close":
+        log.warning("admin: %s closes room %s", order.address, code)
+        steward.close_room(room, "the server's admin closed the room")
+        return HTTPStatus.OK, {"ok": True, "text": f"room {code} closed"}
+    member = room.members.get(order.player)
+    if member is None:
+        return HTTPStatus.NOT_FOUND, {"error": f"no player {order.player} in room {code}"}
+    log.warning("admin: %s kicks %s from room %s", order.address, member.name, code)
+    steward.expel(room, member, "kicked by the server's admin")
+    return HTTPStatus.OK, {"ok": True, "text": f"{member.name} kicked from room {code}"}
+
+
+def drain(order: Order, stop: Callable[[str], None]) -> AdminAnswer:
+    """Carry out a `drain` order: `stop(reason)` starts shutting the whole server down."""
+    log.warning("admin: %s drains the server", order.address)
+    stop("the server is shutting down (drained by its admin)")
+    return HTTPStatus.OK, {"ok": True, "text": "the server is shutting down"}
 
 
 def _bad(text: str) -> AdminAnswer:

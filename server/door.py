@@ -10,8 +10,10 @@ worker that will read them: its websockets server then does the opening handshak
 had accepted the connection. While the head is incomplete the socket's SO_RCVLOWAT is raised
 above what is already there, so the loop wakes again only when more arrives (no polling);
 it is set back to 1 before the socket is handed over. `parse_head` is strict: a request
-line `GET /target HTTP/1.x`, header lines `Name: value`, nothing else. Whatever is wrong
-is a `BadHead` with the HTTP status to answer (400, or 431 for a head over the limit).
+line `METHOD /target HTTP/1.x`, header lines `Name: value`, nothing else (a method other
+than GET is read, so the supervisor can answer it 405 as a single-process host does).
+Whatever is wrong is a `BadHead` with the HTTP status to answer (400, or 431 for a head over
+the limit).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class BadHead(Exception):
 class Head:
     """A request's head, as far as the door needs it."""
 
+    method: str
+    """"GET", or another method (a token, as sent)"""
     target: str
     """path and query, as sent"""
     headers: dict[str, str]
@@ -81,8 +85,8 @@ def parse_head(data: bytes) -> Head:
     if len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
         raise BadHead(HTTPStatus.BAD_REQUEST, "not an HTTP/1.x request line")
     method, target, _ = parts
-    if method != b"GET":
-        raise BadHead(HTTPStatus.BAD_REQUEST, "only GET is served here")
+    if not _TOKEN.fullmatch(method):
+        raise BadHead(HTTPStatus.BAD_REQUEST, "not an HTTP/1.x request line")
     if not _TARGET.fullmatch(target):
         raise BadHead(HTTPStatus.BAD_REQUEST, "the request target is not a path")
     if len(lines) - 1 > _MAX_HEADERS:
@@ -97,7 +101,7 @@ def parse_head(data: bytes) -> Head:
         key = name.decode("ascii").lower()
         text = value.strip(b" \t").decode("latin-1")
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
-    return Head(target.decode("ascii"), headers, end + 4)
+    return Head(method.decode("ascii"), target.decode("ascii"), headers, end + 4)
 
 
 async def _readable(sock: socket.socket) -> None:
@@ -148,9 +152,12 @@ async def peek_head(sock: socket.socket, within: float) -> Head | None:
 
 def http_answer(status: HTTPStatus, body: bytes, headers: dict[str, str] | None = None) -> bytes:
     """A whole HTTP/1.1 response that closes the connection (`headers` may set the
-    Content-Type; plain text by default)."""
+    Content-Type; plain text by default). A 304 has no body, nor its length."""
     fields = {"Server": "Dreamlayer", "Content-Type": "text/plain; charset=utf-8",
               **(headers or {}), "Content-Length": str(len(body)), "Connection": "close"}
+    if status is HTTPStatus.NOT_MODIFIED:
+        del fields["Content-Length"]
+        body = b""
     lines = [f"HTTP/1.1 {status.value} {status.phrase}", *(f"{k}: {v}" for k, v in
                                                            fields.items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

@@ -1,9 +1,10 @@
 """The supervisor of a host with workers: one public port, N worker processes, each room in
 exactly one of them.
 
-Imports the server's board, channel, codes, config, door, health (memory), pages, recording,
-registrar, relay (its close reason) and summary; never the host or the worker (a worker is
-reached only over its channel).
+Imports game.retreats (the levels, for the web page), the server's admin, board, channel,
+codes, config, door, health (memory), pages, recording, registrar, relay (its close reason),
+status, summary and webpage; never the host or the worker (a worker is reached only over
+its channel).
 
 Why this shape (the lead's design, as built): a room's ticks must stay on one core, so each
 worker runs its rooms start to end, and the port must stay one (players, firewalls and load
@@ -14,9 +15,17 @@ accepted connection it peeks at the HTTP request head without taking it off the 
 - `/healthz`, `/metrics`, `/replays...` it answers itself: health and metrics asked of every
   worker over its channel with a short timeout (a stuck worker shows as "no answer", never
   hangs the answer) and added up (`server.summary`); replays from the shared folder. A head
-  that is malformed or too long gets 400 (or 431) and never reaches a worker; a plain GET of
-  anything else 426. The connection caps (`security.max_connections`,
-  `security.max_connections_per_ip`) are applied here, for the whole host (HTTP 503).
+  that is malformed or too long gets 400 (or 431) and never reaches a worker.
+- The web page (`server.webpage`: the same routes as a single-process host's) it answers
+  too, for the whole host: its files and the levels' geometry itself; `/api/status` and
+  `/admin/status` from every worker's status (an "order" on the channel, answered with its
+  /healthz part too, in the same bounded time as /healthz) merged (`server.status.merge`);
+  the admin's token checked here, a kick or a close sent as an order to the worker whose
+  slot the room's code names (which carries it out on its rooms, as a single-process host
+  does), and a drain stopping the whole host as SIGTERM does. Anything else (a plain GET of
+  another path) is the page's 404, another method its 405. The connection caps
+  (`security.max_connections`, `security.max_connections_per_ip`) are applied here, for
+  the whole host (HTTP 503).
 - A websocket handshake is handed to a worker with `socket.send_fds` (the socket and a small
   record: the client's address, a serial), its request still unread in the kernel's buffer,
   so the worker's websockets server does the normal handshake. Which worker: the one whose
@@ -45,10 +54,10 @@ death once and starts a replacement in the same slot (which makes the same codes
 or after a doubling delay (up to 30 s) if the slot keeps dying within seconds of starting.
 Worker restarts are counted in /metrics and /healthz.
 
-SIGTERM or SIGINT: the supervisor stops accepting, tells every worker to drain with the
-reason ("stop" on its channel, which carries the signal's name; SIGTERM 2 s later to a worker
-still running, SIGKILL at 8 s), each closes every client with 1001 and the reason, and the
-host exits within seconds.
+SIGTERM or SIGINT (or the admin's drain): the supervisor stops accepting, tells every worker
+to drain with the reason ("stop" on its channel, which carries the signal's name; SIGTERM 2 s
+later to a worker still running, SIGKILL at 8 s), each closes every client with 1001 and the
+reason, and the host exits within seconds.
 
 Part 7 of the crash issue (rooms resumed after a worker dies) will hook in where a dead
 worker's rooms are now marked lost (`_bury`): there their codes would be handed, with their
@@ -59,6 +68,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import signal
@@ -71,6 +81,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from game.retreats import campaign
+from game.sim.level import Level
+from server.admin import AdminAnswer, Order, drain, no_room
 from server.board import Board, BoardEntry, LocalBoard, pack_entries, unpack_entries
 from server.channel import Channel, pair
 from server.cluster import RedisBoard
@@ -82,14 +95,18 @@ from server.pages import Pages
 from server.recording import Replays
 from server.registrar import Refusal, Registrar
 from server.relay import SIBLING_LOST
+from server.status import Chronicle, merge
+from server.status import report as status_of
 from server.summary import DoorMetrics, Families, Retired, merge_health, render_families
+from server.webpage import WebRoutes
 
 __all__ = ["Launcher", "ProcessLauncher", "Supervisor", "WorkerHandle", "run"]
 
 log = logging.getLogger("dreamlayer.supervisor")
 
 ASK_SECONDS = 1.0
-"""how long /healthz and /metrics wait for a worker's answer"""
+"""how long /healthz, /metrics and the web page's status and admin actions wait for a
+worker's answer"""
 START_SECONDS = 30.0
 """how long a worker may take to come up when the host starts"""
 ROUTE_SECONDS = 10.0
@@ -203,12 +220,16 @@ class Supervisor:
         self.replays = Replays(config)
         self.pages = Pages(self.health_report, self.metrics_text, self.replays)
         self.metrics = DoorMetrics()
+        self.web = WebRoutes(config.admin_token, self.metrics.rejected, lambda: self.levels)
         self.retired = Retired()
         self.per_ip: Tally[str] = Tally()
         """connections by address, from their accept until their end (or the door's answer)"""
         self.at_door: Tally[str] = Tally()
         """connections by address whose request head the door is still waiting for"""
         self.stopping = False
+        self.finished = asyncio.Event()
+        """set once `stop()` is done (by a signal, or the admin's drain)"""
+        self._drain: asyncio.Task[None] | None = None
         self.restarts = 0
         """workers that stopped unasked and were replaced"""
         self.started = clock()
@@ -221,6 +242,11 @@ class Supervisor:
         self._listed_at = float("-inf")
         self.metrics.workers.set_function(
             lambda: float(sum(1 for s in self.slots if s.ready.is_set())))
+
+    @functools.cached_property
+    def levels(self) -> list[Level]:
+        """The campaign's levels, loaded once (the web page draws with their geometry)."""
+        return campaign()
 
     @property
     def port(self) -> int:
@@ -267,8 +293,9 @@ class Supervisor:
     async def stop(self, reason: str) -> None:
         """Stop accepting, drain every worker (1001 and `reason` to each client), end any
         that does not within `KILL_AFTER` seconds, close what is left. Returns once every
-        worker has exited."""
+        worker has exited (a second call too, once the first is done)."""
         if self.stopping:
+            await self.finished.wait()
             return
         self.stopping = True
         log.info("shutting down: %s", reason)
@@ -284,6 +311,19 @@ class Supervisor:
         waits = [self._exit_of(s, reason) for s in self.slots if s.handle is not None]
         await asyncio.gather(*waits)
         await self.board.stop()
+        self.finished.set()
+
+    def drain(self, reason: str, after: asyncio.Task[Any] | None = None) -> None:
+        """Stop the whole host in the background (`stop(reason)`), once `after` is done if
+        given (the door's task answering the admin's drain: its answer is written first, as
+        `stop` ends every door's task); `finished` tells when it is done. Idempotent."""
+        async def after_the_answer() -> None:
+            if after is not None:
+                await asyncio.wait([after], timeout=_SEND_SECONDS)
+            await self.stop(reason)
+
+        if self._drain is None:
+            self._drain = asyncio.get_running_loop().create_task(after_the_answer())
 
     async def _exit_of(self, slot: _Slot, reason: str) -> None:
         handle = slot.handle
@@ -543,16 +583,12 @@ class Supervisor:
         head = await peek_head(sock, self.config.hello_seconds)
         if head is None:
             return False
-        if Pages.ours(head.target):
-            page = await self.pages.answer(head.target)
-            assert page is not None
+        page = await self.pages.answer(head.target) if head.method == "GET" \
+            and Pages.ours(head.target) else await self.web.respond(
+                head.target, head.headers, peer[0], head.method, self._carry_out)
+        if page is not None:
             status, body, headers = page
             await self._answer(sock, head, status, body, headers)
-            return False
-        if not head.upgrade:
-            await self._answer(sock, head, HTTPStatus.UPGRADE_REQUIRED,
-                               b"this port speaks websockets (and GET /healthz, /metrics, "
-                               b"/replays)\n")
             return False
         refusal = self._refusal(peer[0])
         if refusal is not None:
@@ -640,19 +676,25 @@ class Supervisor:
             sock.shutdown(socket.SHUT_WR)
 
     # ------------------------------------------------------------------ health, metrics
-    async def _ask_all(self, what: str) -> list[tuple[_Slot, dict[str, Any] | None]]:
-        async def one(slot: _Slot) -> dict[str, Any] | None:
-            if slot.channel is None or not slot.ready.is_set():
-                return None
-            return await slot.channel.ask({"t": what}, ASK_SECONDS)
+    async def _ask(self, slot: _Slot, message: dict[str, Any]) -> dict[str, Any] | None:
+        """`slot`'s worker's answer to `message`; None if it is not serving or gave none
+        within `ASK_SECONDS`."""
+        if slot.channel is None or not slot.ready.is_set():
+            return None
+        return await slot.channel.ask(message, ASK_SECONDS)
 
-        answers = await asyncio.gather(*(one(s) for s in self.slots))
+    async def _ask_all(self, message: dict[str, Any]
+                       ) -> list[tuple[_Slot, dict[str, Any] | None]]:
+        answers = await asyncio.gather(*(self._ask(s, message) for s in self.slots))
         return list(zip(self.slots, answers, strict=True))
 
     async def health_report(self) -> dict[str, Any]:
         """The host's /healthz object (see `server.summary.merge_health`)."""
-        answers = await self._ask_all("health")
-        report = merge_health([(s.index, a) for s, a in answers], name=self.config.name,
+        answers = await self._ask_all({"t": "health"})
+        return self._health_of([(s.index, a) for s, a in answers])
+
+    def _health_of(self, answers: list[tuple[int, dict[str, Any] | None]]) -> dict[str, Any]:
+        report = merge_health(answers, name=self.config.name,
                               uptime=self.clock() - self.started, stopping=self.stopping,
                               restarts=self.restarts, supervisor_mb=resident_mb())
         if isinstance(self.board, RedisBoard):
@@ -662,25 +704,63 @@ class Supervisor:
     async def metrics_text(self) -> str:
         """The host's /metrics text: every worker's samples summed, and the supervisor's."""
         parts: list[Families] = []
-        for slot, answer in await self._ask_all("metrics"):
+        for slot, answer in await self._ask_all({"t": "metrics"}):
             if answer is not None:
                 slot.families = list(answer.get("families", []))
             parts.append(slot.families)
         return render_families([*parts, self.metrics.families()], self.retired)
 
+    # ------------------------------------------------------------------ the web page
+    async def status_report(self, private: bool) -> dict[str, Any]:
+        """The host's /api/status object (`private`: /admin/status's, with the private
+        rooms): every worker's status merged, on the host's /healthz (asked in the same
+        round). A worker that gives none shows in `workers` as "no answer", its rooms left
+        out."""
+        order = Order("status", private=private)
+        answers = await self._ask_all({"t": "order", "order": order.fields()})
+        parts: list[dict[str, Any]] = []
+        healths: list[tuple[int, dict[str, Any] | None]] = []
+        for slot, got in answers:
+            if got is None or got.get("status") != HTTPStatus.OK or "health" not in got:
+                healths.append((slot.index, None))
+                continue
+            healths.append((slot.index, got["health"]))
+            parts.append(got["body"])
+        health = self._health_of(healths)
+        if not parts:
+            return status_of(health, [], Chronicle(), rates=(0.0, 0.0), spectator_slots=0,
+                             admin=self.web.admin.enabled)
+        return merge(parts, health=health)
+
+    async def _carry_out(self, order: Order) -> AdminAnswer:
+        """An order of the web page, for the whole host: the status merged, a drain of every
+        worker, a kick or a close carried out by the worker that runs the room."""
+        if order.action == "status":
+            return HTTPStatus.OK, await self.status_report(order.private)
+        if order.action == "drain":
+            door = asyncio.current_task()
+            return drain(order, lambda reason: self.drain(reason, after=door))
+        k = slot_of(order.room, len(self.slots))
+        if k is None:
+            return no_room(order.room)
+        got = await self._ask(self.slots[k], {"t": "order", "order": order.fields()})
+        if got is None:
+            return HTTPStatus.SERVICE_UNAVAILABLE, {
+                "error": f"the server process running room {order.room} did not answer: "
+                         "try again"}
+        return HTTPStatus(int(got["status"])), dict(got["body"])
+
 
 async def run(config: ServerConfig) -> None:
-    """Serve with workers until SIGTERM or SIGINT, then drain them all and return."""
+    """Serve with workers until SIGTERM or SIGINT (or the admin's drain), then drain them
+    all and return."""
     supervisor = Supervisor(config)
     await supervisor.start()
     loop = asyncio.get_running_loop()
-    stop: asyncio.Future[int] = loop.create_future()
 
     def on_signal(signum: int) -> None:
-        if not stop.done():
-            stop.set_result(signum)
+        supervisor.drain(f"the server is shutting down ({signal.Signals(signum).name})")
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, int(sig))
-    signum = await stop
-    await supervisor.stop(f"the server is shutting down ({signal.Signals(signum).name})")
+    await supervisor.finished.wait()

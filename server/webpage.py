@@ -10,8 +10,8 @@ request with `If-None-Match` gets 304), `Cache-Control: no-cache` (revalidate: a
 version of the server ships new files) and a Content-Security-Policy that lets the page
 load and connect to its own origin only (no CDN, nothing from elsewhere).
 
-`WebPage(site).answer(target, headers, address)` routes a plain GET (a websocket handshake
-is none: it returns None for it):
+The rest, the page's routes (`WebRoutes.route`, one set of rules wherever the port is
+served), for a plain GET (a websocket handshake is none: None for it):
 - `/` and the page's files;
 - `GET /api/status`: the live status, JSON (server.status), without private rooms;
 - `GET /api/levels/NAME`: a retreat's geometry for clients that ship no level files (cell
@@ -19,32 +19,41 @@ is none: it returns None for it):
 - `/admin/...`: server.admin (bearer token);
 - anything else: 404.
 Answers from /api and /admin are `Cache-Control: no-store`. A method other than GET is
-refused with 405 (websockets' parser refuses it itself before version 17).
+refused with 405 (websockets' parser refuses it itself before version 17; a supervisor's
+door passes it on).
 
-Imports game.sim (levels, tuning, the rift radii) and the server's admin and config
-modules; never websockets, the host or a socket.
+What the status and the admin's actions need of the rooms is an `Order` (server.admin),
+carried out by whoever serves the port: `WebPage(host).answer(...)` at once on a
+single-process host's own rooms; `WebRoutes.respond(..., act)` with an async `act` for a
+supervisor, which asks its workers (the status of each, merged; a kick or close of the
+worker that runs the room) and drains them all.
+
+Imports game.sim (levels, tuning, the rift radii), prometheus_client (a counter) and the
+server's admin and config modules; never websockets, the host or a socket.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
 
+from prometheus_client import Counter
+
 from game.sim.grid import CHUNK
 from game.sim.level import Level
 from game.sim.tuning import Tuning
 from game.sim.world import rift_radii
-from server.admin import Admin, Steward
+from server.admin import Admin, AdminAnswer, Order, Steward, carry_out, drain
 from server.config import ServerConfig
 from server.metrics import ServerMetrics
 
-__all__ = ["CSP", "STATIC", "FileAnswer", "PageSite", "WebPage", "answer", "header_map",
-           "level_geometry"]
+__all__ = ["CSP", "STATIC", "Act", "FileAnswer", "PageSite", "WebPage", "WebRoutes", "answer",
+           "header_map", "level_geometry"]
 
 FileAnswer = tuple[HTTPStatus, bytes, dict[str, str]]
 """an HTTP answer: status, body, headers (Content-Type among them)"""
@@ -136,9 +145,65 @@ def _not_found(path: str) -> FileAnswer:
         "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", **_COMMON}
 
 
+Act = Callable[[Order], Awaitable[AdminAnswer]]
+"""carries out an order for whoever serves the port (a supervisor: over its workers)"""
+
+
+class WebRoutes:
+    """The page's routes (see the module docstring) behind admin `token` ("": off), its
+    refusals counted in `rejected`, the retreats' geometry from `levels()`."""
+
+    def __init__(self, token: str, rejected: Counter,
+                 levels: Callable[[], Sequence[Level]]) -> None:
+        self.admin = Admin(token, rejected)
+        self.levels = levels
+
+    def route(self, target: str, headers: Mapping[str, str], address: str,
+              method: str = "GET") -> FileAnswer | Order | None:
+        """The answer to a `method` request for `target` with `headers` (lower-case names)
+        from `address`, or the `Order` it makes of the rooms (the status, an admin action)
+        when the answer depends on them; None for a websocket handshake (the game's, on any
+        path). Only GET is answered: another method gets 405."""
+        path = target.partition("?")[0]
+        if method != "GET":
+            return _json(HTTPStatus.METHOD_NOT_ALLOWED,
+                         {"error": f"{method[:16]} is not answered here: only GET"},
+                         {"Allow": "GET"})
+        if "websocket" in headers.get("upgrade", "").lower():
+            return None
+        if path == "/api/status":
+            return Order("status", address)
+        if path.startswith("/api/levels/"):
+            name = path.removeprefix("/api/levels/")
+            for level in self.levels():
+                if level.name == name:
+                    return _json(HTTPStatus.OK, level_geometry(level))
+            return _json(HTTPStatus.NOT_FOUND, {"error": f"no retreat {name[:64]!r} here"})
+        admin = self.admin.order(target, headers, address)
+        if isinstance(admin, Order):
+            return admin
+        if admin is not None:
+            return self.reply(admin)
+        return answer(target, headers) or _not_found(path)
+
+    @staticmethod
+    def reply(got: AdminAnswer) -> FileAnswer:
+        """The HTTP answer for an order's (or a refusal's) status and JSON object."""
+        status, body = got
+        challenge = {"WWW-Authenticate": 'Bearer realm="dreamlayer admin"'} \
+            if status is HTTPStatus.UNAUTHORIZED else None
+        return _json(status, body, challenge)
+
+    async def respond(self, target: str, headers: Mapping[str, str], address: str,
+                      method: str, act: Act) -> FileAnswer | None:
+        """`route`, its order (if any) carried out by `act`."""
+        got = self.route(target, headers, address, method)
+        return self.reply(await act(got)) if isinstance(got, Order) else got
+
+
 class PageSite(Steward, Protocol):
-    """What the web page needs of the host: the admin's `Steward`, and its levels, config
-    and metrics."""
+    """What a single-process host's page needs of it: the admin's `Steward`, and its
+    levels, config and metrics."""
 
     @property
     def config(self) -> ServerConfig: ...
@@ -150,37 +215,21 @@ class PageSite(Steward, Protocol):
     def levels(self) -> list[Level]: ...
 
 
-class WebPage:
-    """The plain GETs of the page, the status and the admin (see the module docstring)."""
+class WebPage(WebRoutes):
+    """A single-process host's page: the routes, their orders carried out at once on its
+    own rooms (and a drain on itself)."""
 
     def __init__(self, site: PageSite) -> None:
+        super().__init__(site.config.admin_token, site.metrics.messages_rejected,
+                         lambda: site.levels)
         self.site = site
-        self.admin = Admin(site.config.admin_token, site.metrics)
 
     def answer(self, target: str, headers: Mapping[str, str], address: str,
                method: str = "GET") -> FileAnswer | None:
-        """The answer to a `method` request for `target` with `headers` (lower-case names)
-        from `address`; None for a websocket handshake (the game's, on any path). Only GET
-        is answered: another method (which websockets passes on from version 17) gets 405."""
-        if "websocket" in headers.get("upgrade", "").lower():
-            return None
-        path = target.partition("?")[0]
-        if method != "GET":
-            return _json(HTTPStatus.METHOD_NOT_ALLOWED,
-                         {"error": f"{method[:16]} is not answered here: only GET"},
-                         {"Allow": "GET"})
-        if path == "/api/status":
-            return _json(HTTPStatus.OK, self.site.status_report(private=False))
-        if path.startswith("/api/levels/"):
-            name = path.removeprefix("/api/levels/")
-            for level in self.site.levels:
-                if level.name == name:
-                    return _json(HTTPStatus.OK, level_geometry(level))
-            return _json(HTTPStatus.NOT_FOUND, {"error": f"no retreat {name[:64]!r} here"})
-        admin = self.admin.answer(target, headers, address, self.site)
-        if admin is not None:
-            status, body = admin
-            challenge = {"WWW-Authenticate": 'Bearer realm="dreamlayer admin"'} \
-                if status is HTTPStatus.UNAUTHORIZED else None
-            return _json(status, body, challenge)
-        return answer(target, headers) or _not_found(path)
+        """`route`, its order carried out here."""
+        got = self.route(target, headers, address, method)
+        if not isinstance(got, Order):
+            return got
+        if got.action == "drain":
+            return self.reply(drain(got, self.site.drain))
+        return self.reply(carry_out(got, self.site))

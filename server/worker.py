@@ -1,7 +1,8 @@
 """A worker process of a host with workers: today's `Host`, listening nowhere, fed by its
 supervisor over a control channel (`server.channel`).
 
-Imports the server's host, board, channel, codes, config, gate, registrar and summary modules
+Imports the server's host, admin, board, channel, codes, config, gate, registrar and summary
+modules
 (never the supervisor: it only speaks to it over the channel).
 
 The supervisor starts a worker with `python -m server --worker FD` (FD its end of the
@@ -17,6 +18,11 @@ ERROR without one). The worker then answers:
   connections per address, and tell the client something if this process dies.
 - "listing": the merged room list of the host (fed to the `NodeBoard`).
 - asks "health" and "metrics": this process's /healthz object and metric samples.
+- asks "order" (server.admin's `Order`, from the web page the supervisor serves): a
+  `status` (its answer carries this process's /healthz object too, so the supervisor merges
+  both from one round), a `kick` or a `close` of one of its rooms, carried out here by
+  `server.admin.carry_out` as a single-process host does; answered with the HTTP status and
+  the JSON object. (A `drain` is the supervisor's: it stops every worker.)
 - "stop": drain (1001 and the reason to every client, as `Host.shutdown`) and exit.
 
 It asks the supervisor's `Registrar` before it opens a room ("register"; the caps hold for
@@ -41,8 +47,10 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from server.admin import Order, carry_out
 from server.board import NodeBoard, unpack_entries
 from server.channel import Channel
 from server.codes import CodeSpace, slot_of
@@ -188,12 +196,11 @@ class Worker:
                 log.error("an unreadable room list from the supervisor (%s)", e)
             return None
         if t == "health":
-            return {**host.health_report(), "pid": os.getpid(),
-                    "relays_out": sum(1 for c in host.connections.values()
-                                      if c.relay is not None),
-                    "relayed_in": sum(1 for c in host.connections.values() if c.relayed)}
+            return _health(host)
         if t == "metrics":
             return {"families": families_of(host.metrics.registry)}
+        if t == "order":
+            return _carry_out(host, msg.get("order"))
         log.warning("an unknown message from the supervisor: %r", t)
         return None
 
@@ -224,6 +231,28 @@ class Worker:
         if (self._opened or self._ended) and self.channel is not None:
             self.channel.tell({"t": "conns", "opened": self._opened, "ended": self._ended})
             self._opened, self._ended = [], []
+
+
+def _health(host: Host) -> dict[str, Any]:
+    """This process's /healthz object, with what only a worker tells: its pid and relays."""
+    return {**host.health_report(), "pid": os.getpid(),
+            "relays_out": sum(1 for c in host.connections.values() if c.relay is not None),
+            "relayed_in": sum(1 for c in host.connections.values() if c.relayed)}
+
+
+def _carry_out(host: Host, fields: object) -> dict[str, Any]:
+    """The answer to the supervisor's "order": {"status": HTTP status, "body": JSON object},
+    and "health" with a status."""
+    try:
+        order = Order.of(fields)
+    except ValueError as e:
+        log.error("an unreadable order from the supervisor (%s)", e)
+        return {"status": int(HTTPStatus.BAD_REQUEST), "body": {"error": str(e)}}
+    status, body = carry_out(order, host)
+    out: dict[str, Any] = {"status": int(status), "body": body}
+    if order.action == "status":
+        out["health"] = _health(host)
+    return out
 
 
 def _log_as(slot: int, level: str) -> None:

@@ -117,9 +117,11 @@ function show(status, admin) {
     return card;
   }));
   if (workers) {
-    $("workers").replaceChildren(...workers.map((w) => el("li", "",
-      `pid ${w.pid}: ${w.rooms} rooms, ${w.connections} connections, tick p99 `
-      + `${Number(w.tick_p99_ms ?? 0).toFixed(2)} ms, lag ${Number(w.lag_ms ?? 0).toFixed(1)} ms`)));
+    $("workers").replaceChildren(...workers.map((w) => el("li", "", w.pid === null
+      ? `worker ${w.slot}: ${w.status}`  // being replaced, or it did not answer in time
+      : `worker ${w.slot} (pid ${w.pid}): ${w.rooms} rooms, ${w.connections} connections, `
+        + `tick p99 ${Number(w.tick_p99_ms ?? 0).toFixed(2)} ms, `
+        + `lag ${Number(w.lag_ms ?? 0).toFixed(1)} ms`)));
   }
   $("workers").hidden = !workers;
   showRooms(status.rooms, admin);

@@ -101,9 +101,11 @@ class InlineWorker:
         self.task = asyncio.get_running_loop().create_task(worker.run())
 
     async def wait(self) -> int:
-        try:
-            await self.task
+        try:  # (shielded: a waiter given up on, as the supervisor's stop does, ends no worker)
+            await asyncio.shield(self.task)
         except asyncio.CancelledError:
+            if not self.task.cancelled():
+                raise
             return -9
         return 0
 

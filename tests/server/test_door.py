@@ -27,13 +27,14 @@ def test_a_handshake_head_is_read_whole() -> None:
     assert head.upgrade and head.headers["x-two"] == "a, b" and head.size == len(HANDSHAKE)
     assert head.query("nothing") == ""
     plain = parse_head(b"GET /healthz?strict=1 HTTP/1.0\r\n\r\n")
-    assert plain.path == "/healthz" and not plain.upgrade
+    assert plain.path == "/healthz" and not plain.upgrade and plain.method == "GET"
+    assert parse_head(b"POST / HTTP/1.1\r\n\r\n").method == "POST"  # answered 405 later
 
 
 @pytest.mark.parametrize(("data", "status", "why"), [
     (b"GARBAGE\r\n\r\n", 400, "not an HTTP/1.x request line"),
     (b"GET / HTTP/2\r\n\r\n", 400, "not an HTTP/1.x request line"),
-    (b"POST / HTTP/1.1\r\n\r\n", 400, "only GET is served here"),
+    (b"G(T / HTTP/1.1\r\n\r\n", 400, "not an HTTP/1.x request line"),
     (b"GET http://x/ HTTP/1.1\r\n\r\n", 400, "the request target is not a path"),
     (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", 400, "a header line is not `Name: value`"),
     (b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 400, "a header line is not `Name: value`"),

@@ -4,9 +4,11 @@ it: real processes on 127.0.0.1 and an ephemeral port, always stopped.
 Rooms on both workers (their pids told apart by /healthz), joined by code through the one
 port, a client that names no room relayed to the other worker's room and playing there,
 reconnect tokens, kick and chat, the room list of both workers, /healthz and /metrics summed
-with a breakdown per worker, bad request heads refused at the door; SIGTERM drains every
-worker with 1001; `kill -9` of one worker closes its clients with 1011 and the reason while
-the other worker's match plays on, and a replacement comes up in its slot."""
+with a breakdown per worker, the web page's status with the rooms of both (the page itself
+is tested against two workers in tests/web), bad request heads refused at the door; SIGTERM
+(or the admin's drain) drains every worker with 1001; `kill -9` of one worker closes its
+clients with 1011 and the reason while the other worker's match plays on, and a replacement
+comes up in its slot."""
 
 from __future__ import annotations
 
@@ -50,11 +52,12 @@ enabled = false
 
 
 class HostProcess:
-    """`python -m server` with two workers, its log in a file (so no pipe fills up)."""
+    """`python -m server` with two workers, its log in a file (so no pipe fills up): its
+    configuration file is `config` (CONFIG by default) with `more` added."""
 
-    def __init__(self, folder: Path, config: str = CONFIG) -> None:
+    def __init__(self, folder: Path, config: str = CONFIG, more: str = "") -> None:
         cfg = folder / "server.toml"
-        cfg.write_text(config)
+        cfg.write_text(config + more)
         self.log = folder / "server.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -336,6 +339,28 @@ def test_healthz_and_metrics_add_up_the_workers(shared: HostProcess) -> None:
     run(go())
 
 
+def test_the_web_page_shows_the_rooms_of_both_workers(shared: HostProcess) -> None:
+    async def go() -> None:
+        await quiet(shared)
+        (a, b), (ja, jb) = await two_rooms(shared.url)
+        status, headers, body = await http_get(shared.port, "/")
+        assert status == 200 and "<canvas" in body
+        assert headers["content-type"].startswith("text/html")
+        status, _, body = await http_get(shared.port, "/api/status")
+        assert status == 200
+        report = json.loads(body)
+        codes = {r["code"] for r in report["rooms"]}
+        assert {ja["code"], jb["code"]} <= codes  # (earlier tests' rooms may linger)
+        assert len({w["pid"] for w in report["server"]["workers"]}) == 2
+        assert report["server"]["connections"] == 2 and report["server"]["admin"] is False
+        assert (await http_get(shared.port, "/admin/status"))[0] == 401
+        assert (await http_get(shared.port, "/api/levels/first-retreat"))[0] == 200
+        for r in (a, b):
+            await r.close()
+
+    run(go())
+
+
 async def raw_request(port: int, data: bytes) -> tuple[int, str]:
     """Send `data` as it is and read the answer: its status and body."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -355,12 +380,12 @@ def test_a_bad_request_head_is_refused_at_the_door(shared: HostProcess) -> None:
         assert await raw_request(shared.port, b"GARBAGE\r\n\r\n") == (
             400, "not an HTTP/1.x request line\n")
         assert (await raw_request(shared.port, b"GET / HTTP/1.1\r\nno colon\r\n\r\n"))[0] == 400
-        assert (await raw_request(shared.port, b"POST / HTTP/1.1\r\n\r\n"))[0] == 400
+        assert (await raw_request(shared.port, b"POST / HTTP/1.1\r\n\r\n"))[0] == 405
         huge = b"GET / HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n"
         assert (await raw_request(shared.port, huge))[0] == 431
-        assert (await raw_request(shared.port, b"GET /elsewhere HTTP/1.1\r\n\r\n"))[0] == 426
+        assert (await raw_request(shared.port, b"GET /elsewhere HTTP/1.1\r\n\r\n"))[0] == 404
         samples = await shared.metrics()
-        assert samples["dreamlayer_messages_rejected_total{reason=bad_request}"] >= 4
+        assert samples["dreamlayer_messages_rejected_total{reason=bad_request}"] >= 3
         assert (await shared.health())["connections"] == 1  # none reached a worker
         await owner.send(Kind.LIST_ROOMS)  # and the worker's client plays on
         assert code in {e.code for e in (await owner.expect(Kind.ROOM_LIST))["rooms"]}
@@ -370,6 +395,32 @@ def test_a_bad_request_head_is_refused_at_the_door(shared: HostProcess) -> None:
 
 
 # ------------------------------------------------------------------ stopping and dying
+def test_the_admins_drain_stops_every_worker_and_the_host(tmp_path: Path) -> None:
+    token = "test-admin-token-0123456789"
+    host = HostProcess(tmp_path, more=f'[admin]\ntoken = "{token}"\n')
+    try:
+        async def go() -> list[int | None]:
+            (a, b), _ = await two_rooms(host.url)
+            pids = await host.pids()
+            status, body = await raw_request(host.port, (
+                f"GET /admin/drain HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+            ).encode())
+            assert status == 200 and "shutting down" in body
+            for r in (a, b):  # one on each worker, each told by its worker
+                e = await closed(r)
+                assert e.code == CloseCode.GOING_AWAY and "drained by its admin" in str(e), e
+            return pids
+
+        pids = run(go())
+        assert host.proc.wait(timeout=15) == 0
+        for pid in pids:
+            assert pid is not None
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        host.stop()
+
+
 def test_sigterm_drains_every_worker_with_1001(own: HostProcess) -> None:
     async def go() -> None:
         (a, b), (ja, _) = await two_rooms(own.url)

@@ -1,5 +1,7 @@
 """Helpers for the web page's tests: plain HTTP requests to a host, a bot match to look at,
-and the system's Chromium driven by Playwright (never a downloaded browser)."""
+the system's Chromium driven by Playwright (never a downloaded browser), and what differs
+between a single-process host and one of two workers behind a supervisor (`WORKERS`: the
+page's tests run against both; tests.server.conftest runs the workers in this process)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,58 @@ import pytest
 
 from game.net.snapshot import Mirror
 from game.remote import Remote
+from server.codes import slot_of
+from server.host import Host
+from tests.server.conftest import Hosts
 from tests.server.test_host import Counter, playing
 from tests.tools import need_program, required
 
 TOKEN = "test-admin-token-0123456789"
 """the admin token of the hosts these tests start with admin on"""
+
+WORKERS = pytest.mark.parametrize("workers", [1, 2], ids=["one_process", "two_workers"])
+"""runs a test against a single-process host and against a host of two workers"""
+
+
+def port_of(url: str) -> int:
+    """The port of a host's ws:// address."""
+    return int(url.rsplit(":", 1)[1])
+
+
+def supervisor_of(host: Host) -> Any:
+    """The supervisor of a host with workers (None for a single process)."""
+    seen: object = host
+    return seen.supervisor if isinstance(seen, Hosts) else None
+
+
+def stopping(host: Host) -> bool:
+    """Whether the host (its supervisor, with workers) is shutting down."""
+    sup = supervisor_of(host)
+    return bool(sup.stopping if sup is not None else host.stopping)
+
+
+def finished(host: Host) -> asyncio.Event:
+    """Set once the host (its supervisor and every worker, with workers) has stopped."""
+    sup = supervisor_of(host)
+    event: asyncio.Event = sup.finished if sup is not None else host.finished
+    return event
+
+
+async def on_worker(url: str, workers: int, slot: int) -> list[Remote]:
+    """Connections that make the supervisor of `workers` send the next new client to worker
+    `slot` (it sends one to the worker with the fewest connections, the lowest slot first):
+    one on each worker below `slot`. Close them when done (none for a single process)."""
+    held = []
+    for k in range(slot if workers > 1 else 0):
+        held.append(await Remote.connect(url, f"Ballast {k}"))
+    return held
+
+
+def slot_in(code: str, workers: int) -> int:
+    """The slot of the worker that runs room `code` (0 for a single process)."""
+    found = slot_of(code, workers)
+    assert found is not None, code
+    return found
 
 
 async def http(port: int, target: str, headers: dict[str, str] | None = None,

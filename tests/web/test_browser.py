@@ -1,6 +1,9 @@
 """The page in a real browser (the system's Chromium, headless): the rooms appear and
 update, the page polls at its fixed rate and not while hidden, the live view draws the
-server's own paint grid cell for cell, and the admin kicks only with the key."""
+server's own paint grid cell for cell, and the admin kicks only with the key. Each runs
+against a single-process host and against a host of two workers, where the rooms of both
+workers show on one page, the live view watches a room of the second worker (its socket
+routed there by `?room=`) and the kick reaches the worker of the room."""
 
 from __future__ import annotations
 
@@ -15,7 +18,17 @@ from game.remote import Remote
 from game.sim.grid import Cell
 from server.host import Host
 from tests.server.conftest import serve_and, until
-from tests.web.conftest import TOKEN, Listener, bot_match, chromium
+from tests.web.conftest import (
+    TOKEN,
+    WORKERS,
+    Listener,
+    bot_match,
+    chromium,
+    on_worker,
+    port_of,
+    slot_in,
+    status_of,
+)
 
 POLL_SECONDS = 2.0
 """page.js's POLL_MS"""
@@ -34,25 +47,36 @@ async def text_of(page: Any, selector: str) -> str:
     return out
 
 
-def test_the_page_shows_the_rooms_live_and_polls_at_a_fixed_rate() -> None:
+@WORKERS
+def test_the_page_shows_the_rooms_live_and_polls_at_a_fixed_rate(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        home = f"http://127.0.0.1:{port_of(url)}/"
         player, code, _reader = await bot_match(url)  # (its snapshots read meanwhile)
+        # with workers, a second match: the door sends it to the other worker
+        other, other_code, _ = await bot_match(url, "Vivid Wren")
+        assert {slot_in(code, workers), slot_in(other_code, workers)} == set(range(workers))
         async with chromium() as browser:
             page = await browser.new_page()
-            await page.goto(f"http://127.0.0.1:{host.port}/")
+            await page.goto(home)
+            for c, name in ((code, "Lucid Heron"), (other_code, "Vivid Wren")):
+                card = f"article.room[data-code='{c}']"
+                await page.wait_for_selector(card)
+                text = await text_of(page, card)
+                for shown in (c, "The First Retreat", name, "Ally bot 1",
+                              "Sanctuary", "Rest Zone", "to dawn"):
+                    assert shown in text, shown
+                assert await page.locator(f"{card} .meter .fill").count() == 2
             card = f"article.room[data-code='{code}']"
-            await page.wait_for_selector(card)
-            text = await text_of(page, card)
-            for shown in (code, "The First Retreat", "Lucid Heron", "Ally bot 1",
-                          "Sanctuary", "Rest Zone", "to dawn"):
-                assert shown in text, shown
-            assert await page.locator(f"{card} .meter .fill").count() == 2
             first = await text_of(page, f"{card} .clock")
             deadline = asyncio.get_running_loop().time() + 15
             while await text_of(page, f"{card} .clock") == first:  # the page updates
                 assert asyncio.get_running_loop().time() < deadline, "the clock never moved"
                 await asyncio.sleep(0.1)
-            assert "1 playing" in await text_of(page, "[data-fact='rooms']")
+            assert "2 playing" in await text_of(page, "[data-fact='rooms']")
+            assert str(workers) in await text_of(page, "[data-fact='workers']")
+            if workers > 1:  # each worker's line: its pid and its room
+                lines = await page.locator("#workers li").all_text_contents()
+                assert len(lines) == 2 and all("pid" in t and "1 rooms" in t for t in lines)
             assert await page.locator("#admin").is_hidden()  # no admin on this server
 
             # the polling, on the page's own fake clock: one request a period, none hidden
@@ -60,7 +84,7 @@ def test_the_page_shows_the_rooms_live_and_polls_at_a_fixed_rate() -> None:
             timed = await browser.new_page()
             await timed.clock.install()
             timed.on("request", lambda r: polls.append(r.url) if "/api/" in r.url else None)
-            await timed.goto(f"http://127.0.0.1:{host.port}/")
+            await timed.goto(home)
             await until(lambda: len(polls) == 1, "the first poll")
             for n in range(2, 7):
                 await timed.clock.run_for(int(POLL_SECONDS * 1000))
@@ -77,9 +101,10 @@ def test_the_page_shows_the_rooms_live_and_polls_at_a_fixed_rate() -> None:
             await timed.clock.run_for(int(POLL_SECONDS * 1000))
             await until(lambda: len(polls) == 8, "the next poll")
             assert all(p.endswith("/api/status") for p in polls)
-        await player.close()
+        for r in (player, other):
+            await r.close()
 
-    serve_and(go, timeout=60)
+    serve_and(go, timeout=60, workers=workers)
 
 
 def _expected_rgb(codes: npt.NDArray[np.uint8], width: int, height: int
@@ -115,10 +140,13 @@ COUNT_NEAR = """([boxes]) => {
 }"""
 
 
+@WORKERS
 def test_the_live_view_draws_the_servers_paint_grid(
-        paint_history: dict[int, npt.NDArray[np.uint8]]) -> None:
+        paint_history: dict[int, npt.NDArray[np.uint8]], workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        held = await on_worker(url, workers, 1)  # the match on the second worker
         player, code, _reader = await bot_match(url)
+        assert slot_in(code, workers) == workers - 1
         room = host.rooms[code]
         level = room.level
 
@@ -135,7 +163,9 @@ def test_the_live_view_draws_the_servers_paint_grid(
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            await page.goto(f"http://127.0.0.1:{host.port}/#watch={code}")
+            sockets: list[str] = []
+            page.on("websocket", lambda ws: sockets.append(ws.url))
+            await page.goto(f"http://127.0.0.1:{port_of(url)}/#watch={code}")
             await page.wait_for_function(
                 "() => Number(document.querySelector('[data-watch=paint]').dataset.tick) > 0")
             got = await page.evaluate(READ_PAINT)
@@ -161,15 +191,24 @@ def test_the_live_view_draws_the_servers_paint_grid(
             assert "to dawn" in await text_of(page, "[data-watch=clock]")
             assert "Lucid Heron" in await text_of(page, "[data-watch=roster]")
             assert errors == []
-        await player.close()
+            assert sockets == [f"{url}/?room={code}"]  # routed to the room's worker...
+            if workers > 1:  # ...by the door, not relayed by another worker
+                health = await status_of(port_of(url), "/healthz")
+                assert [w["relays_out"] for w in health["workers"]] == [0, 0]
+                assert health["workers"][1]["connections"] == 2  # the player and the view
+        for r in (player, *held):
+            await r.close()
 
-    serve_and(go, timeout=60)
+    serve_and(go, timeout=60, workers=workers)
 
 
-def test_the_admin_kicks_from_the_page_with_the_key_only() -> None:
+@WORKERS
+def test_the_admin_kicks_from_the_page_with_the_key_only(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        held = await on_worker(url, workers, 1)  # the room on the second worker
         player, code, counter = await bot_match(url)
-        second = await Remote.connect(url, "Second Dreamer")
+        assert slot_in(code, workers) == workers - 1
+        second = await Remote.connect(url, "Second Dreamer", room=code)
         seat = int((await second.join_room(code))["player"])
         kicked = Listener(second)
         async with chromium() as browser:
@@ -177,7 +216,7 @@ def test_the_admin_kicks_from_the_page_with_the_key_only() -> None:
             sent: list[tuple[str, str | None]] = []
             page.on("request", lambda r: sent.append((r.url, r.headers.get("authorization"))))
             page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
-            await page.goto(f"http://127.0.0.1:{host.port}/")
+            await page.goto(f"http://127.0.0.1:{port_of(url)}/")
             card = f"article.room[data-code='{code}']"
             await page.wait_for_selector(f"{card} li:has-text('Second Dreamer')")
             await page.wait_for_selector("#admin:not([hidden])")
@@ -203,6 +242,7 @@ def test_the_admin_kicks_from_the_page_with_the_key_only() -> None:
             assert admin and all(TOKEN not in u for u, _ in sent)
             assert all(a in (f"Bearer {TOKEN}", "Bearer not-the-token-0123456789")
                        for _, a in admin)
-        await player.close()
+        for r in (player, *held):
+            await r.close()
 
-    serve_and(go, timeout=60, admin_token=TOKEN)
+    serve_and(go, timeout=60, workers=workers, admin_token=TOKEN)

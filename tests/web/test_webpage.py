@@ -1,12 +1,17 @@
 """The web page's HTTP side, without a browser: the static files and nothing else, the
 status (public and admin), the level geometry, the admin actions and their refusals, and
-bad input on the game's port (each refused clearly while the matches play on)."""
+bad input on the game's port (each refused clearly while the matches play on). Each test
+that serves runs against a single process and against a host of two workers (the
+supervisor answers the page for both: their rooms in one status, a kick or a close carried
+out by the worker of the room, a drain that stops every worker)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import websockets
@@ -20,14 +25,20 @@ from server.config import ConfigError, ServerConfig, load_config
 from server.host import Host
 from server.status import Rates, merge
 from server.webpage import CSP, FOLDER, STATIC, answer
-from tests.server.conftest import serve_and, until
+from tests.server.conftest import Hosts, serve_and, until
 from tests.web.conftest import (
     TOKEN,
+    WORKERS,
     bearer,
     bot_match,
+    finished,
     http,
+    on_worker,
+    port_of,
+    slot_in,
     spectator,
     status_of,
+    stopping,
     ticks_go_on,
 )
 
@@ -57,21 +68,26 @@ def test_the_page_is_a_fixed_list_of_files_with_their_types() -> None:
     assert "http" not in CSP and "*" not in CSP and "unsafe" not in CSP  # own origin only
 
 
-def test_no_path_outside_the_list_is_served() -> None:
+@WORKERS
+def test_no_path_outside_the_list_is_served(workers: int) -> None:
     for path in TRAVERSALS:
         assert answer(path, {}) is None, path
 
     async def go(host: Host, url: str) -> None:
+        port = port_of(url)
         for path in TRAVERSALS:
             target = path.replace("\x00", "%00")
-            code, headers, body = await http(host.port, target)
+            code, headers, body = await http(port, target)
             assert code == 404, (path, code)
             assert b"root:" not in body and b"import" not in body
             assert headers["cache-control"] == "no-store"
-        code, _, body = await http(host.port, "/")
+        code, headers, body = await http(port, "/")
         assert code == 200 and b"<canvas" in body
+        assert headers["content-security-policy"] == CSP
+        again = await http(port, "/", {"If-None-Match": headers["etag"]})
+        assert again[0] == 304 and again[2] == b"" and "content-length" not in again[1]
 
-    serve_and(go)
+    serve_and(go, workers=workers)
 
 
 def test_the_page_fetches_nothing_from_elsewhere() -> None:
@@ -85,15 +101,17 @@ def test_the_page_fetches_nothing_from_elsewhere() -> None:
 
 
 # ------------------------------------------------------------------ status
-def test_the_status_shows_public_rooms_only_and_the_admin_sees_all() -> None:
+@WORKERS
+def test_the_status_shows_public_rooms_only_and_the_admin_sees_all(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        port = port_of(url)
         player, code, counter = await bot_match(url)
         locked = await Remote.connect(url, "Quiet One")
         secret = (await locked.create_room(password="moon"))["code"]
         hidden = await Remote.connect(url, "Unlisted")
         unlisted = (await hidden.create_room(public=False))["code"]
         await until(lambda: counter.snapshots > 3, "snapshots")
-        public = await status_of(host.port)
+        public = await status_of(port)
         codes = [r["code"] for r in public["rooms"]]
         assert codes == [code]
         text = json.dumps(public)
@@ -115,40 +133,60 @@ def test_the_status_shows_public_rooms_only_and_the_admin_sees_all() -> None:
                     "bytes_in_per_s", "status"):
             assert key in server
         assert server["bytes_out_per_s"] > 0
-        code401, _, _ = await http(host.port, "/admin/status")
+        if workers > 1:  # the three rooms are spread over both workers, all in one status
+            assert {slot_in(c, 2) for c in (code, secret, unlisted)} == {0, 1}
+            assert [w["rooms"] for w in server["workers"]] in ([2, 1], [1, 2])
+            assert all(w["pid"] for w in server["workers"])
+        code401, _, _ = await http(port, "/admin/status")
         assert code401 == 401  # admin off: no admin view at all
         for r in (player, locked, hidden):
             await r.close()
 
-    serve_and(go)
+    serve_and(go, workers=workers)
 
     async def admin(host: Host, url: str) -> None:
+        port = port_of(url)
+        held = await on_worker(url, workers, 1)  # (a private room on the second worker)
         locked = await Remote.connect(url, "Quiet One")
         secret = (await locked.create_room(password="moon"))["code"]
-        assert (await status_of(host.port))["rooms"] == []
-        view = await status_of(host.port, "/admin/status", bearer())
+        assert slot_in(secret, workers) == min(workers - 1, 1)
+        assert (await status_of(port))["rooms"] == []
+        view = await status_of(port, "/admin/status", bearer())
         assert [(r["code"], r["private"]) for r in view["rooms"]] == [(secret, True)]
         assert view["server"]["admin"] is True
-        await locked.close()
+        for r in (locked, *held):
+            await r.close()
 
-    serve_and(admin, admin_token=TOKEN)
+    serve_and(admin, workers=workers, admin_token=TOKEN)
 
 
-def test_a_night_that_ends_is_listed_with_its_replay() -> None:
+@WORKERS
+def test_a_night_that_ends_is_listed_with_its_replay(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        port = port_of(url)
+        held = await on_worker(url, workers, 1)
         player, code, _ = await bot_match(url)
-        await until(lambda: host.chronicle.nights, "the night to end", within=30)
-        night = (await status_of(host.port))["matches"][0]
+        assert slot_in(code, workers) == min(workers - 1, 1)
+        nights: list[dict[str, object]] = []
+
+        async def ended() -> None:  # (asked at the page's own pace)
+            while not nights:
+                nights.extend((await status_of(port))["matches"])
+                await asyncio.sleep(0.2)
+
+        await asyncio.wait_for(ended(), 30)
+        night = nights[0]
         assert night["room"] == code and night["players"] == ["Lucid Heron"]
         assert night["bots"] == 3 and night["outcome"] in ("sealed", "dawn", "fracture")
         assert night["retreat"] == "The First Retreat" and night["seconds"] > 0
-        listed = [r["id"] for r in json.loads((await http(host.port, "/replays"))[2])]
+        listed = [r["id"] for r in json.loads((await http(port, "/replays"))[2])]
         assert night["replay"] == f"/replays/{listed[0]}"
-        status, _, body = await http(host.port, night["replay"])
+        status, _, body = await http(port, str(night["replay"]))
         assert status == 200 and len(body) > 100
-        await player.close()
+        for r in (player, *held):
+            await r.close()
 
-    serve_and(go, night_seconds=2)
+    serve_and(go, night_seconds=2, workers=workers)
 
 
 def test_rates_and_merge() -> None:
@@ -179,9 +217,11 @@ def test_rates_and_merge() -> None:
         merge([])
 
 
-def test_levels_geometry_for_clients_without_level_files() -> None:
+@WORKERS
+def test_levels_geometry_for_clients_without_level_files(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
-        code, headers, body = await http(host.port, "/api/levels/first-retreat")
+        port = port_of(url)
+        code, headers, body = await http(port, "/api/levels/first-retreat")
         assert code == 200 and headers["content-type"] == "application/json"
         got = json.loads(body)
         level = load_retreat("first-retreat")
@@ -190,10 +230,10 @@ def test_levels_geometry_for_clients_without_level_files() -> None:
         assert [(r["x"], r["y"]) for r in got["rifts"]] == [(m.x, m.y) for m in level.rifts]
         assert [(r["core_radius"], r["seal_radius"]) for r in got["rifts"]] == [
             rift_radii(m.strength, Tuning()) for m in level.rifts]
-        assert (await http(host.port, "/api/levels/../../etc/passwd"))[0] == 404
-        assert (await http(host.port, "/api/levels/nowhere"))[0] == 404
+        assert (await http(port, "/api/levels/../../etc/passwd"))[0] == 404
+        assert (await http(port, "/api/levels/nowhere"))[0] == 404
 
-    serve_and(go)
+    serve_and(go, workers=workers)
 
 
 # ------------------------------------------------------------------ admin
@@ -219,9 +259,11 @@ def test_a_config_file_sets_the_admin_token(tmp_path: Path) -> None:
         load_config(path)
 
 
+@WORKERS
 def test_admin_refuses_a_missing_or_wrong_token_with_401_logged_once(
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        port = port_of(url)
         player, code, counter = await bot_match(url)
         await until(lambda: counter.snapshots > 2, "snapshots")
         refusals = [({}, "no Authorization header"),
@@ -234,7 +276,7 @@ def test_admin_refuses_a_missing_or_wrong_token_with_401_logged_once(
                        f"/admin/close?room={code}", "/admin/drain", "/admin/nothing"):
             for headers, why in refusals:
                 caplog.clear()
-                status, got, body = await http(host.port, target, headers)
+                status, got, body = await http(port, target, headers)
                 assert status == 401, (target, headers)
                 assert why in json.loads(body)["error"]
                 assert got["www-authenticate"].startswith("Bearer")
@@ -244,19 +286,23 @@ def test_admin_refuses_a_missing_or_wrong_token_with_401_logged_once(
                 assert TOKEN not in logged[0].getMessage()
         assert host.metrics.value("dreamlayer_messages_rejected_total",
                                   reason="admin_refused") == 5 * len(refusals)
-        assert code in host.rooms and not host.stopping
+        assert code in host.rooms and not stopping(host)
         await ticks_go_on(counter)  # the night plays on
         await player.close()
 
     with caplog.at_level(logging.INFO):
-        serve_and(go, admin_token=TOKEN)
+        serve_and(go, workers=workers, admin_token=TOKEN)
 
 
-def test_admin_kicks_closes_and_drains() -> None:
+@WORKERS
+def test_admin_kicks_closes_and_drains(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        port = port_of(url)
+        held = await on_worker(url, workers, 1)  # the first room on the second worker
         _, code, counter = await bot_match(url)
+        assert slot_in(code, workers) == min(workers - 1, 1)
         watcher, watcher_id = await spectator(url, code)
-        status, _, body = await http(host.port, f"/admin/kick?room={code}&player={watcher_id}",
+        status, _, body = await http(port, f"/admin/kick?room={code}&player={watcher_id}",
                                      bearer())
         assert status == 200 and "kicked" in json.loads(body)["text"]
         await until(lambda: watcher.ended is not None, "the kicked spectator's close")
@@ -266,42 +312,82 @@ def test_admin_kicks_closes_and_drains() -> None:
         for target, expected in ((f"/admin/kick?room={code}&player=999", 404),
                                  (f"/admin/kick?room={code}&player=x", 400),
                                  ("/admin/kick?room=NOPE1&player=1", 404),
+                                 ("/admin/kick?room=NOPE&player=1", 404),
                                  ("/admin/close?room=NOPE1", 404),
                                  ("/admin/teleport", 404),
                                  ("/admin/kick?a=1&b=2&c=3&d=4&e=5", 400)):
-            assert (await http(host.port, target, bearer()))[0] == expected, target
+            assert (await http(port, target, bearer()))[0] == expected, target
         await ticks_go_on(counter)
         _, other_code, other_counter = await bot_match(url, "Second")
-        status, _, _ = await http(host.port, f"/admin/close?room={other_code}", bearer())
+        if workers > 1:  # the second room on the other worker
+            assert slot_in(other_code, workers) == 0
+        status, _, _ = await http(port, f"/admin/close?room={other_code}", bearer())
         assert status == 200 and other_code not in host.rooms
         await until(lambda: other_counter.task.done(), "the closed room's player to go")
         await ticks_go_on(counter)  # the first room plays on
-        status, _, body = await http(host.port, "/admin/drain", bearer())
-        assert status == 200
-        await until(lambda: host.finished.is_set(), "the drain")
+        status, _, body = await http(port, "/admin/drain", bearer())
+        assert status == 200 and "shutting down" in json.loads(body)["text"]
+        await asyncio.wait_for(finished(host).wait(), 15)
         await until(lambda: counter.task.done(), "the player's close")
-        assert host.stopping and not host.rooms
+        assert counter.remote.ws.close_code == CloseCode.GOING_AWAY
+        assert stopping(host) and not host.rooms
+        for r in held:
+            await r.close()
 
-    serve_and(go, admin_token=TOKEN)
+    serve_and(go, workers=workers, admin_token=TOKEN)
+
+
+def test_a_worker_that_gives_no_answer_is_left_out_and_not_waited_for() -> None:
+    async def go(host: Host, url: str) -> None:
+        port = port_of(url)
+        held = await on_worker(url, 2, 1)
+        player, code, _ = await bot_match(url)  # on worker 1
+        assert slot_in(code, 2) == 1
+        stuck = cast(Hosts, host).launcher.workers[1].worker.channel
+        assert stuck is not None
+        answers = stuck.on_message
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def deaf(msg: dict[str, Any], socks: list[Any]) -> Any:
+            return never if msg.get("t") == "order" else answers(msg, socks)
+
+        stuck.on_message = deaf
+        public = await status_of(port)  # after ASK_SECONDS, without worker 1
+        assert public["server"]["status"] == "degraded" and public["rooms"] == []
+        assert [w["status"] for w in public["server"]["workers"]] == ["ok", "no answer"]
+        status, _, body = await http(port, f"/admin/close?room={code}", bearer())
+        assert status == 503 and "did not answer" in json.loads(body)["error"]
+        stuck.on_message = answers  # it answers again: the room was never touched
+        assert [r["code"] for r in (await status_of(port))["rooms"]] == [code]
+        never.cancel()
+        for r in (player, *held):
+            await r.close()
+
+    serve_and(go, workers=2, admin_token=TOKEN)
 
 
 # ------------------------------------------------------------------ bad input
-def test_bad_http_requests_are_refused_and_the_match_plays_on() -> None:
+@WORKERS
+def test_bad_http_requests_are_refused_and_the_match_plays_on(workers: int) -> None:
     async def go(host: Host, url: str) -> None:
+        port = port_of(url)
         player, code, counter = await bot_match(url)
         await until(lambda: counter.snapshots > 2, "snapshots")
         big_header = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n"
-        assert (await http(host.port, "", raw=big_header))[0] == 431
+        assert (await http(port, "", raw=big_header))[0] == 431
         many = b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(300))
-        assert (await http(host.port, "", raw=many + b"\r\n"))[0] == 431
-        assert (await http(host.port, "/" + "a" * 10000))[0] == 414
+        assert (await http(port, "", raw=many + b"\r\n"))[0] == 431
+        # websockets refuses the long line with 414; the supervisor's door, the long head
+        assert (await http(port, "/" + "a" * 10000))[0] == (414 if workers == 1 else 431)
         for method in ("POST", "PUT", "DELETE", "OPTIONS"):
-            status, headers, _ = await http(host.port, "/admin/drain", bearer(), method)
+            status, headers, _ = await http(port, "/admin/drain", bearer(), method)
             assert status in (400, 405), method  # 405 from us, 400 from websockets < 17
             assert status == 400 or headers["allow"] == "GET"
-        assert not host.stopping
+            if workers > 1:
+                assert status == 405
+        assert not stopping(host)
         for garbage in (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", b"GARBAGE\r\n\r\n"):
-            status, _, body = await http(host.port, "", raw=garbage)
+            status, _, body = await http(port, "", raw=garbage)
             # what websockets cannot parse it closes unanswered (it logs the failed
             # handshake); never served, never a crash
             assert status in (0, 400) and b"<html" not in body
@@ -309,10 +395,12 @@ def test_bad_http_requests_are_refused_and_the_match_plays_on() -> None:
         assert code in host.rooms
         await player.close()
 
-    serve_and(go, admin_token=TOKEN)
+    serve_and(go, workers=workers, admin_token=TOKEN)
 
 
-def test_a_spectator_socket_sending_garbage_is_closed_and_the_match_plays_on() -> None:
+@WORKERS
+def test_a_spectator_socket_sending_garbage_is_closed_and_the_match_plays_on(
+        workers: int) -> None:
     async def go(host: Host, url: str) -> None:
         player, code, counter = await bot_match(url)
         watcher = await Remote.connect(url, "Web spectator")
@@ -327,4 +415,4 @@ def test_a_spectator_socket_sending_garbage_is_closed_and_the_match_plays_on() -
         assert code in host.rooms and counter.task.done() is False
         await player.close()
 
-    serve_and(go)
+    serve_and(go, workers=workers)
