@@ -44,8 +44,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from game.net.schema import PROTOCOL_VERSION, Kind, Message, ProtocolError, decode, encode
 
-__all__ = ["REROUTE", "SIBLING_LOST", "Piped", "Relay", "RelayFailed", "Siblings", "kind_of",
-           "open_relay"]
+__all__ = ["REROUTE", "SIBLING_LOST", "SIBLING_RESTARTING", "Piped", "Relay", "RelayFailed",
+           "Siblings", "kind_of", "open_relay"]
 
 log = logging.getLogger("dreamlayer.relay")
 
@@ -53,6 +53,10 @@ REROUTE = 4900
 """close code of a relayed link whose client joins a room of another worker (never sent to a
 client: the relaying worker acts on it)"""
 SIBLING_LOST = "the server process running your room stopped; the room is lost"
+SIBLING_RESTARTING = ("the server process running your room stopped; it is being started "
+                      "again and takes your room up: come back to go on")
+"""what a dead worker's clients are told when rooms outlive a crash (replays on: the
+replacement takes its rooms up from their cards)"""
 _OPEN_SECONDS = 5.0
 _FLUSH_SECONDS = 2.0
 

@@ -43,8 +43,9 @@ supervisor's `Registrar`, asked by the workers.
 
 A worker that dies (a crash, `kill -9`) takes only its own rooms. The supervisor keeps its
 own copy of every socket it handed over until the worker reports that connection ended; when
-a worker dies it writes a websocket close (1011 and `SIBLING_LOST`, "the server process
-running your room stopped; the room is lost") on each connection still open, or an HTTP 503
+a worker dies it writes a websocket close (1011 and `SIBLING_RESTARTING`, or `SIBLING_LOST`
+when replays are off and its rooms cannot be taken up) on each connection still open, or an
+HTTP 503
 on one still in its handshake, and closes them: every client is told, none hangs. (A frame
 the worker had half written when it died would garble that close; the client then sees a
 protocol error, still not a hang.) Its rooms leave the board at once, their codes are kept
@@ -94,7 +95,7 @@ from server.health import resident_mb
 from server.pages import Pages
 from server.recording import Replays
 from server.registrar import Refusal, Registrar
-from server.relay import SIBLING_LOST
+from server.relay import SIBLING_LOST, SIBLING_RESTARTING
 from server.status import Chronicle, merge
 from server.status import report as status_of
 from server.summary import DoorMetrics, Families, Retired, merge_health, render_families
@@ -405,7 +406,8 @@ class Supervisor:
         for code in codes:
             self.registrar.lose(code, f"room {code} was lost: the server process running it "
                                       "stopped", until)
-        self._orphans(slot, 1011, SIBLING_LOST, tell=True)
+        self._orphans(slot, 1011, SIBLING_RESTARTING if self.config.replays_enabled
+                      else SIBLING_LOST, tell=True)
         slot.board = []
         self._board_changed()
 

@@ -21,6 +21,7 @@ from game.sim.intent import Intent
 from server.codes import slot_of
 from server.config import ServerConfig
 from server.host import Host
+from server.relay import SIBLING_RESTARTING
 from server.spool import RoomCard, SeatCard, Spool
 from tests.server.test_hosting import start
 from tests.server.test_workers import HostProcess
@@ -154,6 +155,7 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
             while True:
                 await first.recv()
         assert err.value.code == 1011 and not err.value.final
+        assert SIBLING_RESTARTING in str(err.value)
         # the player's client comes back as after any drop, with its token to the room's
         # code: the replacement worker has taken the room up
         back, again = await rejoin(Seat(host.url, "Jade", joined["code"], joined["token"], 30))
