@@ -12,6 +12,7 @@ from game.bots.cadre import CadrePolicy
 from game.match import bot_match
 from game.retreats import campaign
 from game.sim import EventKind, Outcome, Realm, Role, World
+from game.sim.events import Event
 from game.sim.roles import lineup
 from tests.conftest import QUIET, level_from, open_rows
 
@@ -50,7 +51,7 @@ def test_an_ally_bot_paints_an_asleep_teammate_awake() -> None:
     helper = w.add_dreamer(Realm.REST, Role.INNOVATOR, at=(320.0, 260.0))
     crew = BotCrew(w, seed=1)
     crew.add_ally(helper)
-    events: list = []
+    events: list[Event] = []
     revived = False
     for _ in range(600):
         events = w.step(crew.decide(w, events))

@@ -19,7 +19,7 @@ def test_prediction_converges_to_the_server_under_a_150ms_round_trip() -> None:
     pred = Predictor(level, (200.0, 200.0))
     delay = 5  # ticks each way: 2 x 5 / 30 s = 333 ms of round trip, worse than 150 ms
     to_server: deque[tuple[int, int, tuple[float, float]]] = deque()
-    to_client: deque[tuple[int, int, list[int]]] = deque()
+    to_client: deque[tuple[int, int, MeRecord]] = deque()
     errors = []
     moves = [(math.cos(k / 9), math.sin(k / 13)) for k in range(150)] + [(0.0, 0.0)] * 40
 

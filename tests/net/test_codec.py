@@ -4,6 +4,7 @@ raise the protocol's one error type."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import msgpack
@@ -41,20 +42,24 @@ def value_for(f: Field) -> st.SearchStrategy[Any]:
         base = st.binary(max_size=min(f.size, 64))
     elif f.item is not None and f.record is not None:  # a record packed as a flat list
         n = len(f.record._fields)
+        rec = f.record
         base = st.lists(value_for(f.item), min_size=n, max_size=n).map(
-            lambda v, r=f.record: r(*v))
+            lambda v: rec(*v))
     elif f.item is not None:
         base = st.lists(value_for(f.item), max_size=min(f.size, 4))
     else:
-        record = f.record or (lambda *v: list(v))
+        record: Callable[..., Any] = f.record or (lambda *v: list(v))
         base = st.lists(st.tuples(*(value_for(x) for x in f.items)).map(
-            lambda v, r=record: r(*v)), max_size=min(f.size, 3))
+            lambda v: record(*v)), max_size=min(f.size, 3))
     return st.none() | base if f.nullable else base
 
 
-messages = st.sampled_from(list(Kind)).flatmap(
-    lambda k: st.fixed_dictionaries({fd.name: value_for(fd) for fd in spec_of(k).fields})
-    .map(lambda v, k=k: (k, v)))
+def _message_of(k: Kind) -> st.SearchStrategy[tuple[Kind, dict[str, Any]]]:
+    return st.fixed_dictionaries({fd.name: value_for(fd) for fd in spec_of(k).fields}).map(
+        lambda v: (k, v))
+
+
+messages = st.sampled_from(list(Kind)).flatmap(_message_of)
 
 
 @settings(max_examples=400, deadline=None)

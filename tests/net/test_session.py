@@ -23,18 +23,18 @@ def test_a_whole_conversation_moves_both_ends_through_the_phases() -> None:
     c, s = Session(Side.CLIENT), Session(Side.SERVER)
     assert exchange(c, s, Kind.HELLO, hello("Mira"))["name"] == "Mira"
     exchange(s, c, Kind.WELCOME, {"version": PROTOCOL_VERSION, "player": 1, "server": "x"})
-    assert c.phase is s.phase is Phase.LOBBY
+    assert (c.phase, s.phase) == (Phase.LOBBY, Phase.LOBBY)
     exchange(c, s, Kind.JOIN_ROOM, {"code": "ABCDE", "password": "", "spectate": False,
                                     "token": ""})
     exchange(s, c, Kind.JOINED, {"code": "ABCDE", "token": "t", "player": 1, "host": True,
                                  "spectator": False, "hold_seconds": 60})
-    assert c.phase is s.phase is Phase.ROOM
+    assert (c.phase, s.phase) == (Phase.ROOM, Phase.ROOM)
     exchange(s, c, Kind.MATCH_START, {"level": "first-retreat", "hazard": 1, "night_ticks": 9,
                                       "tick_rate": 30, "dreamer": 1, "state": b""})
-    assert c.phase is s.phase is Phase.PLAYING
+    assert (c.phase, s.phase) == (Phase.PLAYING, Phase.PLAYING)
     assert exchange(c, s, Kind.INPUT, INPUT)["aim_y"] == 4.0
     exchange(c, s, Kind.LEAVE)
-    assert c.phase is s.phase is Phase.LOBBY
+    assert (c.phase, s.phase) == (Phase.LOBBY, Phase.LOBBY)
 
 
 def test_messages_out_of_phase_are_refused_on_both_sides() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from game.net.schema import Kind, decode, encode
 from game.net.snapshot import ChunkClock, Mirror, Observer, world_entities
 from game.retreats import load_retreat
 from game.sim import World
+from game.sim.events import Event
 
 LEVELS = Path(__file__).resolve().parents[2] / "levels"
 
@@ -42,7 +44,7 @@ def test_a_mirror_rebuilds_the_server_state_cell_for_cell() -> None:
     w, crew = busy()
     clock = ChunkClock(w)
     fast, slow = Observer(clock, dreamer=1), Observer(clock, dreamer=2)
-    events: list = []
+    events: list[Event] = []
     for _ in range(200):  # let the night get going before anyone joins
         events = w.step(crew.decide(w, events))
         clock.note(w)
@@ -51,7 +53,7 @@ def test_a_mirror_rebuilds_the_server_state_cell_for_cell() -> None:
         "dreamer": 1, "state": fast.full_state(w)}))["state"])
     mirror_slow = Mirror(slow.full_state(w))
     assert_same(mirror_fast, clock, w)
-    pending: list = []
+    pending: list[Any] = []
     for tick in range(600):
         events = w.step(crew.decide(w, events))
         clock.note(w)
@@ -71,7 +73,7 @@ def test_a_moving_entity_costs_five_bytes() -> None:
     clock = ChunkClock(w)
     obs = Observer(clock, dreamer=1)
     obs.full_state(w)
-    events: list = []
+    events: list[Event] = []
     sizes = []
     for tick in range(90):
         events = w.step(crew.decide(w, events))

@@ -68,9 +68,11 @@ def test_replay_alone_opens_the_viewer_and_a_refused_file_says_why(
     import game.client.app
 
     opened: list[tuple[str, str | None, bool]] = []
-    monkeypatch.setattr(game.client.app, "run_replay",
-                        lambda path, level, any_build: opened.append((path, level, any_build))
-                        or 0)
+    def run_replay(path: str, level: str | None, any_build: bool) -> int:
+        opened.append((path, level, any_build))
+        return 0
+
+    monkeypatch.setattr(game.client.app, "run_replay", run_replay)
     assert run(capsys, "replay", str(shipped)) == (0, "", "")
     assert opened == [(str(shipped), None, False)]
     junk = tmp_path / "junk.dlreplay"

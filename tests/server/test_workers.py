@@ -130,7 +130,7 @@ def run(coro: Any, within: float = 40.0) -> Any:
 async def quiet(host: HostProcess) -> None:
     """Wait until the host has no client connection (the previous test's have ended)."""
     async def none() -> bool:
-        return (await host.health())["connections"] == 0
+        return bool((await host.health())["connections"] == 0)
 
     deadline = time.monotonic() + 10
     while not await none():
@@ -198,7 +198,8 @@ def test_rooms_live_in_both_workers_and_are_joined_by_code_through_the_one_port(
         report = await shared.health()
         workers = report["workers"]
         assert [w["slot"] for w in workers] == [0, 1]
-        assert len({w["pid"] for w in workers}) == 2 and os.getpid() not in report
+        pids = {w["pid"] for w in workers}
+        assert len(pids) == 2 and os.getpid() not in pids
         assert [w["rooms"] for w in workers] == [1, 1]
         slots = {slot_of(ja["code"], 2), slot_of(jb["code"], 2)}
         assert slots == {0, 1}  # each code names the worker that made it
@@ -226,6 +227,7 @@ def test_a_client_that_names_no_room_is_relayed_to_the_other_worker_and_plays(
         joined = await owner.create_room(bot_fill=True, max_dreamers=4)
         code = joined["code"]
         home = slot_of(code, 2)
+        assert home is not None
         # two more connections on the room's worker: the door sends the next one elsewhere
         ballast = [await Remote.connect(shared.url, "ballast", room=code) for _ in range(2)]
         guest = await Remote.connect(shared.url, "Liam")  # no ?room=
@@ -422,7 +424,7 @@ def test_the_admins_drain_stops_every_worker_and_the_host(tmp_path: Path) -> Non
 
 
 def test_sigterm_drains_every_worker_with_1001(own: HostProcess) -> None:
-    async def go() -> None:
+    async def go() -> Any:
         (a, b), (ja, _) = await two_rooms(own.url)
         relayed = await Remote.connect(own.url, "Jade")
         await relayed.join_room(ja["code"])
@@ -441,7 +443,7 @@ def test_sigterm_drains_every_worker_with_1001(own: HostProcess) -> None:
 
 
 def test_a_killed_worker_takes_only_its_rooms_and_is_replaced(own: HostProcess) -> None:
-    async def go() -> None:
+    async def go() -> Any:
         (a, b), (ja, jb) = await two_rooms(own.url, bot_fill=True)
         relayed = await Remote.connect(own.url, "Jade")  # on b's worker, in a's room
         await relayed.join_room(ja["code"])

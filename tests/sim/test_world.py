@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from game.sim import DT, Cell, EventKind, Intent, Outcome, Realm, Role, Tuning, World
+from game.sim.events import Event
 from game.sim.grid import disc, ring
 from game.sim.level import Level
 from game.sim.motion import SoloMotion
@@ -15,12 +16,12 @@ T = Tuning()
 CENTRE = (200.0, 200.0)  # cell (25, 25) of the 64x48 test field
 
 
-def kinds(events: list, kind: EventKind) -> list:
+def kinds(events: list[Event], kind: EventKind) -> list[Event]:
     return [e for e in events if e.kind is kind]
 
 
-def run(world: World, ticks: int, intents: dict[int, Intent] | None = None) -> list:
-    out: list = []
+def run(world: World, ticks: int, intents: dict[int, Intent] | None = None) -> list[Event]:
+    out: list[Event] = []
     for _ in range(ticks):
         out += world.step(intents or {})
     return out
