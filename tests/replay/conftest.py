@@ -100,10 +100,17 @@ def recorded(tmp_path_factory: pytest.TempPathFactory,
              tiny_level: tuple[Path, Level]) -> tuple[Path, Path]:
     """A whole 12-second night of 2 stand-in dreamers on the tiny level, recorded once:
     (replay, level file). Copy the replay before changing it."""
+    return tiny_night(tmp_path_factory, tiny_level, seed=5, hazard=3)
+
+
+def tiny_night(tmp_path_factory: pytest.TempPathFactory, tiny_level: tuple[Path, Level], *,
+               seed: int, hazard: int) -> tuple[Path, Path]:
+    """A whole 12-second night of 2 stand-in dreamers on the tiny level, recorded in a
+    folder of its own: (replay, level file)."""
     level_path, level = tiny_level
     replay = tmp_path_factory.mktemp("replay") / "night.dlreplay"
     with replay.open("wb") as f:
-        record_bot_match(level, 2, 5, f, hazard=3, started=1_700_000_000,
+        record_bot_match(level, 2, seed, f, hazard=hazard, started=1_700_000_000,
                          checkpoint_every=30)
     return replay, level_path
 

@@ -12,7 +12,6 @@ import pytest
 
 from game.replay.format import ReplayError, ReplayReader
 from game.replay.freeze import Freezer
-from game.replay.headless import record_bot_match
 from game.replay.playback import Playback, open_level
 from game.replay.scrub import MARKED, Checkpoints, Scrubber, Timeline
 from game.replay.tape import Tape
@@ -20,7 +19,7 @@ from game.sim.events import Event
 from game.sim.level import Level
 from game.sim.motion import REBASE_TICKS as R
 from game.tmx import load_level
-from tests.replay.conftest import blocks_of, play_a_room, turn_round, write_blocks
+from tests.replay.conftest import blocks_of, play_a_room, tiny_night, turn_round, write_blocks
 
 
 def straight(replay: Path, level: Level, tick: int) -> tuple[bytes, bytes, str]:
@@ -137,12 +136,7 @@ def marked(tmp_path_factory: pytest.TempPathFactory,
     """A tiny night with marked events (seed and hazard chosen for it: most tiny nights of
     12 seconds have none; if the bots change so that this one has none either, pick another
     seed)."""
-    level_path, level = tiny_level
-    replay = tmp_path_factory.mktemp("marked") / "night.dlreplay"
-    with replay.open("wb") as f:
-        record_bot_match(level, 2, 1, f, hazard=5, started=1_700_000_000,
-                         checkpoint_every=30)
-    return replay, level_path
+    return tiny_night(tmp_path_factory, tiny_level, seed=1, hazard=5)
 
 
 def test_the_scout_learns_the_whole_night(marked: tuple[Path, Path]) -> None:
