@@ -3,7 +3,10 @@
 `Predictor` runs the server's own movement code (`game.sim.motion.SoloMotion`) on your
 inputs as you press them, so movement feels instant; when a snapshot acknowledges input
 `ack`, it restarts from the server's exact state and replays the inputs not yet
-acknowledged (reconciliation). A small visual offset absorbs corrections smoothly.
+acknowledged (reconciliation). It keeps the server's rules for your dreamer's state as the
+last snapshot gave it: asleep you stand still, shoved (staggered) you coast where the shove
+threw you, distorted your steering is scrambled and slowed. A small visual offset absorbs
+corrections smoothly.
 
 `Interpolator` keeps a short history of each other entity's positions by server tick and
 draws them about 100 ms in the past, between two known positions, so they move smoothly
@@ -61,6 +64,9 @@ class Predictor:
         t = self.tuning
         if self.status & DreamerStatus.ASLEEP:  # the server holds you still
             self.solo.reset(self.solo.position, (0.0, 0.0))
+            return
+        if self.status & DreamerStatus.STAGGERED:  # shoved: the server does not steer you
+            self.solo.coast()
             return
         factor = 1.0
         if self.status & DreamerStatus.DISTORTED:

@@ -273,6 +273,11 @@ class SoloMotion:
         """Advance one tick with a move intent; returns the new position."""
         self.body.velocity = steer(self.velocity, move, self.speed * speed_factor,
                                    self.accel, self.dt)
+        return self.coast()
+
+    def coast(self) -> Vec:
+        """Advance one tick without steering (a staggered dreamer: the server leaves its
+        velocity to the physics); returns the new position."""
         advance(self.space, self.dt)
         pos, vel = quantise(self.position, self.velocity)
         self.body.position = pos

@@ -6,7 +6,7 @@ import math
 from collections import deque
 
 from game.client.predict import Interpolator, Predictor
-from game.net.records import MeRecord
+from game.net.records import DreamerStatus, MeRecord
 from game.net.snapshot import me_of
 from game.sim import Intent, Realm, Role, World
 from tests.conftest import QUIET, level_from, open_rows
@@ -76,3 +76,35 @@ def test_interpolation_draws_between_snapshots_100ms_in_the_past() -> None:
     assert it.position(99, 2.0) is None
     it.add(13, 1.2, {})  # entity 7 gone from the world
     assert it.position(7, 1.3) is None
+
+
+def test_a_shoved_dreamer_is_predicted_coasting_as_the_server_moves_it() -> None:
+    """While the server says STAGGERED it does not steer the dreamer, whatever is pressed;
+    the predictor replays and predicts the same coast, so a shove needs no correction."""
+    level = level_from(open_rows())
+    world = World(level, seed=1, tuning=QUIET)
+    d = world.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(200.0, 200.0))
+    bully = world.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(200.0, 170.0))
+    pred = Predictor(level, (200.0, 200.0))
+    right = Intent(move=(1.0, 0.0))
+    world.step({d: right, bully: Intent(shove=True)})
+    pred.input(1, (1.0, 0.0))
+    me = me_of(world, d)
+    assert me is not None and me.status & DreamerStatus.STAGGERED
+    pred.reconcile(1, me)
+    staggered = 0
+    for seq in range(2, 40):  # the player keeps pressing right, against the shove
+        pred.input(seq, (1.0, 0.0))
+        world.step({d: right})
+        me = me_of(world, d)
+        assert me is not None
+        if not me.status & DreamerStatus.STAGGERED:
+            break  # (this tick the server steered again: the next snapshot says so)
+        assert pred.position == world.dreamers[d].position
+        staggered += 1
+    assert staggered >= QUIET.shove_stagger - 1
+    # the snapshot that says the server let go brings steering back
+    pred.reconcile(seq, me)
+    pred.input(seq + 1, (1.0, 0.0))
+    world.step({d: right})
+    assert pred.position == world.dreamers[d].position
