@@ -153,6 +153,7 @@ class Host:
         """room cards, so that a room outlives a crash of this process (needs replays)"""
         if self.spool is not None:
             self.replays.in_use = self.spool.replays_in_use
+            self.replays.spool = self.spool
         self.chronicle = Chronicle()
         self.rates = Rates(self.started)
         self.web = WebPage(self)
@@ -469,7 +470,9 @@ class Host:
         if card.state == RoomState.PLAYING:
             if not card.replay:
                 raise ValueError("its night was not recorded")
-            night = self.replays.take_up(card.code, card.replay, levels[card.level_index])
+            checkpoint = self.spool.checkpoint(card.code) if self.spool is not None else None
+            night = self.replays.take_up(card.code, card.replay, levels[card.level_index],
+                                         checkpoint)
         return Room.take_up(self, card, levels, night)
 
     # ------------------------------------------------------------------ the web page
