@@ -279,7 +279,8 @@ class RedisBoard:
             await asyncio.wait(self._tasks, timeout=2 * _CALL_SECONDS + _REFRESH_EVERY)
         self._tasks = []
         if self._redis is not None and not self.away:
-            codes = {b.entry.code for b in self._posted} | self._released
+            codes = {b.entry.code for b in self._posted} | self._released \
+                | (self.mirror.codes if self.mirror is not None else set())
             try:
                 async with asyncio.timeout(2 * _CALL_SECONDS):
                     async with self._redis.pipeline(transaction=True) as pipe:

@@ -280,6 +280,7 @@ class Host:
             self.directory.remove(room)
             if self.spool is not None:
                 self.spool.drop(room.code)
+            self.board.release(room.code)
         if self._janitor is not None:
             self._janitor.cancel()
         if self.rescue is not None:

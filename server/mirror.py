@@ -130,9 +130,9 @@ class SpoolMirror:
         """bytes written to Redis since start"""
 
     @property
-    def rooms(self) -> int:
-        """Rooms with copies in Redis."""
-        return len(self._copied)
+    def codes(self) -> set[str]:
+        """The rooms with copies in Redis (as this node last wrote them)."""
+        return set(self._copied)
 
     async def sync(self, redis: aioredis.Redis, node: str, claim: bytes,
                    codes: Iterable[str]) -> None:

@@ -1,0 +1,172 @@
+"""Rooms that outlive their node: two hosts on one real Redis; a room on host A, played by
+bots that came in through host B; A killed with SIGKILL mid-night. B takes the room up from
+the copies A left in Redis (its card, replay and checkpoint), the bots come back by
+themselves through B and play the night to its end, and the replay B finishes verifies
+from start to end across the crash. Real processes, real websockets on 127.0.0.1; every
+host and redis-server started is stopped; a missing redis-server skips."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from game.net.records import LobbyPlayer
+from game.net.schema import Kind
+from game.remote import Line, Remote
+from game.replay.verify import verify
+from game.swarm import PlayerStats, play
+from server.config import ServerConfig
+from server.host import Host
+from tests.server.netplay import until
+from tests.server.redis_server import RedisServer
+from tests.server.test_takeup import play as walk
+
+NIGHT_SECONDS = 20
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def short_host(folder: Path, redis_url: str) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """A host process with nights of NIGHT_SECONDS on `redis_url`, its replays in `folder`:
+    (process, URL, log file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / "server.toml"
+    cfg.write_text(f'[server]\nworkers = 1\n[replays]\ndir = "{folder / "replays"}"\n'
+                   'checkpoint_seconds = 5\n[rooms]\nstory_seconds = 0\n[cluster]\n'
+                   f'redis_url = "{redis_url}"\n')
+    log = folder / "host.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.server.short_nights",
+                                 str(NIGHT_SECONDS), "--port", "0", "--config", str(cfg)],
+                                stdout=subprocess.DEVNULL, stderr=out)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        m = re.search(r"listening on (ws://127\.0\.0\.1:\d+)", log.read_text())
+        if m:
+            return proc, m.group(1), log
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise AssertionError(f"the host did not come up: {log.read_text()[-2000:]}")
+
+
+async def lobby_of(remote: Remote, people: int) -> None:
+    """Read until a LOBBY shows `people` players who are people."""
+    while True:
+        msg = await remote.expect(Kind.LOBBY)
+        roster: list[LobbyPlayer] = msg["players"]
+        if sum(1 for p in roster if not p.bot and not p.spectator) >= people:
+            return
+
+
+def test_a_room_outlives_the_kill_of_its_node(redis_server: RedisServer, tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "dreamlayer")
+    proc, a_url, _ = short_host(tmp_path / "a", redis_server.url)
+    b_replays = tmp_path / "b" / "replays"
+    numbers: dict[str, float] = {}
+
+    async def go() -> None:
+        b = Host(ServerConfig(host="127.0.0.1", port=0, redis_url=redis_server.url,
+                              replays_dir=str(b_replays), checkpoint_seconds=5,
+                              story_seconds=0))
+        b.levels = [dataclasses.replace(lv, night_seconds=NIGHT_SECONDS) for lv in b.levels]
+        await b.start()
+        b_url = f"ws://127.0.0.1:{b.port}"
+        redis = redis_server.client()
+        stop = asyncio.Event()
+        stats = [PlayerStats(f"netbot {k + 1}") for k in range(2)]
+        tasks: list[asyncio.Task[None]] = []
+        lines: list[Line] = []
+        mira = await Remote.connect(a_url, "Mira")
+        try:
+            code = (await mira.create_room(level="first-retreat", max_dreamers=3,
+                                           bot_fill=False))["code"]
+            for k, s in enumerate(stats):  # (as `dreamlayer bots --url B --room CODE`)
+                r = await Remote.connect(b_url, s.name)
+                line = Line(r, b_url, s.name, await r.join_room(code))
+                lines.append(line)
+                assert r.url == a_url  # sent on to A, which runs the room
+                tasks.append(asyncio.get_running_loop().create_task(
+                    play(line, s, 120, seed=k + 1, stop=stop)))
+            await lobby_of(mira, 3)
+            await mira.send(Kind.START)
+            await mira.expect(Kind.MATCH_START)
+            crashed_at = await walk(mira, 200)  # past the checkpoint of tick 150
+            await until(lambda: redis.exists(f"dreamlayer:frozen:{code}"), 10,
+                        "the checkpoint is copied to Redis")
+            numbers["redis_bytes"] = float(sum(
+                redis.memory_usage(f"dreamlayer:{k}:{code}") or 0
+                for k in ("card", "tape", "frozen")))
+            proc.send_signal(signal.SIGKILL)
+            killed = time.monotonic()
+            proc.wait(timeout=10)
+            mira.abort()
+            await until(lambda: code in b.rooms, 20, "B takes the room up")
+            numbers["take_up_seconds"] = time.monotonic() - killed
+            room = b.rooms[code]
+            assert room.world is not None and b.rescue is not None and b.rescue.taken == 1
+            world = room.world
+            numbers["lost_ticks"] = crashed_at - world.tick
+            await until(lambda: all(ln.reconnects for ln in lines), 30, "the bots are back")
+            numbers["back_seconds"] = time.monotonic() - killed
+            await until(lambda: all(s.outcomes for s in stats) or any(t.done() for t in tasks),
+                        60, "the night played to its end")
+            numbers["ticks"] = world.tick
+            assert not world.running
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            mira.abort()
+            redis.close()
+            await b.shutdown("test over")
+        for s in stats:
+            assert not s.ended, s.ended
+            assert s.reconnects == 1 and len(s.outcomes) == 1
+        # A's copies in Redis went with the room: B's own are deleted when it closes
+        assert not redis_server.client().keys("dreamlayer:tape:*")
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 150))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    taken = [r.getMessage() for r in caplog.records if "night taken up" in r.message]
+    assert len(taken) == 1 and "from the checkpoint of tick 150" in taken[0], taken
+    m = re.search(r"(\d+) ticks re-simulated", taken[0])
+    assert m is not None
+    resimulated = int(m.group(1))
+    assert resimulated == taken_at(taken[0]) - 150
+    [replay] = b_replays.glob("*.dlreplay")
+    v = verify(replay)  # the whole night: A's ticks, the crash, B's ticks, to its END
+    assert v.match and not v.note, v
+    assert v.ticks == numbers["ticks"]
+    print(f"\nkill -9 to running on B {numbers['take_up_seconds']:.1f} s, bots back after "
+          f"{numbers['back_seconds']:.1f} s; {resimulated} ticks re-simulated; "
+          f"{numbers['lost_ticks']:.0f} ticks of night lost; Redis "
+          f"{numbers['redis_bytes'] / 1024:.0f} KB for the room at tick 200")
+
+
+def taken_at(line: str) -> int:
+    m = re.search(r"night taken up at tick (\d+)", line)
+    assert m is not None
+    return int(m.group(1))
