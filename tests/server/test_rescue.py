@@ -18,15 +18,21 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgpack
 import pytest
 
-from game.net.records import LobbyPlayer
+from game.net.records import LobbyPlayer, RoomEntry
 from game.net.schema import Kind
 from game.remote import Line, Remote
 from game.replay.verify import verify
 from game.swarm import PlayerStats, play
+from server.board import BoardEntry
+from server.cluster import RedisBoard
 from server.config import ServerConfig
 from server.host import Host
+from server.rescue import Rescue
+from server.room import RoomState
+from server.spool import RoomCard, SeatCard, Spool, card_bytes
 from tests.server.netplay import until
 from tests.server.redis_server import RedisServer
 from tests.server.test_takeup import play as walk
@@ -208,3 +214,98 @@ def taken_at(line: str) -> int:
     m = re.search(r"night taken up at tick (\d+)", line)
     assert m is not None
     return int(m.group(1))
+
+
+# ---------------------------------------------------------------------------- the claims
+def lobby_card(code: str) -> RoomCard:
+    """A card of a room in its lobby (no night to re-simulate), written by a process that
+    is gone."""
+    return RoomCard(code, "", 4, True, 1, True, ("first-retreat",), 0, int(RoomState.LOBBY),
+                    3, 12345, "127.0.0.1",
+                    (SeatCard(3, "Jade", "tok-" + code, 1, 1, False, False, 0),), (), "",
+                    999_999_999)
+
+
+def test_a_host_started_again_leaves_the_rooms_another_node_took(
+        redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two orphan cards on a host's own spool: one whose code a running node holds now
+    (taken up there while this host was down) is dropped, not taken up; one whose claim
+    names a node that is gone is taken up (and its claim is this host's)."""
+    replays = tmp_path / "replays"
+    spool = Spool(replays / "rooms")
+    spool.save(lobby_card("TAKEN"))
+    spool.save(lobby_card("MINE2"))
+    redis = redis_server.client()
+    redis.set("dreamlayer:code:MINE2", msgpack.packb(["a-dead-node", "ws://gone:1"]))
+
+    async def go() -> None:
+        other = RedisBoard(redis_server.url, "ws://elsewhere:8765")
+        await other.start()
+        assert await other.claim("TAKEN")
+        other.post([BoardEntry(RoomEntry("TAKEN", "Mira", "first-retreat", 1, 4, False,
+                                         False), True, "")])
+        host = Host(ServerConfig(host="127.0.0.1", port=0, redis_url=redis_server.url,
+                                 replays_dir=str(replays)))
+        try:
+            with caplog.at_level(logging.WARNING, "dreamlayer.host"):
+                await host.start()
+            assert sorted(host.rooms) == ["MINE2"]
+            assert isinstance(host.board, RedisBoard)
+            assert msgpack.unpackb(redis.get("dreamlayer:code:MINE2"))[0] == host.board.node
+            assert await host.board.locate("TAKEN") == "ws://elsewhere:8765"
+        finally:
+            await host.shutdown("test over")
+            await other.stop()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 30))
+    finally:
+        redis.close()
+    assert not (replays / "rooms" / "TAKEN.room").exists()
+    assert "room TAKEN runs on another server now: its card here is dropped" in caplog.text
+
+
+def test_a_dead_nodes_room_this_node_cannot_run_is_left_or_released(
+        redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A room of a retreat this node lacks is left for another node (logged once, its claim
+    untouched); one this node wins but cannot take up is released: claim and copies go."""
+    redis = redis_server.client()
+    dead = msgpack.packb(["a-dead-node", "ws://gone:1"])
+    for code in ("ROOMA", "ROOMB"):
+        redis.set(f"dreamlayer:code:{code}", dead)
+        redis.set(f"dreamlayer:card:{code}", card_bytes(lobby_card(code)))
+        redis.sadd("dreamlayer:held:a-dead-node", code)
+    redis.sadd("dreamlayer:nodes", "a-dead-node")
+
+    async def go() -> None:
+        board = RedisBoard(redis_server.url, "ws://here:8765")
+        await board.start()
+        spool = Spool(tmp_path / "rooms")
+        ran: list[str] = []
+
+        async def run(code: str) -> bool:
+            ran.append(code)
+            return False  # (as a worker whose take-up failed)
+
+        try:
+            lacking = Rescue(board, spool, tmp_path, {"another-retreat"}, run)
+            with caplog.at_level(logging.WARNING, "dreamlayer.cluster"):
+                assert not await lacking.rescue("ROOMA", "a-dead-node")
+                assert not await lacking.rescue("ROOMA", "a-dead-node")
+            assert caplog.text.count("which this server lacks") == 1
+            assert redis.get("dreamlayer:code:ROOMA") == dead and not ran
+            await until(lambda: ("ROOMA", "a-dead-node") in board.orphans, 5,
+                        "the dead node's rooms are orphans")
+            failing = Rescue(board, spool, tmp_path, {"first-retreat"}, run)
+            assert not await failing.rescue("ROOMB", "a-dead-node")
+            assert ran == ["ROOMB"] and not (tmp_path / "rooms" / "ROOMB.room").exists()
+        finally:
+            await board.stop()
+        assert redis.get("dreamlayer:code:ROOMB") is None
+        assert redis.get("dreamlayer:card:ROOMB") is None
+        assert redis.get("dreamlayer:code:ROOMA") == dead
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 30))
+    finally:
+        redis.close()
