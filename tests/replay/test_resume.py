@@ -29,17 +29,23 @@ from tests.replay.conftest import blocks_of, turn_round, write_blocks
 
 
 def _crash_after(level: Level, path: Path, ticks: int, flush_every: int,
-                 hashes: dict[int, str]) -> StandInMatch:
+                 hashes: dict[int, str], freeze_at: int = -1) -> Checkpoint | None:
     """A stand-in match recorded to `path` that plays `ticks` ticks and is left unclosed,
-    as a crash leaves it; `hashes` gets the world's state hash after every tick."""
+    as a crash leaves it; `hashes` gets the world's state hash after every tick. Returns
+    the night frozen after tick `freeze_at` as a room keeps it (None: not reached)."""
     f = path.open("wb")
     match = StandInMatch(level, 2, 11, f, hazard=3, checkpoint_every=90)
     match.recorder._flush_every = flush_every  # as a server's recorder writes
+    frozen = None
     for _ in range(ticks):
         match.play_tick()
-        hashes[match.night.world.tick] = match.night.world.state_hash()
+        world = match.night.world
+        hashes[world.tick] = world.state_hash()
+        if world.tick == freeze_at:
+            frozen = Checkpoint(path.name, world.tick, world.state_hash(),
+                                Freezer(match.night).freeze(match.night))
     f.flush()
-    return match
+    return frozen
 
 
 def test_a_night_cut_by_a_crash_is_taken_up_at_its_last_whole_block(
@@ -122,19 +128,8 @@ def test_the_recorder_writes_a_block_every_flush_interval(
 # ---------------------------------------------------------------------------- checkpoints
 def _crash_with_checkpoint(level: Level, path: Path, ticks: int, at: int,
                            hashes: dict[int, str]) -> Checkpoint:
-    """`_crash_after`, with the night frozen after tick `at` as a room keeps it."""
-    f = path.open("wb")
-    match = StandInMatch(level, 2, 11, f, hazard=3, checkpoint_every=90)
-    match.recorder._flush_every = 30
-    frozen = None
-    for _ in range(ticks):
-        match.play_tick()
-        world = match.night.world
-        hashes[world.tick] = world.state_hash()
-        if world.tick == at:
-            frozen = Checkpoint(path.name, at, world.state_hash(),
-                                Freezer(match.night).freeze(match.night))
-    f.flush()
+    """`_crash_after` (blocks of 30 ticks), with the night frozen after tick `at`."""
+    frozen = _crash_after(level, path, ticks, 30, hashes, freeze_at=at)
     assert frozen is not None
     return frozen
 

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Container, Iterator
+from collections.abc import AsyncIterator, Container
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +39,6 @@ from tests.server.conftest import serve_and
 from tests.server.netplay import bot_playing, until
 from tests.server.redis_server import RedisServer
 from tests.tools import free_port
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def entry(code: str, players: int = 1) -> RoomEntry:

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgpack
@@ -39,16 +38,6 @@ from tests.server.test_takeup import play as walk
 from tests.server.test_workers import HostProcess
 
 NIGHT_SECONDS = 20
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def short_host(folder: Path, redis_url: str) -> tuple[subprocess.Popen[bytes], str, Path]:
