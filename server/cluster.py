@@ -140,9 +140,12 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
 if KEYS[3] ~= KEYS[4] then redis.call('SREM', KEYS[3], ARGV[4]) end
+redis.call('SADD', KEYS[4], ARGV[4])
 return 1
 """
-"""move a code's claim to this node if it is still `ARGV[1]` ('' for none) (KEYS: claim,
+"""move a code's claim to this node if it is still `ARGV[1]` ('' for none), and the code from
+the old node's held set to this node's (should this node die before it copies the room,
+the next taker finds it there) (KEYS: claim,
 moving, the old node's held set, this node's, the card; ARGV: expected claim, this node's,
 claim TTL, code, this node's id, moving TTL, '1' if the card must be there)"""
 _SETTLED = """
