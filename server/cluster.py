@@ -594,10 +594,17 @@ class RedisBoard:
         self._others_at = time.monotonic()
 
     def status(self) -> dict[str, object]:
-        """What /healthz shows of the cluster."""
-        return {"node": self.node, "public_url": self.url,
-                "redis": shown_url(self.redis_url), "redis_ok": not self.away,
-                "redis_losses": self.losses, "rooms_on_other_nodes": len(self._others)}
+        """What /healthz shows of the cluster (with a spool: the rooms whose copies are in
+        Redis and the bytes sent there; `rooms_of_dead_nodes`: waiting to be taken up)."""
+        out: dict[str, object] = {
+            "node": self.node, "public_url": self.url, "redis": shown_url(self.redis_url),
+            "redis_ok": not self.away, "redis_losses": self.losses,
+            "rooms_on_other_nodes": len(self._others),
+            "rooms_of_dead_nodes": len(self.orphans)}
+        if self.mirror is not None:
+            out["rooms_copied"] = len(self.mirror.codes)
+            out["bytes_copied"] = self.mirror.bytes_sent
+        return out
 
     # ------------------------------------------------------------------ Redis lost and back
     async def _wait_retry(self, failures: int) -> None:

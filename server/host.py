@@ -25,8 +25,13 @@ site its rooms and its seating rules see. Beside those:
   `/admin/` when `[admin] token` is set), answered by a listening host (the supervisor
   answers it for a host with workers, merging its workers' `status_report`s);
 - rooms that outlive a crash of their process: every room's card is kept in the spool
-  (`server.spool`, beside the replays) whenever it changes, and a host taking up (`take_up`,
-  at start) runs the rooms a dead process left, from their cards and replays.
+  (`server.spool`, beside the replays) whenever it changes, with a checkpoint of its night
+  now and then (`server.recording`), and a host taking up (`take_up`, at start) runs the
+  rooms a dead process left, from their cards, checkpoints and replays (each `reclaim`ed on
+  the board first: one another node took meanwhile is left to it);
+- with a cluster, rooms that outlive their whole node: the board copies the spool to Redis
+  (`server.mirror`) and a `server.rescue.Rescue` takes up here the rooms of nodes that die
+  (in a host with workers, the supervisor does both).
 
 Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
 refused at the handshake with HTTP 503 (by the supervisor, in a host with workers; one that
@@ -331,6 +336,8 @@ class Host:
             uptime=self.now() - self.started, now=asyncio.get_running_loop().time())
         if isinstance(self.board, RedisBoard):
             report["cluster"] = self.board.status()
+            if self.rescue is not None:
+                report["cluster"]["rooms_taken_up"] = self.rescue.taken
         return report
 
     async def _report(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Taking up the rooms of a node that died: the cluster's half of rooms that outlive a crash.
 
-Imports the server's cluster (the board), spool and codes' neighbours only by type; never
-a room, the host or the supervisor (they hand in what runs a room: `run`).
+Imports the server's cluster (the board) and spool; never a room, the host or the supervisor
+(they hand in what runs a room: `run`).
 
 Every node that has a spool (replays on) runs a `Rescue` beside its Redis board. About once
 a second it looks at the board's `orphans` (rooms whose node key expired while their copies

@@ -741,6 +741,8 @@ class Supervisor:
                               restarts=self.restarts, supervisor_mb=resident_mb())
         if isinstance(self.board, RedisBoard):
             report["cluster"] = self.board.status()
+            if self.rescue is not None:
+                report["cluster"]["rooms_taken_up"] = self.rescue.taken
         return report
 
     async def metrics_text(self) -> str:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import msgpack
 import pytest
@@ -103,6 +104,12 @@ class NodeB:
             await self.host.start()
             self.url = f"ws://127.0.0.1:{self.host.port}"
 
+    async def health(self) -> dict[str, Any]:
+        if self.process is not None:
+            return await self.process.health()
+        assert self.host is not None
+        return self.host.health_report()
+
     def taken(self) -> list[str]:
         if self.process is not None:
             return [ln for ln in self.process.log.read_text().splitlines()
@@ -159,6 +166,8 @@ def test_a_room_outlives_the_kill_of_its_node(redis_server: RedisServer, tmp_pat
             await until(b.taken, 20, "B takes the room up")
             numbers["take_up_seconds"] = time.monotonic() - killed
             numbers["lost_ticks"] = crashed_at - taken_at(b.taken()[0])
+            cluster = (await b.health())["cluster"]
+            assert cluster["rooms_taken_up"] == 1
             await until(lambda: all(ln.reconnects for ln in lines), 30, "the bots are back")
             numbers["back_seconds"] = time.monotonic() - killed
             await until(lambda: all(s.outcomes for s in stats) or any(t.done() for t in tasks),

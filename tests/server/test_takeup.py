@@ -161,14 +161,17 @@ def test_a_replay_a_room_on_a_card_is_writing_is_never_pruned(tmp_path: Path) ->
 
 
 def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path) -> None:
-    host = HostProcess(tmp_path, '[server]\nworkers = 2\n[rooms]\nstory_seconds = 0\n')
+    host = HostProcess(tmp_path, '[server]\nworkers = 2\n[rooms]\nstory_seconds = 0\n'
+                                 '[replays]\ncheckpoint_seconds = 5\n')
 
     async def go() -> None:
         first = await Remote.connect(host.url, "Jade")
         joined = await first.create_room(level="first-retreat", max_dreamers=2)
         await first.send(Kind.START)
         dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
-        crashed_at = await play(first, 100)
+        crashed_at = await play(first, 160)
+        frozen = tmp_path / "replays" / "rooms" / f"{joined['code']}.frozen"
+        await until(frozen.exists, 10, "the checkpoint of tick 150 is kept")
         slot = slot_of(joined["code"], 2)
         assert slot is not None
         victim = (await host.pids())[slot]
@@ -186,7 +189,7 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
         assert (await back.expect(Kind.MATCH_START))["dreamer"] == dreamer
         tick = await play(back, 1)
         assert crashed_at - 60 <= tick  # at most two seconds of the night lost
-        await play(back, tick + 120)  # past the next checkpoint (every 90 ticks)
+        await play(back, max(tick + 120, 280))  # past the next checkpoint (every 90 ticks)
         await back.close()
 
     try:
@@ -195,7 +198,8 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
         assert host.stop() == 0, host.log.read_text()[-3000:]
     log = host.log.read_text()
     assert log.count("taken up after its process stopped") == 1, log[-3000:]
+    assert "ticks re-simulated from the checkpoint of tick 150" in log, log[-3000:]
     [replay] = (tmp_path / "replays").glob("*.dlreplay")
     v = verify(replay)
     assert v.match, v
-    assert v.ticks >= 180  # verified beyond the crash, at a checkpoint after it
+    assert v.ticks >= 270  # verified beyond the crash, at a checkpoint after it
