@@ -30,6 +30,7 @@ from server.board import BoardEntry
 from server.cluster import RedisBoard
 from server.config import ServerConfig
 from server.host import Host
+from server.mirror import SpoolMirror
 from server.rescue import Rescue
 from server.room import RoomState
 from server.spool import RoomCard, SeatCard, Spool, card_bytes
@@ -302,6 +303,70 @@ def test_a_dead_nodes_room_this_node_cannot_run_is_left_or_released(
         assert redis.get("dreamlayer:code:ROOMB") is None
         assert redis.get("dreamlayer:card:ROOMB") is None
         assert redis.get("dreamlayer:code:ROOMA") == dead
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 30))
+    finally:
+        redis.close()
+
+
+# ---------------------------------------------------------------------------- the copies
+def test_the_copies_in_redis_follow_the_files_byte_for_byte(
+        redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A replay copied whole, then grown by APPEND as its file grows; copied whole again
+    once a take-up rewrote the file (its card names another process); the checkpoint
+    follows; nothing is written for a code another node claims (logged once), and the
+    copies go when the room leaves the node."""
+    spool = Spool(tmp_path / "rooms")
+    card = dataclasses.replace(lobby_card("ROOMA"), replay="night.dlreplay",
+                               state=int(RoomState.PLAYING))
+    tape = tmp_path / "night.dlreplay"
+    redis = redis_server.client()
+
+    def copy(kind: str, code: str = "ROOMA") -> bytes | None:
+        got = redis.get(f"dreamlayer:{kind}:{code}")
+        assert got is None or isinstance(got, bytes)
+        return got
+
+    async def go() -> None:
+        board = RedisBoard(redis_server.url, "ws://here:8765")
+        await board.start()
+        try:
+            assert await board.claim("ROOMA")
+            # (a mirror of its own: the board's writer would sync what the board posts)
+            mirror = SpoolMirror(spool, tmp_path, board._key, board.code_ms)
+            claim = msgpack.packb([board.node, board.url])
+            spool.save(card)
+            tape.write_bytes(b"header and a first block")
+            await mirror.sync(board._redis, board.node, claim, ["ROOMA"])  # type: ignore[arg-type]
+            assert copy("card") == card_bytes(card) and copy("tape") == tape.read_bytes()
+            with tape.open("ab") as f:
+                f.write(b", a second block")
+            spool.save_checkpoint("ROOMA", b"frozen night")
+            sent = mirror.bytes_sent
+            await mirror.sync(board._redis, board.node, claim, ["ROOMA"])  # type: ignore[arg-type]
+            assert copy("tape") == tape.read_bytes() and copy("frozen") == b"frozen night"
+            assert mirror.bytes_sent - sent == len(b", a second block") + len(b"frozen night")
+            # a take-up cut the file at its last whole block and wrote on
+            tape.write_bytes(b"header and a first block, the night goes on")
+            spool.save(dataclasses.replace(card, pid=4242))
+            await mirror.sync(board._redis, board.node, claim, ["ROOMA"])  # type: ignore[arg-type]
+            assert copy("tape") == tape.read_bytes()
+            # a code another node holds is never written over
+            redis.set("dreamlayer:code:ROOMB", msgpack.packb(["another", "ws://there:1"]))
+            spool.save(dataclasses.replace(card, code="ROOMB"))
+            with caplog.at_level(logging.ERROR, "dreamlayer.cluster"):
+                for _ in range(2):
+                    await mirror.sync(board._redis, board.node, claim,  # type: ignore[arg-type]
+                                      ["ROOMA", "ROOMB"])
+            assert caplog.text.count("room ROOMB: its code is claimed by another") == 1
+            assert copy("card", "ROOMB") is None
+            # the room left this node: its copies go
+            await mirror.sync(board._redis, board.node, claim, [])  # type: ignore[arg-type]
+            assert [copy(k) for k in ("card", "tape", "frozen")] == [None, None, None]
+            assert not redis.smembers(f"dreamlayer:held:{board.node}")
+        finally:
+            await board.stop()
 
     try:
         asyncio.run(asyncio.wait_for(go(), 30))
