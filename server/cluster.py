@@ -234,6 +234,8 @@ class RedisBoard:
         self.orphans: list[tuple[str, str]] = []
         """(code, node) of the rooms of dead nodes waiting to be taken up, as last read"""
         self._settling: set[asyncio.Task[None]] = set()
+        self._unsettled: set[str] = set()
+        """rooms whose `settled` did not reach Redis"""
 
     def _key(self, kind: str, name: str) -> str:
         return f"{_PREFIX}{kind}:{name}"
@@ -351,8 +353,10 @@ class RedisBoard:
             if found is None:
                 return None
             url, alive, transit = found
-            if not transit or time.monotonic() >= deadline or self._stopping:
-                return url if alive and not transit else None
+            if not transit:
+                return url if alive else None
+            if time.monotonic() >= deadline or self._stopping:
+                return url if alive and url != self.url else None
             await asyncio.sleep(0.1)
 
     async def why_gone(self, code: str) -> str | None:
@@ -470,7 +474,9 @@ class RedisBoard:
             await self._settled(keys=[self._key("moving", code)], args=[self.node])
         except (RedisError, OSError) as e:
             self._lost(e)
-            log.info("room %s stays marked as moving for up to %d s", code, _MOVING_MS // 1000)
+            self._unsettled.add(code)  # the writer tries again once Redis is back
+        else:
+            self._unsettled.discard(code)
 
     # ------------------------------------------------------------------ writing
     async def _write_forever(self) -> None:
@@ -499,6 +505,8 @@ class RedisBoard:
             failures = 0
             self._released -= released
             self._back()
+            for code in list(self._unsettled):
+                await self._settle(code)
 
     async def _write(self, rooms: Sequence[BoardEntry], released: Iterable[str]) -> None:
         """One heartbeat: this node's key, its public rooms, its codes kept, the released
