@@ -7,7 +7,10 @@ most `MAX_MOVES` times; a loop is an error), so neither the player nor the calle
 anything. `Line` is a player's line to its seat: a `Remote`
 that, after a drop that is not final, connects again and comes back into the same seat with
 the room code and reconnect token of its last JOINED (`rejoin`), waiting between attempts
-as `Backoff` says, for as long as the server holds the seat.
+as `Backoff` says, for as long as the server holds the seat. When the seat's server cannot be
+reached (its node died: a cluster takes the room up on another node), each attempt also
+tries the server the player first dialled (`Seat.entry`, naming the room): that server looks
+the code up and sends the player on (MOVED) to the node that runs the room now.
 
 Every failure a player can meet comes out as `RemoteError` with a message fit to show on
 screen (cannot connect, wrong code, wrong password, room full, version mismatch, server
@@ -276,17 +279,26 @@ async def list_rooms(url: str, name: str = "room list", timeout: float = 5.0) ->
 @dataclass(frozen=True)
 class Seat:
     """What a dropped player comes back to: the server, the player's name, and the room
-    code, reconnect token and hold time of its last JOINED."""
+    code, reconnect token and hold time of its last JOINED; and `entry`, the server the
+    player first dialled ("" or `url`: none other), tried too when `url` cannot be
+    reached."""
 
     url: str
     name: str
     code: str
     token: str
     hold_seconds: float
+    entry: str = ""
 
     @classmethod
-    def of(cls, url: str, name: str, joined: Message) -> Seat:
-        return cls(url, name, joined["code"], joined["token"], float(joined["hold_seconds"]))
+    def of(cls, url: str, name: str, joined: Message, entry: str = "") -> Seat:
+        return cls(url, name, joined["code"], joined["token"], float(joined["hold_seconds"]),
+                   entry)
+
+    @property
+    def servers(self) -> list[str]:
+        """Where an attempt to come back goes, in order: the seat's server, then the entry."""
+        return [self.url] + ([self.entry] if self.entry and self.entry != self.url else [])
 
 
 @dataclass(frozen=True)
@@ -312,11 +324,12 @@ async def rejoin(seat: Seat, *, on_attempt: Callable[[int], None] | None = None,
     """Connect again and come back into `seat` with its code and token; returns the new
     connection and its JOINED (a MATCH_START follows when a match is running).
 
-    Attempt n (1, 2, ...) is announced to `on_attempt(n)` as it starts; each may take up to
-    `attempt_seconds`; between them it waits as `backoff` says. Raises RemoteError (final)
-    when the server refuses the seat (a spent, expired or foreign token: the message says
-    which), or when `seat.hold_seconds` pass without getting through (the message says what
-    the last attempt met)."""
+    Attempt n (1, 2, ...) is announced to `on_attempt(n)` as it starts; it tries the seat's
+    server, then (if that fails for a reason that is not final) its entry server
+    (`Seat.servers`), each for up to `attempt_seconds`; between attempts it waits as
+    `backoff` says. Raises RemoteError (final) when a server refuses the seat (a spent,
+    expired or foreign token: the message says which), or when `seat.hold_seconds` pass
+    without getting through (the message says what the last attempt met)."""
     rng = rng or random.Random()
     deadline = time.monotonic() + seat.hold_seconds
     attempt = 0
@@ -324,22 +337,24 @@ async def rejoin(seat: Seat, *, on_attempt: Callable[[int], None] | None = None,
         attempt += 1
         if on_attempt is not None:
             on_attempt(attempt)
-        try:
-            async with asyncio.timeout(attempt_seconds):
-                remote = await Remote.connect(seat.url, seat.name, ping_interval=keepalive[0],
-                                              ping_timeout=keepalive[1], room=seat.code)
-                try:
-                    joined = await remote.join_room(seat.code, token=seat.token)
-                except BaseException:
-                    remote.abort()
+        last = RemoteError(f"No answer from {seat.url}", final=False)
+        for url in seat.servers:
+            try:
+                async with asyncio.timeout(attempt_seconds):
+                    remote = await Remote.connect(url, seat.name, ping_interval=keepalive[0],
+                                                  ping_timeout=keepalive[1], room=seat.code)
+                    try:
+                        joined = await remote.join_room(seat.code, token=seat.token)
+                    except BaseException:
+                        remote.abort()
+                        raise
+                return remote, joined
+            except TimeoutError:
+                last = RemoteError(f"No answer from {url}", final=False)
+            except RemoteError as e:
+                if e.final:
                     raise
-            return remote, joined
-        except TimeoutError:
-            last = RemoteError(f"No answer from {seat.url}", final=False)
-        except RemoteError as e:
-            if e.final:
-                raise
-            last = e
+                last = e
         wait = backoff.delay(attempt, rng)
         if time.monotonic() + wait > deadline:
             raise RemoteError(f"Could not get back into room {seat.code} within "
@@ -355,8 +370,9 @@ class Line:
 
     It learns the seat from every JOINED it reads (or `joined`, the one the caller already
     took), on the server its `Remote` is connected to then (the one that runs the room,
-    after a MOVED). `attempt` is 0 while connected and n during the n-th reconnection attempt;
-    `reconnects` counts the times it came back."""
+    after a MOVED); `url`, the server the player dialled, is the seat's entry (tried too
+    when the room's own server cannot be reached). `attempt` is 0 while connected and n
+    during the n-th reconnection attempt; `reconnects` counts the times it came back."""
 
     def __init__(self, remote: Remote, url: str, name: str, joined: Message | None = None, *,
                  on_attempt: Callable[[int, str], None] | None = None,
@@ -364,7 +380,8 @@ class Line:
         self.remote = remote
         self.url = url
         self.name = name
-        self.seat = Seat.of(remote.url or url, name, joined) if joined is not None else None
+        self.seat = Seat.of(remote.url or url, name, joined, url) if joined is not None \
+            else None
         self.on_attempt = on_attempt
         self.backoff = backoff
         self.rng = rng
@@ -394,7 +411,7 @@ class Line:
     def seat_from(self, joined: Message) -> None:
         """Come back to the seat of this JOINED after a drop (`recv` calls it for every
         JOINED it reads; call it for one read elsewhere)."""
-        self.seat = Seat.of(self.remote.url or self.url, self.name, joined)
+        self.seat = Seat.of(self.remote.url or self.url, self.name, joined, self.url)
 
     async def send(self, kind: Kind, values: dict[str, Any] | None = None) -> int:
         """Send one message; returns its size, or 0 when it was dropped: while coming back,

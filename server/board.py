@@ -40,6 +40,9 @@ log = logging.getLogger("dreamlayer.board")
 
 HEARTBEAT = 1.0
 """seconds at most between two posts a `NodeBoard` sends up, changed or not"""
+LOCATE_SECONDS = 8.0
+"""how long a worker waits for its supervisor to locate a code (a cluster's board may wait
+for a room in transit: `server.cluster.TRANSIT_SECONDS`)"""
 
 
 class BoardEntry(NamedTuple):
@@ -91,6 +94,15 @@ class Board(Protocol):
     async def why_gone(self, code: str) -> str | None:
         """Why room `code` cannot be joined anywhere when the board knows (its node stopped
         running); None when it does not."""
+
+    async def reclaim(self, code: str) -> bool:
+        """Room `code` was found orphaned on this process's spool (its process stopped):
+        True if this process may take it up now (no other running node holds it), and
+        then holds its code (in transit until `settled`)."""
+
+    def settled(self, code: str) -> None:
+        """Room `code`, reclaimed or taken up, runs here now or was given up (never
+        blocks, never raises)."""
 
 
 def pack_entries(entries: Sequence[BoardEntry]) -> list[list[Any]]:
@@ -152,6 +164,12 @@ class LocalBoard:
     async def why_gone(self, code: str) -> str | None:
         return None
 
+    async def reclaim(self, code: str) -> bool:
+        return True
+
+    def settled(self, code: str) -> None:
+        return None
+
 
 class Uplink(Protocol):
     """A worker's line to its supervisor (a `server.channel.Channel`)."""
@@ -204,9 +222,16 @@ class NodeBoard:
         return [*(e for e in self._own if e.public), *self._others]
 
     async def locate(self, code: str) -> str | None:
-        answer = await self.uplink.ask({"t": "locate", "code": code}, 2.0)
+        answer = await self.uplink.ask({"t": "locate", "code": code}, LOCATE_SECONDS)
         url = answer.get("url") if answer else None
         return str(url) if url else None
+
+    async def reclaim(self, code: str) -> bool:
+        answer = await self.uplink.ask({"t": "reclaim", "code": code}, 5.0)
+        return bool(answer and answer.get("ok"))
+
+    def settled(self, code: str) -> None:
+        self.uplink.tell({"t": "settled", "code": code})
 
     async def why_gone(self, code: str) -> str | None:
         answer = await self.uplink.ask({"t": "why_gone", "code": code}, 2.0)

@@ -24,6 +24,19 @@ the other nodes' list may be old. Its codes stay claimed for `code_seconds` afte
 they are not handed to new rooms and a player asking for one is told "room ABCDE was on a
 server that is no longer running" (`why_gone`) instead of "no room with code".
 
+Rooms outlive their node (with replays on): each node copies the spool of the rooms it
+runs to Redis (`server.mirror`: `card:CODE`, `tape:CODE`, `frozen:CODE`, and the set
+`held:ID` of the codes it keeps copies of), from its writer, about twice a second. A node
+whose node key has expired while its `held:ID` set still names rooms is not forgotten from
+`nodes`: every other node's reading lists those rooms as `orphans`, and `server.rescue`
+races to `take` each one: a Lua script moves the code's claim from the dead node to this
+one only if it still names the dead node and its card is there, so exactly one node takes
+each room; the winner also sets `dreamlayer:moving:CODE` until the room runs (`settled`).
+A host started again on its own spool `reclaim`s each room it finds there the same way, so
+it never takes up a room another node took meanwhile. While a code is *in transit* (its
+node dead and its card waiting for a taker, or a `moving` key) `locate` waits for it (up to
+`TRANSIT_SECONDS`), so a player who comes back through any node is sent to the taker.
+
 A reconnect token needs no key of its own: JOIN_ROOM carries the room code with the token,
 and code -> node is enough to send the player to the node that holds its seat.
 
@@ -47,7 +60,8 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import msgpack
@@ -59,8 +73,10 @@ from redis.exceptions import RedisError
 from game.net.records import RoomEntry
 from game.net.schema import Kind, ProtocolError, spec_of
 from server.board import BoardEntry, BoardError
+from server.mirror import KINDS, SpoolMirror
+from server.spool import Spool
 
-__all__ = ["LIST_LIMIT", "RedisBoard", "shown_url"]
+__all__ = ["LIST_LIMIT", "TRANSIT_SECONDS", "Copies", "RedisBoard", "shown_url"]
 
 log = logging.getLogger("dreamlayer.cluster")
 
@@ -74,6 +90,13 @@ _REFRESH_EVERY = 1.0
 """seconds between two readings of the other nodes' rooms"""
 _CALL_SECONDS = 2.0
 """longest a connection to Redis, or one command, may take"""
+TRANSIT_SECONDS = 4.0
+"""longest `locate` waits for a room in transit (its node dead, a taker on the way)"""
+_MIRROR_EVERY = 0.5
+"""seconds between two copies of the spool to Redis (and heartbeats, with a spool)"""
+_MOVING_MS = 60_000
+"""how long a `moving` key outlives a taker that died while taking a room up"""
+_ORPHANS_LIMIT = 256
 
 _HOLD = """
 local held = redis.call('GET', KEYS[1])
@@ -89,16 +112,55 @@ return 0
 """keep a code's claim alive if it is this node's, take it again if it lapsed (Redis came
 back empty); 0 if another node holds it"""
 _DROP = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('SREM', KEYS[6], ARGV[2])
+  return redis.call('DEL', KEYS[1])
+end
 return 0
 """
-"""release a code's claim if it is still this node's"""
+"""release a code's claim if it is still this node's, with the room's copies (KEYS: claim,
+card, tape, frozen, moving, this node's held set; ARGV: the claim, the code)"""
 _PRUNE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SCARD', KEYS[3]) == 0 then
+  redis.call('DEL', KEYS[3])
+  return redis.call('SREM', KEYS[2], ARGV[1])
+end
 return 0
 """
 """forget a node id in the nodes set once its node key has expired (not one that came back
-in between)"""
+in between) and no room of its waits to be taken up"""
+_TAKE = """
+local held = redis.call('GET', KEYS[1])
+if (held or '') ~= ARGV[1] then return 0 end
+if ARGV[7] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('SREM', KEYS[3], ARGV[4])
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
+if KEYS[3] ~= KEYS[4] then redis.call('SREM', KEYS[3], ARGV[4]) end
+redis.call('SADD', KEYS[4], ARGV[4])
+return 1
+"""
+"""move a code's claim to this node if it is still `ARGV[1]` ('' for none), and the code from
+the old node's held set to this node's (should this node die before it copies the room,
+the next taker finds it there) (KEYS: claim,
+moving, the old node's held set, this node's, the card; ARGV: expected claim, this node's,
+claim TTL, code, this node's id, moving TTL, '1' if the card must be there)"""
+_SETTLED = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Copies(NamedTuple):
+    """What Redis held of a room another node ran: its card, replay and checkpoint bytes
+    (None: none)."""
+
+    card: bytes
+    tape: bytes | None
+    frozen: bytes | None
 
 
 
@@ -167,6 +229,13 @@ class RedisBoard:
         self._stopping = False
         self._clashes: set[str] = set()
         self._lost_at = 0.0
+        self.mirror: SpoolMirror | None = None
+        """copies the spool of this node's rooms to Redis (`keep_spool`)"""
+        self.orphans: list[tuple[str, str]] = []
+        """(code, node) of the rooms of dead nodes waiting to be taken up, as last read"""
+        self._settling: set[asyncio.Task[None]] = set()
+        self._unsettled: set[str] = set()
+        """rooms whose `settled` did not reach Redis"""
 
     def _key(self, kind: str, name: str) -> str:
         return f"{_PREFIX}{kind}:{name}"
@@ -187,6 +256,8 @@ class RedisBoard:
         self._hold = self._redis.register_script(_HOLD)
         self._drop = self._redis.register_script(_DROP)
         self._prune = self._redis.register_script(_PRUNE)
+        self._take = self._redis.register_script(_TAKE)
+        self._settled = self._redis.register_script(_SETTLED)
         try:
             await self._redis.ping()
             await self._write([], set())
@@ -213,15 +284,16 @@ class RedisBoard:
             await asyncio.wait(self._tasks, timeout=2 * _CALL_SECONDS + _REFRESH_EVERY)
         self._tasks = []
         if self._redis is not None and not self.away:
-            codes = {b.entry.code for b in self._posted} | self._released
+            codes = {b.entry.code for b in self._posted} | self._released \
+                | (self.mirror.codes if self.mirror is not None else set())
             try:
                 async with asyncio.timeout(2 * _CALL_SECONDS):
                     async with self._redis.pipeline(transaction=True) as pipe:
                         pipe.delete(self._key("node", self.node), self._key("rooms", self.node))
                         pipe.srem(_NODES, self.node)
                         for code in codes:
-                            await self._drop(keys=[self._key("code", code)],
-                                             args=[self._claim], client=pipe)
+                            await self._drop_code(code, pipe)
+                        pipe.delete(self._key("held", self.node))
                         await pipe.execute()
             except (RedisError, OSError, TimeoutError) as e:
                 log.info("could not withdraw this node's rooms from Redis (%s); they expire "
@@ -273,9 +345,19 @@ class RedisBoard:
 
     async def locate(self, code: str) -> str | None:
         """The URL of the other node that runs `code`; None if this node runs it, no node
-        claims it, its node is no longer running, or Redis is away."""
-        found = await self._find(code)
-        return found[0] if found is not None and found[1] else None
+        claims it, its node is no longer running, or Redis is away. A room in transit (its
+        node dead and a taker on the way) is waited for, up to `TRANSIT_SECONDS`."""
+        deadline = time.monotonic() + TRANSIT_SECONDS
+        while True:
+            found = await self._find(code)
+            if found is None:
+                return None
+            url, alive, transit = found
+            if not transit:
+                return url if alive else None
+            if time.monotonic() >= deadline or self._stopping:
+                return url if alive and url != self.url else None
+            await asyncio.sleep(0.1)
 
     async def why_gone(self, code: str) -> str | None:
         """Why `code`, which `locate` found nowhere, cannot be joined, when the board knows
@@ -286,37 +368,134 @@ class RedisBoard:
             return f"room {code} was on a server that is no longer running"
         return None
 
-    async def _find(self, code: str) -> tuple[str, bool] | None:
-        """(URL, node still running) of the other node that claims `code`, or None."""
+    async def _find(self, code: str) -> tuple[str, bool, bool] | None:
+        """(URL, node still running, in transit) of the node that claims `code`, or None
+        (none, or this node without a transit)."""
         if self._redis is None or self.away:
             return None
         try:
-            raw = await self._redis.get(self._key("code", code))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(self._key("code", code))
+                pipe.exists(self._key("moving", code))
+                pipe.exists(self._key("card", code))
+                raw, moving, card = await pipe.execute()
             if raw is None:
-                return None
+                return ("", False, True) if moving else None
             node, url = msgpack.unpackb(raw)
-            if node == self.node:
-                return None
-            alive = await self._redis.exists(self._key("node", str(node)))
+            alive = node == self.node or bool(
+                await self._redis.exists(self._key("node", str(node))))
         except (RedisError, OSError) as e:
             self._lost(e)
             return None
         except (ValueError, TypeError, msgpack.UnpackException):
             log.warning("the claim of room code %s in Redis is not one (skipped)", code)
             return None
-        return str(url), bool(alive)
+        transit = bool(moving) or (not alive and bool(card))
+        if node == self.node and not transit:
+            return None
+        return str(url), alive, transit
+
+    # ------------------------------------------------------------------ rooms of dead nodes
+    def keep_spool(self, spool: Spool, replays: Path) -> None:
+        """Copy the spool of this node's rooms (`spool`, their replays in `replays`) to
+        Redis from now on (`server.mirror`)."""
+        self.mirror = SpoolMirror(spool, replays, self._key, self.code_ms)
+
+    async def copies(self, code: str) -> Copies | None:
+        """What Redis holds of room `code` (its card at least), or None."""
+        if self._redis is None or self.away:
+            return None
+        try:
+            card, tape, frozen = await self._redis.mget(
+                [self._key(kind, code) for kind in KINDS])
+        except (RedisError, OSError) as e:
+            self._lost(e)
+            return None
+        if not isinstance(card, bytes):
+            return None
+        return Copies(card, tape if isinstance(tape, bytes) else None,
+                      frozen if isinstance(frozen, bytes) else None)
+
+    async def take(self, code: str, node: str) -> bool:
+        """Claim room `code` of dead node `node` for this node, if no other node was first
+        (its claim still names `node`, or lapsed, and its card is there): True if this node
+        now holds it (and its `moving` key, until `settled`)."""
+        return await self._move(code, node, need_card=True) is True
+
+    async def reclaim(self, code: str) -> bool:
+        """Room `code`, found on this node's own spool after its process stopped: True if
+        this node may take it up (the claim is this node's, nobody's, or a dead node's,
+        and is now this node's, with a `moving` key until `settled`); False if another
+        running node holds it. True while Redis is away (logged by the board)."""
+        got = await self._move(code, None, need_card=False)
+        return got is not False
+
+    async def _move(self, code: str, node: str | None, *, need_card: bool) -> bool | None:
+        """Move `code`'s claim here (see `take`, `reclaim`): True, False (another holds
+        it), or None (Redis away)."""
+        if self._redis is None or self.away:
+            return None
+        claim_key = self._key("code", code)
+        try:
+            raw = await self._redis.get(claim_key)
+            old = ""
+            if raw is not None:
+                old = str(msgpack.unpackb(raw)[0])
+                if node is not None and old != node:
+                    return False
+                if node is None and old != self.node \
+                        and await self._redis.exists(self._key("node", old)):
+                    return False
+            elif node is not None:
+                old = node
+            keys = [claim_key, self._key("moving", code), self._key("held", old or self.node),
+                    self._key("held", self.node), self._key("card", code)]
+            args = [raw or b"", self._claim, self.code_ms, code, self.node, _MOVING_MS,
+                    "1" if need_card else "0"]
+            return bool(await self._take(keys=keys, args=args))
+        except (RedisError, OSError) as e:
+            self._lost(e)
+            return None
+        except (ValueError, TypeError, IndexError, msgpack.UnpackException):
+            log.warning("the claim of room code %s in Redis is not one (skipped)", code)
+            return False
+
+    def settled(self, code: str) -> None:
+        """Room `code`, taken up here, runs (or was given up): it is no longer in transit
+        (sent in the background; never blocks, never raises)."""
+        task = asyncio.get_running_loop().create_task(self._settle(code))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def _settle(self, code: str) -> None:
+        if self._redis is None:
+            return
+        try:
+            await self._settled(keys=[self._key("moving", code)], args=[self.node])
+        except (RedisError, OSError) as e:
+            self._lost(e)
+            self._unsettled.add(code)  # the writer tries again once Redis is back
+        else:
+            self._unsettled.discard(code)
 
     # ------------------------------------------------------------------ writing
     async def _write_forever(self) -> None:
         failures = 0
         while not self._stopping:
-            await self._wake.wait()
+            if self.mirror is None:
+                await self._wake.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), _MIRROR_EVERY)
             self._wake.clear()
             if self._stopping:
                 break
             released = set(self._released)
             try:
                 await self._write(self._posted, released)
+                if self.mirror is not None and self._redis is not None:
+                    await self.mirror.sync(self._redis, self.node, self._claim,
+                                           [b.entry.code for b in self._posted])
             except (RedisError, OSError) as e:
                 self._lost(e)
                 failures += 1
@@ -326,6 +505,8 @@ class RedisBoard:
             failures = 0
             self._released -= released
             self._back()
+            for code in list(self._unsettled):
+                await self._settle(code)
 
     async def _write(self, rooms: Sequence[BoardEntry], released: Iterable[str]) -> None:
         """One heartbeat: this node's key, its public rooms, its codes kept, the released
@@ -346,8 +527,7 @@ class RedisBoard:
                 await self._hold(keys=[self._key("code", code)],
                                  args=[self._claim, self.code_ms], client=pipe)
             for code in released:
-                await self._drop(keys=[self._key("code", code)], args=[self._claim],
-                                 client=pipe)
+                await self._drop_code(code, pipe)
             results = await pipe.execute()
         for code, ok in zip(codes, results[first_hold:first_hold + len(codes)], strict=True):
             if not ok and code not in self._clashes:
@@ -355,6 +535,14 @@ class RedisBoard:
                 log.error("room code %s is held by another server too (Redis lost it while "
                           "this one was cut off): players joining it elsewhere are sent there",
                           code)
+
+    async def _drop_code(self, code: str, pipe: Any) -> None:
+        """Queue on `pipe` the release of `code`'s claim, with the room's copies, if the
+        claim is still this node's."""
+        await self._drop(keys=[self._key("code", code),
+                               *(self._key(k, code) for k in (*KINDS, "moving")),
+                               self._key("held", self.node)],
+                         args=[self._claim, code], client=pipe)
 
     # ------------------------------------------------------------------ reading
     async def _refresh_forever(self) -> None:
@@ -401,16 +589,30 @@ class RedisBoard:
             found.extend(BoardEntry(e, True, url) for e in _checked(entries))
             if len(found) >= LIST_LIMIT:
                 break
+        orphans: list[tuple[str, str]] = []
         for n in gone:
-            await self._prune(keys=[self._key("node", n), _NODES], args=[n])
+            if await self._prune(keys=[self._key("node", n), _NODES, self._key("held", n)],
+                                 args=[n]):
+                continue
+            codes = await self._redis.srandmember(self._key("held", n), _ORPHANS_LIMIT)
+            orphans += [(c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c), n)
+                        for c in codes or []]
+        self.orphans = orphans[:_ORPHANS_LIMIT]
         self._others = found[:LIST_LIMIT]
         self._others_at = time.monotonic()
 
     def status(self) -> dict[str, object]:
-        """What /healthz shows of the cluster."""
-        return {"node": self.node, "public_url": self.url,
-                "redis": shown_url(self.redis_url), "redis_ok": not self.away,
-                "redis_losses": self.losses, "rooms_on_other_nodes": len(self._others)}
+        """What /healthz shows of the cluster (with a spool: the rooms whose copies are in
+        Redis and the bytes sent there; `rooms_of_dead_nodes`: waiting to be taken up)."""
+        out: dict[str, object] = {
+            "node": self.node, "public_url": self.url, "redis": shown_url(self.redis_url),
+            "redis_ok": not self.away, "redis_losses": self.losses,
+            "rooms_on_other_nodes": len(self._others),
+            "rooms_of_dead_nodes": len(self.orphans)}
+        if self.mirror is not None:
+            out["rooms_copied"] = len(self.mirror.codes)
+            out["bytes_copied"] = self.mirror.bytes_sent
+        return out
 
     # ------------------------------------------------------------------ Redis lost and back
     async def _wait_retry(self, failures: int) -> None:

@@ -49,6 +49,7 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                  dir                  replays_dir                  string  0..4096 characters
                                                                            ("": the user's data
                                                                            folder's `replays`)
+                 checkpoint_seconds   checkpoint_seconds           float   0..3600 (0: none)
     [admin]      token                admin_token                  string  "" (no admin: the web
                                                                            page is read-only) or
                                                                            16..256 characters of
@@ -58,6 +59,12 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                                                                            URL, <= 512 characters
                  public_url           public_url                   string  "" or a ws:// or wss://
                                                                            URL, <= 512 characters
+
+`replays.checkpoint_seconds` is how often a room under way freezes its whole night beside its
+card (`server.spool`), so a room taken up after a crash re-simulates only the ticks after that
+checkpoint, not its whole night; it is rounded to whole rebase periods of the world (5 s at
+30 ticks/s, at least one), and 0 turns checkpoints off (a take-up then re-simulates the night
+from its start).
 
 `cluster.redis_url` moves the room directory into that Redis, shared with every host on it
 (`server.cluster`); "" keeps it in this process. `cluster.public_url` is the address players
@@ -165,6 +172,8 @@ class ServerConfig:
     replays_dir: str = ""
     """where the host keeps its replays; "" for `replays` in the user's data folder
     (`DREAMLAYER_DATA_DIR` overrides that folder, as tests do)"""
+    checkpoint_seconds: float = 30.0
+    """how often a room under way keeps a checkpoint of its night (0: never)"""
     admin_token: str = field(default="", repr=False)
     """the bearer token of the web page's admin actions (kick, close a room, drain); "" (the
     default) turns them off. Kept out of repr(), so a logged config never shows it"""
@@ -286,6 +295,7 @@ _SPECS: dict[str, _Spec] = {
     "replays_keep": _Spec("replays.keep", int, 1, 100_000),
     "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
     "replays_dir": _Spec("replays.dir", str, 0, 4096),
+    "checkpoint_seconds": _Spec("replays.checkpoint_seconds", float, 0, 3600),
     "admin_token": _Spec("admin.token", str, 0, 256, rule=_token_rule),
     "redis_url": _Spec("cluster.redis_url", str, 0, 512,
                        rule=_url_rule("redis://", "rediss://", "unix://")),

@@ -25,8 +25,13 @@ site its rooms and its seating rules see. Beside those:
   `/admin/` when `[admin] token` is set), answered by a listening host (the supervisor
   answers it for a host with workers, merging its workers' `status_report`s);
 - rooms that outlive a crash of their process: every room's card is kept in the spool
-  (`server.spool`, beside the replays) whenever it changes, and a host taking up (`take_up`,
-  at start) runs the rooms a dead process left, from their cards and replays.
+  (`server.spool`, beside the replays) whenever it changes, with a checkpoint of its night
+  now and then (`server.recording`), and a host taking up (`take_up`, at start) runs the
+  rooms a dead process left, from their cards, checkpoints and replays (each `reclaim`ed on
+  the board first: one another node took meanwhile is left to it);
+- with a cluster, rooms that outlive their whole node: the board copies the spool to Redis
+  (`server.mirror`) and a `server.rescue.Rescue` takes up here the rooms of nodes that die
+  (in a host with workers, the supervisor does both).
 
 Connections beyond `max_connections`, or beyond `max_connections_per_ip` from one address, are
 refused at the handshake with HTTP 503 (by the supervisor, in a host with workers; one that
@@ -82,6 +87,7 @@ from server.pages import Pages
 from server.recording import Recording, Replays
 from server.registrar import Registrar
 from server.relay import Siblings
+from server.rescue import Rescue
 from server.room import Member, Room, RoomState
 from server.seating import Registry, Seating
 from server.spool import RoomCard, Spool
@@ -136,6 +142,8 @@ class Host:
         self._server: Server | None = None
         self._listens = False
         self._janitor: asyncio.Task[None] | None = None
+        self.rescue: Rescue | None = None
+        """takes up the rooms of cluster nodes that die (a listening host with Redis)"""
         self._tasks: set[asyncio.Task[None]] = set()
         self._rooms_closed = 0
         """rooms closed since memory was last handed back"""
@@ -153,6 +161,7 @@ class Host:
         """room cards, so that a room outlives a crash of this process (needs replays)"""
         if self.spool is not None:
             self.replays.in_use = self.spool.replays_in_use
+            self.replays.spool = self.spool
         self.chronicle = Chronicle()
         self.rates = Rates(self.started)
         self.web = WebPage(self)
@@ -185,11 +194,10 @@ class Host:
 
     # ------------------------------------------------------------------ serving
     async def start(self) -> Server:
-        """Take up the rooms a crashed process left (`take_up`), then start listening (a
-        single-process host); returns the websockets Server (its sockets tell the port).
-        Raises BoardError if the board cannot be reached, OSError if the port cannot be
-        had."""
-        self.take_up()
+        """Start listening (a single-process host), join the board, take up the rooms a
+        crashed process left (`take_up`); returns the websockets Server (its sockets tell
+        the port). Raises BoardError if the board cannot be reached, OSError if the port
+        cannot be had."""
         self._server = await self.gate.listen(self.config.host, self.config.port)
         self._listens = True
         if isinstance(self.board, RedisBoard) and not self.config.public_url:
@@ -200,8 +208,10 @@ class Host:
             self._server.close()
             await self._server.wait_closed()
             raise
+        await self.take_up()
         self.post_board()
         self._start_janitor()
+        self._start_rescue()
         log.info("%s listening on %s", self.config.name, ", ".join(self.addresses()))
         return self._server
 
@@ -209,10 +219,24 @@ class Host:
         """Start without listening (a worker): the rooms a crashed process left with codes
         this one runs (`mine`) taken up, then sockets come in through `gate.adopt`."""
         await self.board.start()
-        self.take_up(mine)
+        await self.take_up(mine)
         self._server = await self.gate.open()
         self._start_janitor()
         return self._server
+
+    def _start_rescue(self) -> None:
+        """With a cluster and a spool: this node's rooms copied to Redis, and the rooms of
+        nodes that die taken up here (`server.rescue`)."""
+        if not isinstance(self.board, RedisBoard) or self.spool is None:
+            return
+        self.board.keep_spool(self.spool, self.replays.directory.folder)
+
+        async def run(code: str) -> bool:
+            return bool(await self.take_up(lambda c: c == code))
+
+        self.rescue = Rescue(self.board, self.spool, self.replays.directory.folder,
+                             {lv.name for lv in self.levels}, run)
+        self.rescue.start()
 
     def _start_janitor(self) -> None:
         self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever(),
@@ -261,8 +285,11 @@ class Host:
             self.directory.remove(room)
             if self.spool is not None:
                 self.spool.drop(room.code)
+            self.board.release(room.code)
         if self._janitor is not None:
             self._janitor.cancel()
+        if self.rescue is not None:
+            await self.rescue.stop()
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), timeout=5.0)
@@ -309,6 +336,8 @@ class Host:
             uptime=self.now() - self.started, now=asyncio.get_running_loop().time())
         if isinstance(self.board, RedisBoard):
             report["cluster"] = self.board.status()
+            if self.rescue is not None:
+                report["cluster"]["rooms_taken_up"] = self.rescue.taken
         return report
 
     async def _report(self) -> dict[str, Any]:
@@ -430,12 +459,15 @@ class Host:
             self.spool.save(room.card(os.getpid()))
 
     # ------------------------------------------------------------------ surviving a crash
-    def take_up(self, mine: Callable[[str], bool] = lambda code: True) -> list[Room]:
+    async def take_up(self, mine: Callable[[str], bool] = lambda code: True) -> list[Room]:
         """Run here the rooms whose process stopped without closing them (their cards are
         orphans in the spool; `mine` says which codes this process runs): each night under
-        way re-simulated from its replay and played on, every seat held for its player's
-        token. A room that cannot be taken up is logged once and its card dropped.
-        Re-simulating costs a few percent of the night's length per room; it is done
+        way re-simulated from its replay (from its checkpoint, when it has one that holds)
+        and played on, every seat held for its player's token. A room the board says
+        another running node holds now (`Board.reclaim`) is not taken up, and its card
+        dropped; one that cannot be taken up is logged once and its card dropped.
+        Re-simulating blocks this process for a few milliseconds per second of night
+        since the checkpoint (a few percent of the night without one); at start it is done
         before this process serves anyone."""
         if self.spool is None:
             return []
@@ -443,12 +475,19 @@ class Host:
         for card in self.spool.orphans(mine):
             if card.code in self.rooms:
                 continue
+            if not await self.board.reclaim(card.code):
+                log.warning("room %s runs on another server now: its card here is dropped",
+                            card.code)
+                self.spool.drop(card.code)
+                continue
             try:
                 room = self._take_up(card)
             except (ReplayError, ValueError, OSError, UnknownLevel) as e:
                 log.error("room %s could not be taken up after its process stopped (%s)",
                           card.code, e)
                 self.spool.drop(card.code)
+                self.board.release(card.code)
+                self.board.settled(card.code)
                 continue
             self.directory.add(room)
             self.registry.adopt(room.code, room.creator_address)
@@ -456,6 +495,8 @@ class Host:
             for member in room.members.values():
                 self.directory.seat(room.code, member, taken_up=True)
             self.spool.save(room.card(os.getpid()))
+            self.post_board()
+            self.board.settled(room.code)
             out.append(room)
         return out
 
@@ -469,7 +510,9 @@ class Host:
         if card.state == RoomState.PLAYING:
             if not card.replay:
                 raise ValueError("its night was not recorded")
-            night = self.replays.take_up(card.code, card.replay, levels[card.level_index])
+            checkpoint = self.spool.checkpoint(card.code) if self.spool is not None else None
+            night = self.replays.take_up(card.code, card.replay, levels[card.level_index],
+                                         checkpoint)
         return Room.take_up(self, card, levels, night)
 
     # ------------------------------------------------------------------ the web page

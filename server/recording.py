@@ -15,6 +15,14 @@ calls it exactly as `game.replay.recorder` describes: `step()` after each world 
 with the people's inputs it applied, `seat()` for each of its own `crew.add_ally`,
 `crew.remove_ally` and `world.add_dreamer`, `chat()`/`emote()`, and `end()` or `close()`.
 
+Checkpoints: when `replays.checkpoint_seconds` is set, the room's `step()` also gets its
+bot crew and the tick's events, and every that many seconds (rounded to whole rebase
+periods of the world, `motion.REBASE_TICKS`; each room at its own offset within the
+period, from its code, so rooms do not all freeze on the same tick) the recording freezes
+the whole night (`game.replay.freeze`). The pickling is done at once (the night must stand
+still for it); compressing it and writing it beside the room's card (`Spool.save_checkpoint`)
+is done on a thread. `Replays.take_up` goes on from it (`resume_night`).
+
 `answer(target)` is the HTTP side: `GET /replays` (JSON list, newest first) and
 `GET /replays/ID` (the file); anything else under /replays/ is a 404 that says why.
 
@@ -23,25 +31,39 @@ Imports game.replay, game.sim and the server's config; never websockets or a roo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from game.bots.crew import BotCrew
 from game.replay.directory import ReplayDirectory, default_folder
 from game.replay.format import ReplayError
+from game.replay.freeze import Freezer, pack
 from game.replay.header import Control, LevelFile, ReplayHeader, Seat
 from game.replay.inputs import PersonInput
+from game.replay.night import Night
 from game.replay.recorder import Recorder
-from game.replay.resume import Resumed, continue_recording, resume_night
+from game.replay.resume import (
+    Checkpoint,
+    CheckpointRefused,
+    Resumed,
+    continue_recording,
+    resume_night,
+)
 from game.replay.summary import describe
+from game.sim.events import Event
 from game.sim.level import Level
+from game.sim.motion import REBASE_TICKS
 from game.sim.tuning import TICK_RATE
 from game.sim.world import MatchSummary, World
 from server.config import ServerConfig
+from server.spool import Spool
 
 __all__ = ["FileAnswer", "Recording", "Replays"]
 
@@ -59,7 +81,7 @@ class Recording:
     """One room's replay of the night under way (see the module docstring)."""
 
     def __init__(self, replays: Replays, room: str, path: Path, stream: BinaryIO,
-                 recorder: Recorder) -> None:
+                 recorder: Recorder, seats: Mapping[int, Seat]) -> None:
         self._replays = replays
         self.room = room
         self.path = path
@@ -68,14 +90,25 @@ class Recording:
         """None once the recording has stopped (ended, closed or failed)"""
         self.kept = False
         """the whole night is in the file (`end()` wrote it)"""
+        self.seats: dict[int, Seat] = dict(seats)
+        """every dreamer's seat as last recorded (a checkpoint's night is seated so)"""
+        every = replays.checkpoint_ticks
+        self._freeze_at = (zlib.crc32(room.encode()) % (every // REBASE_TICKS)) \
+            * REBASE_TICKS if every else 0
+        """the tick within each checkpoint period at which this room freezes its night"""
+        self._freezer: Freezer | None = None
+        self._hash: tuple[int, str] = (-1, "")
+        """the last state hash the recording took, and its tick"""
 
     @property
     def active(self) -> bool:
         return self.recorder is not None
 
-    def step(self, world: World, people: Mapping[int, PersonInput]) -> None:
+    def step(self, world: World, people: Mapping[int, PersonInput],
+             crew: BotCrew | None = None, events: list[Event] | None = None) -> None:
         """After a world step: the people's inputs the room applied, and a checkpoint when
-        one is due."""
+        one is due (the file's state hash; and, given the room's `crew` and the tick's
+        `events`, the whole night frozen when one of those is due)."""
         rec = self.recorder
         if rec is None:
             return
@@ -83,9 +116,31 @@ class Recording:
             tick = world.tick
             rec.people(tick, people)
             if rec.checkpoint_due(tick):
-                rec.checkpoint(tick, world.state_hash())
+                self._hash = (tick, world.state_hash())
+                rec.checkpoint(tick, self._hash[1])
         except (ValueError, OSError) as e:
             self._fail("people", e)
+            return
+        every = self._replays.checkpoint_ticks
+        if crew is not None and every and tick % every == self._freeze_at and tick:
+            self._freeze(world, crew, events or [])
+
+    def _freeze(self, world: World, crew: BotCrew, events: list[Event]) -> None:
+        """Freeze the night now, and have it compressed and kept on a thread."""
+        t0 = time.perf_counter()
+        night = Night.as_played(world, crew, self.seats, events)
+        try:
+            if self._freezer is None:
+                self._freezer = Freezer(night)
+            raw = self._freezer.dump(night)
+        except (ValueError, TypeError, AttributeError) as e:  # (a bug: never the match's end)
+            log.error("room %s: its night cannot be frozen (%s); no checkpoints", self.room, e)
+            self._replays.checkpoint_ticks = 0
+            return
+        tick = world.tick
+        digest = self._hash[1] if self._hash[0] == tick else world.state_hash()
+        self._replays.keep_checkpoint(self.room, self.path.name, tick, digest, raw,
+                                      time.perf_counter() - t0)
 
     def seat(self, world: World, dreamer: int, control: Control, name: str) -> None:
         """The room has just handed `dreamer` to `control` (BOT: `crew.add_ally`; PERSON:
@@ -98,10 +153,13 @@ class Recording:
         if d is None:
             self._fail("roster", ValueError(f"dreamer {dreamer} is not in the dream"))
             return
+        seat = Seat(dreamer, name[:64], d.realm, d.role, control)
         try:
-            rec.roster(world.tick, Seat(dreamer, name, d.realm, d.role, control))
+            rec.roster(world.tick, seat)
         except (ValueError, OSError) as e:
             self._fail("roster", e)
+            return
+        self.seats[dreamer] = seat
 
     def chat(self, world: World, dreamer: int, name: str, text: str) -> None:
         """A chat line said in the room (dreamer 0: a spectator)."""
@@ -174,6 +232,18 @@ class Replays:
         self.in_use: Callable[[], set[str]] = set
         """the replays other processes sharing the folder are writing (the host sets it
         to its spool's `replays_in_use`)"""
+        self.spool: Spool | None = None
+        """where the rooms' checkpoints are kept (the host's spool; None: nowhere)"""
+        periods = round(config.checkpoint_seconds * config.tick_rate / REBASE_TICKS)
+        self.checkpoint_ticks = max(1, periods) * REBASE_TICKS \
+            if config.checkpoint_seconds > 0 else 0
+        """ticks between two checkpoints of a room's night (0: none)"""
+        self.frozen = 0
+        """checkpoints frozen by this process"""
+        self.freeze_seconds = 0.0
+        """time the rooms' ticks spent freezing them (the pickling, on the event loop)"""
+        self.frozen_bytes = 0
+        """the size of the last checkpoint kept"""
         self._levels: dict[str, LevelFile] = {}
         """level file path -> its fingerprint when the host loaded it"""
         self._listed: dict[tuple[str, int, float], dict[str, Any] | None] = {}
@@ -231,11 +301,36 @@ class Replays:
             stream.close()
             self.directory.finish(path)
             return None
-        return Recording(self, room, path, stream, recorder)
+        return Recording(self, room, path, stream, recorder, {s.dreamer: s for s in seats})
 
-    def take_up(self, room: str, name: str, level: Level) -> tuple[Resumed, Recording | None]:
+    def keep_checkpoint(self, room: str, replay: str, tick: int, state_hash: str, raw: bytes,
+                        spent: float) -> None:
+        """Room `room`'s night frozen at `tick` (`Freezer.dump`'s `raw` bytes, which took
+        `spent` seconds): compressed and kept beside its card on a thread (at once without
+        a running event loop)."""
+        self.frozen += 1
+        self.freeze_seconds += spent
+        spool = self.spool
+        if spool is None:
+            return
+
+        def keep() -> None:
+            data = Checkpoint(replay, tick, state_hash, pack(raw)).to_bytes()
+            self.frozen_bytes = len(data)
+            spool.save_checkpoint(room, data)
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            keep()
+            return
+        loop.run_in_executor(None, keep)
+
+    def take_up(self, room: str, name: str, level: Level,
+                checkpoint: bytes | None = None) -> tuple[Resumed, Recording | None]:
         """Re-simulate the night of room `room` from its replay `name` (a file in the
-        folder, left by a process that stopped) and record on where the file stops.
+        folder, left by a process that stopped), from its `checkpoint` (its bytes, as the
+        spool keeps them) when there is one that holds, and record on where the file stops.
         Returns the night and its recording (None if the file cannot be written on: the
         night goes on unrecorded, logged). Raises ReplayError if the night cannot be taken
         up (not a replay of this build, another level file, a night that re-simulates
@@ -244,7 +339,20 @@ class Replays:
         if Path(name).name != name or not path.is_file():
             raise ReplayError(f"replay {name!r} is not in {self.directory.folder}")
         fingerprint = self._levels.get(level.source)
-        resumed = resume_night(path, level)
+        frozen = None
+        if checkpoint is not None:
+            try:
+                frozen = Checkpoint.of_bytes(checkpoint)
+            except CheckpointRefused as e:
+                log.warning("room %s: its checkpoint is not used (%s); the night is "
+                            "re-simulated from its start", room, e)
+        t0 = time.perf_counter()
+        resumed = resume_night(path, level, frozen)
+        log.info("room %s: night taken up at tick %d, %d ticks re-simulated %s in %.2f s",
+                 room, resumed.tick, resumed.resimulated,
+                 "from the start" if resumed.checkpoint is None
+                 else f"from the checkpoint of tick {resumed.checkpoint}",
+                 time.perf_counter() - t0)
         if fingerprint is None or resumed.header.level.sha256 != fingerprint.sha256:
             raise ReplayError(f"the level file of {level.name} is not the one the night "
                               "was recorded on")
@@ -255,7 +363,7 @@ class Replays:
                       "on unrecorded", room, name, e)
             return resumed, None
         self.directory.adopt(path)
-        return resumed, Recording(self, room, path, stream, recorder)
+        return resumed, Recording(self, room, path, stream, recorder, resumed.seats)
 
     # ------------------------------------------------------------------ sharing
     def answer(self, target: str) -> FileAnswer | None:

@@ -422,6 +422,7 @@ class Room:
             resumed, recording = night
             world, crew = resumed.night.world, resumed.night.crew
             room.world, room.crew, room.recording = world, crew, recording
+            room._events = list(resumed.night.events)  # what the crew decides on next
             room.clock = ChunkClock(world)
             for m in room.dreamer_members:
                 if m.dreamer in world.dreamers:
@@ -642,7 +643,7 @@ class Room:
             events = world.step(intents)
             clock.note(world)
             if self.recording is not None:
-                self.recording.step(world, people)
+                self.recording.step(world, people, crew, events)
         self._events = events
         self._ticks_run += 1
         due = self._ticks_run % self.site.config.snapshot_every == 0 or not world.running

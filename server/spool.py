@@ -10,6 +10,11 @@ that now runs the room's code (a replacement worker in the same slot, or the hos
 again after a crash) takes it up (`Host.take_up`): the replay re-simulated to its last
 block, the seats held for their players, who come back with their tokens.
 
+Beside a card, a room under way keeps its newest *checkpoint* (`CODE.frozen`: the night
+frozen now and then, `server.recording`; written atomically too, from a thread), so a
+take-up re-simulates only the ticks after it. The spool holds its bytes and never reads
+them: `game.replay.resume` checks them, and one that does not hold is set aside there.
+
 Cards are this server's own files, yet read as untrusted: a card that is not one (damaged,
 from another version, hand-edited) is logged once, set aside as `CODE.bad`, and nothing
 else happens.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -29,7 +35,8 @@ from typing import Any
 
 import msgpack
 
-__all__ = ["CARD_VERSION", "RoomCard", "SeatCard", "Spool", "process_alive"]
+__all__ = ["CARD_VERSION", "RoomCard", "SeatCard", "Spool", "card_bytes", "card_of",
+           "process_alive"]
 
 log = logging.getLogger("dreamlayer.spool")
 
@@ -112,6 +119,25 @@ def _card_of(obj: Any) -> RoomCard:
     return RoomCard(*args)
 
 
+def card_bytes(card: RoomCard) -> bytes:
+    """The card as its file holds it (`card_of` reads it back)."""
+    fields = list(astuple(card))
+    fields[12] = [list(astuple(m)) for m in card.members]
+    fields[13] = [list(b) for b in card.bot_seats]
+    fields[6] = list(card.levels)
+    return bytes(msgpack.packb([CARD_VERSION, fields], use_bin_type=True))
+
+
+def card_of(data: bytes) -> RoomCard:
+    """The card in `data` (a card file's bytes); ValueError saying what is wrong."""
+    if len(data) > _MAX_CARD:
+        raise ValueError(f"{len(data)} bytes; a card has at most {_MAX_CARD}")
+    try:
+        return _card_of(msgpack.unpackb(data, raw=False, strict_map_key=True))
+    except (TypeError, msgpack.UnpackException) as e:
+        raise ValueError(f"not msgpack ({e})") from None
+
+
 def process_alive(pid: int) -> bool:
     """Whether a process with this id runs (on this machine)."""
     if pid <= 0:
@@ -136,32 +162,50 @@ class Spool:
 
     def save(self, card: RoomCard) -> None:
         """Write (or replace) the card of room `card.code`."""
-        fields = list(astuple(card))
-        fields[12] = [list(astuple(m)) for m in card.members]
-        fields[13] = [list(b) for b in card.bot_seats]
-        fields[6] = list(card.levels)
-        data = msgpack.packb([CARD_VERSION, fields], use_bin_type=True)
-        path = self.folder / f"{card.code}.room"
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        if self._write(card.code, "room", card_bytes(card)):
+            self._failed.discard(card.code)
+
+    def save_checkpoint(self, code: str, data: bytes) -> None:
+        """Write (or replace) room `code`'s checkpoint (`game.replay.resume.Checkpoint`'s
+        bytes), if its card is still there (a room that closed meanwhile keeps none).
+        Thread-safe: a room's checkpoints are written from a thread."""
+        if (self.folder / f"{code}.room").exists():
+            self._write(code, "frozen", data)
+
+    def checkpoint(self, code: str) -> bytes | None:
+        """Room `code`'s checkpoint bytes, or None (none kept, or unreadable: logged)."""
+        try:
+            return (self.folder / f"{code}.frozen").read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            log.warning("room %s: its checkpoint cannot be read (%s)", code, e.strerror or e)
+            return None
+
+    def _write(self, code: str, kind: str, data: bytes) -> bool:
+        path = self.folder / f"{code}.{kind}"
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(data)
             os.replace(tmp, path)
         except OSError as e:
-            if card.code not in self._failed:
-                self._failed.add(card.code)
-                log.error("room %s: its card cannot be written to %s (%s); the room would "
-                          "not survive a crash", card.code, self.folder, e.strerror or e)
+            if code not in self._failed:
+                self._failed.add(code)
+                log.error("room %s: its %s cannot be written to %s (%s); the room would "
+                          "not survive a crash", code, "card" if kind == "room" else kind,
+                          self.folder, e.strerror or e)
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            return
-        self._failed.discard(card.code)
+            return False
+        return True
 
     def drop(self, code: str) -> None:
-        """The room closed: its card goes."""
+        """The room closed: its card and checkpoint go."""
         self._failed.discard(code)
-        with contextlib.suppress(OSError):
-            (self.folder / f"{code}.room").unlink()
+        for kind in ("room", "frozen"):
+            with contextlib.suppress(OSError):
+                (self.folder / f"{code}.{kind}").unlink()
 
     def replays_in_use(self) -> set[str]:
         """The replay files the rooms on cards are writing (by any process sharing the
@@ -173,9 +217,8 @@ class Spool:
             return out
         for path in paths:
             try:
-                card = _card_of(msgpack.unpackb(path.read_bytes()[:_MAX_CARD + 1], raw=False,
-                                                strict_map_key=True))
-            except (OSError, ValueError, TypeError, msgpack.UnpackException):
+                card = card_of(path.read_bytes()[:_MAX_CARD + 1])
+            except (OSError, ValueError):
                 continue
             if card.replay:
                 out.add(card.replay)
@@ -196,15 +239,12 @@ class Spool:
             if not mine(code):
                 continue
             try:
-                data = path.read_bytes()
-                if len(data) > _MAX_CARD:
-                    raise ValueError(f"{len(data)} bytes; a card has at most {_MAX_CARD}")
-                card = _card_of(msgpack.unpackb(data, raw=False, strict_map_key=True))
+                card = card_of(path.read_bytes())
                 if card.code != code:
                     raise ValueError(f"it is room {card.code!r}'s card")
             except OSError:
                 continue  # taken or dropped meanwhile by its own process
-            except (ValueError, TypeError, msgpack.UnpackException) as e:
+            except ValueError as e:
                 log.error("room card %s is not one (%s); set aside as %s.bad", path.name, e,
                           code)
                 with contextlib.suppress(OSError):

@@ -60,9 +60,15 @@ to drain with the reason ("stop" on its channel, which carries the signal's name
 later to a worker still running, SIGKILL at 8 s), each closes every client with 1001 and the
 reason, and the host exits within seconds.
 
-Part 7 of the crash issue (rooms resumed after a worker dies) will hook in where a dead
-worker's rooms are now marked lost (`_bury`): there their codes would be handed, with their
-checkpoints, to a worker that resumes them.
+Rooms outlive a worker's death: the replacement worker takes up the rooms its slot's dead
+worker left on the spool (`Host.take_up`, from their cards, checkpoints and replays). With a
+cluster the supervisor, the machine's one face to Redis, also copies the spool of the
+machine's rooms to Redis (`server.mirror`, from the board's writer) and takes up the rooms of
+other nodes that die (`server.rescue`): it wins the room's code in Redis, writes its copies
+into the shared spool, and asks the worker of the code's slot to take it up ("take_up" on
+its channel; the worker answers once the room runs, or that it could not). A worker's own
+`reclaim` of an orphan card (at its start) and its `settled` are asked of the supervisor's
+board too.
 """
 
 from __future__ import annotations
@@ -96,6 +102,8 @@ from server.pages import Pages
 from server.recording import Replays
 from server.registrar import Refusal, Registrar
 from server.relay import SIBLING_LOST, SIBLING_RESTARTING
+from server.rescue import Rescue
+from server.spool import Spool
 from server.status import Chronicle, merge
 from server.status import report as status_of
 from server.summary import DoorMetrics, Families, Retired, merge_health, render_families
@@ -122,6 +130,8 @@ _LISTING_CAP = 1024
 _LISTING_EVERY = 0.25
 """seconds at least between two listings sent to the workers (churn is sent in batches)"""
 _SEND_SECONDS = 5.0
+TAKE_UP_SECONDS = 60.0
+"""how long a worker may take to take up a room of a dead node (re-simulating its night)"""
 
 
 class WorkerHandle(Protocol):
@@ -219,6 +229,11 @@ class Supervisor:
         `cluster.redis_url` is set)"""
         self.registrar = Registrar(config, self.board)
         self.replays = Replays(config)
+        self.spool: Spool | None = Spool(self.replays.directory.folder / "rooms") \
+            if config.replays_enabled else None
+        """the machine's room cards (the workers write them; with a cluster, copied to
+        Redis from here)"""
+        self.rescue: Rescue | None = None
         self.pages = Pages(self.health_report, self.metrics_text, self.replays)
         self.metrics = DoorMetrics()
         self.web = WebRoutes(config.admin_token, self.metrics.rejected, lambda: self.levels)
@@ -288,6 +303,12 @@ class Supervisor:
                                "(see its log above)") from None
         self._spawn(self._accept_forever())
         self._spawn(self._every_second())
+        if isinstance(self.board, RedisBoard) and self.spool is not None:
+            folder = self.replays.directory.folder
+            self.board.keep_spool(self.spool, folder)
+            self.rescue = Rescue(self.board, self.spool, folder,
+                                 {lv.name for lv in self.levels}, self._take_up)
+            self.rescue.start()
         log.info("%s listening on %s (%d worker processes)", cfg.name, self.address(),
                  len(self.slots))
 
@@ -306,6 +327,8 @@ class Supervisor:
             self._listener.close()
         for task in list(self._tasks):
             task.cancel()
+        if self.rescue is not None:
+            await self.rescue.stop()
         for slot in self.slots:
             if slot.channel is not None:
                 slot.channel.tell({"t": "stop", "reason": reason})
@@ -474,6 +497,10 @@ class Supervisor:
             return self._locate(str(msg.get("code")))
         elif t == "why_gone":
             return self._why_gone(str(msg.get("code")))
+        elif t == "reclaim":
+            return self._reclaim(str(msg.get("code")))
+        elif t == "settled":
+            self.board.settled(str(msg.get("code")))
         elif t != "relay":
             log.warning("worker %d sent an unknown message: %r", slot.index, t)
         return None
@@ -503,6 +530,19 @@ class Supervisor:
 
     async def _why_gone(self, code: str) -> dict[str, Any]:
         return {"why": await self.board.why_gone(code)}
+
+    async def _reclaim(self, code: str) -> dict[str, Any]:
+        return {"ok": await self.board.reclaim(code)}
+
+    async def _take_up(self, code: str) -> bool:
+        """Have the worker of `code`'s slot take up the room whose card is in the spool
+        (a dead node's, `server.rescue`): True once it runs there."""
+        k = slot_of(code, len(self.slots))
+        slot = await self._ready(self.slots[k]) if k is not None else None
+        if slot is None or slot.channel is None:
+            return False
+        answer = await slot.channel.ask({"t": "take_up", "code": code}, TAKE_UP_SECONDS)
+        return bool(answer and answer.get("ok"))
 
     # ------------------------------------------------------------------ the board
     def _board_changed(self) -> None:
@@ -701,6 +741,8 @@ class Supervisor:
                               restarts=self.restarts, supervisor_mb=resident_mb())
         if isinstance(self.board, RedisBoard):
             report["cluster"] = self.board.status()
+            if self.rescue is not None:
+                report["cluster"]["rooms_taken_up"] = self.rescue.taken
         return report
 
     async def metrics_text(self) -> str:

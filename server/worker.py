@@ -23,6 +23,9 @@ ERROR without one). The worker then answers:
   both from one round), a `kick` or a `close` of one of its rooms, carried out here by
   `server.admin.carry_out` as a single-process host does; answered with the HTTP status and
   the JSON object. (A `drain` is the supervisor's: it stops every worker.)
+- asks "take_up" (a code of its slot): the room whose card the supervisor has just written
+  into the spool (a dead node's, `server.rescue`) taken up here (`Host.take_up`); answered
+  with whether it runs.
 - "stop": drain (1001 and the reason to every client, as `Host.shutdown`) and exit.
 
 It asks the supervisor's `Registrar` before it opens a room ("register"; the caps hold for
@@ -201,6 +204,8 @@ class Worker:
             return {"families": families_of(host.metrics.registry)}
         if t == "order":
             return _carry_out(host, msg.get("order"))
+        if t == "take_up":
+            return _take_up(host, str(msg.get("code")))
         log.warning("an unknown message from the supervisor: %r", t)
         return None
 
@@ -238,6 +243,11 @@ def _health(host: Host) -> dict[str, Any]:
     return {**host.health_report(), "pid": os.getpid(),
             "relays_out": sum(1 for c in host.connections.values() if c.relay is not None),
             "relayed_in": sum(1 for c in host.connections.values() if c.relayed)}
+
+
+async def _take_up(host: Host, code: str) -> dict[str, Any]:
+    """The answer to the supervisor's "take_up": whether room `code` runs here now."""
+    return {"ok": bool(await host.take_up(lambda c: c == code))}
 
 
 def _carry_out(host: Host, fields: object) -> dict[str, Any]:

@@ -8,6 +8,16 @@ compresses it, and `thaw(data)` gives a new `Night` that plays on bit for bit as
 frozen one would have (tests prove it against a straight re-simulation). On the largest
 level with 4 dreamers a state takes about 45 KB and 10 ms each way.
 
+Thawing reads a pickle, and a pickle can name any function to call: `thaw` reads only
+the classes a night really holds (`_ALLOWED`: the game's own classes under game.sim,
+game.bots and the replay's header and night, pymunk's, and numpy's, random's and a few
+builtins' reconstructors) and refuses anything else as not a frozen night. That matters
+because a server takes up a room from a checkpoint another process wrote, and with a
+cluster the bytes come over the network from Redis. It narrows what bytes can do, but a
+forged state can still build a nonsense (or very large) night of those classes: the taker
+checks the thawed world's state hash against the one recorded with it and the replay's,
+and Redis must stay a private, trusted store (its access is the cluster's access).
+
 A copied pymunk space finds its contacts in another order than the original (its
 spatial index is built anew, not grown through the night), and the contact solver's
 result depends on that order. So states are frozen only at the ticks where the world
@@ -16,11 +26,13 @@ itself moves its bodies into a fresh space (`World.rebase_physics`, every
 the same space, built in the same order, with fresh bodies (whose new ids the world
 indexes anew).
 
-Imports pickle, zlib, pymunk and game.sim, game.bots, and the replay's night.
+Imports pickle, zlib, importlib (to check names), pymunk and game.sim, game.bots, and the
+replay's night.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import pickle
 import zlib
@@ -34,11 +46,48 @@ from game.sim import motion
 from game.sim.level import Level
 from game.sim.tuning import Tuning
 
-__all__ = ["Freezer"]
+__all__ = ["Freezer", "allowed", "pack"]
 
 _BUFFER = "body buffer"
 """a pymunk.batch.Buffer: native arrays a pickle cannot carry; a thawed world gets a new
 one (it only carries values within a tick)"""
+
+
+_ALLOWED_PREFIXES = ("game.sim.", "game.bots.", "pymunk.")
+"""modules whose classes (classes only, never functions) a frozen night may hold"""
+_ALLOWED_MODULES = frozenset({"game.replay.header", "game.replay.night", "pymunk"})
+_ALLOWED_NAMES = frozenset({
+    ("numpy", "dtype"), ("numpy", "ndarray"),
+    ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy.random._pcg64", "PCG64"),
+    ("numpy.random._pickle", "__bit_generator_ctor"),
+    ("numpy.random._pickle", "__generator_ctor"),
+    ("numpy.random.bit_generator", "SeedSequence"),
+    ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence"),
+    ("random", "Random"),
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"),
+    ("builtins", "bytearray"),
+    ("collections", "deque"), ("collections", "OrderedDict"), ("collections", "defaultdict"),
+})
+"""anything else a night's pickle may name: numpy's arrays and generators, random's RNG
+and plain containers"""
+
+
+def allowed(module: str, name: str) -> bool:
+    """Whether a frozen night may name `module.name` (see the module docstring). A name of
+    an allowed module must be a class defined there, not a function or a module."""
+    if (module, name) in _ALLOWED_NAMES:
+        return True
+    if module not in _ALLOWED_MODULES and not module.startswith(_ALLOWED_PREFIXES):
+        return False
+    if name.startswith("_") or "." in name:
+        return False
+    try:
+        obj = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return False
+    return isinstance(obj, type) and obj.__module__ == module
 
 
 class Freezer:
@@ -55,6 +104,12 @@ class Freezer:
         """The night's state as bytes. Only a state at a tick that is a multiple of
         `motion.REBASE_TICKS` (0 included) thaws into the same night; the night must
         share this freezer's level, bots' navigation and tuning (ValueError otherwise)."""
+        return pack(self.dump(night))
+
+    def dump(self, night: Night) -> bytes:
+        """`freeze` without its compression (`pack`, which a caller may run on another
+        thread: these bytes share nothing with the night). The costly half that must run
+        while the night stands still."""
         if night.world.tick % motion.REBASE_TICKS:
             raise ValueError(f"freeze(): tick {night.world.tick} is not a multiple of "
                              f"{motion.REBASE_TICKS}: its physics cannot be copied exactly")
@@ -63,19 +118,32 @@ class Freezer:
             raise ValueError("freeze(): a night of another world than this freezer's")
         buf = io.BytesIO()
         _Pickler(buf, self._shared).dump(night)
-        return zlib.compress(buf.getvalue(), 1)
+        return buf.getvalue()
 
     def thaw(self, data: bytes) -> Night:
         """A new Night in the state `data` froze (ValueError if it is not a frozen night
-        of this freezer's)."""
+        of this freezer's, or names anything a night does not hold: see `allowed`)."""
         try:
-            night = _Unpickler(io.BytesIO(zlib.decompress(data)), self._objects).load()
-        except (zlib.error, pickle.UnpicklingError, EOFError, KeyError) as e:
+            raw = zlib.decompressobj().decompress(data, _MAX_THAWED + 1)
+            if len(raw) > _MAX_THAWED:
+                raise ValueError(f"more than {_MAX_THAWED >> 20} MB once uncompressed")
+            night = _Unpickler(io.BytesIO(raw), self._objects).load()
+        except (zlib.error, pickle.UnpicklingError, EOFError, KeyError, ValueError,
+                TypeError, AttributeError, IndexError) as e:
             raise ValueError(f"thaw(): not a frozen night ({e})") from None
         if not isinstance(night, Night):
             raise ValueError("thaw(): not a frozen night")
         night.world.rebase_physics()  # fresh bodies, indexed by their new ids
         return night
+
+
+def pack(raw: bytes) -> bytes:
+    """`Freezer.dump`'s bytes compressed as `freeze` gives them (thread-safe)."""
+    return zlib.compress(raw, 1)
+
+
+_MAX_THAWED = 64 << 20
+"""bytes a frozen night may have uncompressed (the largest level's is about 360 KB)"""
 
 
 class _Pickler(pickle.Pickler):
@@ -97,4 +165,11 @@ class _Unpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         if pid == _BUFFER:
             return motion.body_buffer()
+        if not isinstance(pid, str) or pid not in self._objects:
+            raise pickle.UnpicklingError(f"an unknown shared object {pid!r:.40}")
         return self._objects[pid]
+
+    def find_class(self, module: str, name: str) -> Any:
+        if not allowed(module, name):
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a night")
+        return super().find_class(module, name)

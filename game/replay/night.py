@@ -45,6 +45,18 @@ class Night:
         for seat in header.seats:
             self.seat(seat)
 
+    @classmethod
+    def as_played(cls, world: World, crew: BotCrew, seats: Mapping[int, Seat],
+                  events: list[Event]) -> Night:
+        """The night a room plays with its own `world` and `crew` (shared, not copied),
+        seated as `seats` (every dreamer's last roster change, as recorded) and with
+        `events` the last tick's: what a checkpoint freezes."""
+        night = cls.__new__(cls)
+        night.world, night.crew, night.events = world, crew, events
+        night.seats = dict(seats)
+        night.people = {did for did, s in seats.items() if s.control is Control.PERSON}
+        return night
+
     def seat(self, seat: Seat) -> None:
         """Apply one roster change, as the room made it:
 

@@ -145,6 +145,21 @@ class Playback:
         people = {did: self._input(did, nxt) for did in self.night.people}
         return self.night.step(people)
 
+    def go_on_from(self, night: Night) -> None:
+        """Play on from `night`: this replay's night at a later tick, thawed from a
+        checkpoint (`game.replay.freeze`), with the roster changes recorded before its tick
+        applied and those of its tick not yet. The file's blocks up to that tick are read
+        (their checkpoint hashes kept in `checkpoints`), its inputs and roster changes
+        before it skipped. Raises ReplayError if the file does not reach that tick."""
+        tick = night.world.tick
+        while not self._eof and self.loaded_upto < tick:
+            self._load()
+        if self.loaded_upto < tick:
+            raise ReplayError(f"the file ends at tick {self.loaded_upto}, before tick {tick}")
+        while self._seats and self._seats[0][0] < tick:
+            self._seats.popleft()
+        self.night = night
+
     def settle(self) -> None:
         """Apply the roster changes recorded after the last tick played (they are applied
         before the next `step()` otherwise): the seats then stand as the room had them

@@ -5,7 +5,7 @@ the test moves by hand; waiting on a condition with a deadline instead of sleepi
 supervisor: the real supervisor, door, control channels, socket hand-over, board and relay,
 with the workers run in this process (`InlineLauncher`) so the test can still move their
 clock and look into their rooms (`Hosts` adds up what it reads). Worker processes proper are
-tested in test_workers.py."""
+tested in test_workers.py. `redis_server` is a real redis-server of the test's own."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from server.metrics import ServerMetrics
 from server.room import Member, Room
 from server.supervisor import Supervisor, WorkerHandle
 from server.worker import Worker
+from tests.server.redis_server import redis_server  # noqa: F401  (a fixture of these tests)
 
 T = TypeVar("T")
 

@@ -1,21 +1,24 @@
 """A real `redis-server` for tests: started on a free loopback port in a temporary folder,
 with nothing saved to disk, and stopped after; `stop()` and `start()` again (same port)
-stand for Redis going away and coming back.
+stand for Redis going away and coming back. `redis_server` is the pytest fixture of one
+(import it into a test module that uses it).
 
-Imports redis (the client, to ask PING) and tests.tools.
+Imports pytest, redis (the client, to ask PING) and tests.tools.
 """
 
 from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.tools import free_port, need_program
 
-__all__ = ["RedisServer"]
+__all__ = ["RedisServer", "redis_server"]
 
 _READY_SECONDS = 15.0
 """deadline for a started redis-server to answer PING (a stuck start, not a measurement)"""
@@ -96,3 +99,14 @@ class RedisServer:
         except OSError:
             return "(no log)"
         return " | ".join(lines[-5:])
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, stopped after it."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

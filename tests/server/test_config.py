@@ -66,6 +66,7 @@ enabled = false
 keep = 7
 max_mb = 12
 dir = "/srv/dreamlayer/replays"
+checkpoint_seconds = 12
 
 [admin]
 token = "a-long-admin-token-0123456789"
@@ -114,7 +115,8 @@ def test_a_full_file(tmp_path: Path) -> None:
         input_burst=90, chat_per_minute=10, slow_client_seconds=2.5, catch_up_seconds=10.0,
         ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
         tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
-        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays", workers=3,
+        replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays", checkpoint_seconds=12.0,
+        workers=3,
         admin_token="a-long-admin-token-0123456789",
         redis_url="redis://10.0.0.9:6379/2", public_url="ws://203.0.113.7:9001",
     )

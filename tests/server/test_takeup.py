@@ -23,6 +23,7 @@ from server.config import ServerConfig
 from server.host import Host
 from server.relay import SIBLING_RESTARTING
 from server.spool import RoomCard, SeatCard, Spool
+from tests.server.netplay import until
 from tests.server.test_hosting import start
 from tests.server.test_workers import HostProcess
 
@@ -72,23 +73,35 @@ def test_a_damaged_card_is_set_aside_once_and_nothing_else(
     assert (tmp_path / "BADCD.bad").exists()
 
 
-def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
+@pytest.mark.parametrize("checkpoint", ["kept", "damaged"])
+def test_a_night_survives_the_kill_of_its_host(tmp_path: Path, checkpoint: str,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """The host keeps a checkpoint every 150 ticks (5 s): the host taking the room up
+    re-simulates only the ticks after it; a damaged one is set aside (logged) and the
+    night re-simulated from its start. Either way the replay verifies across the crash."""
     replays = tmp_path / "replays"
     cfg = tmp_path / "server.toml"
-    cfg.write_text(f'[server]\nworkers = 1\n[replays]\ndir = "{replays}"\n[rooms]\n'
-                   'story_seconds = 0\n')
+    cfg.write_text(f'[server]\nworkers = 1\n[replays]\ndir = "{replays}"\n'
+                   'checkpoint_seconds = 5\n[rooms]\nstory_seconds = 0\n')
     proc, port, _ = start("--config", str(cfg))
+    caplog.set_level(logging.INFO, "dreamlayer")
 
     async def go() -> None:
         first = await Remote.connect(f"ws://127.0.0.1:{port}", "Jade")
         joined = await first.create_room(level="first-retreat", max_dreamers=2)
+        frozen = replays / "rooms" / f"{joined['code']}.frozen"
         await first.send(Kind.START)
         dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
-        crashed_at = await play(first, 100)
+        crashed_at = await play(first, 190)
+        await until(frozen.exists, 10, "the checkpoint of tick 150 is kept")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         first.abort()
         assert (replays / "rooms" / f"{joined['code']}.room").exists()
+        if checkpoint == "damaged":
+            data = bytearray(frozen.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            frozen.write_bytes(bytes(data))
 
         host = Host(ServerConfig(host="127.0.0.1", port=0, replays_dir=str(replays),
                                  story_seconds=0))
@@ -97,6 +110,16 @@ def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
             room = host.rooms[joined["code"]]
             resumed_at = room.world.tick if room.world else -1
             assert crashed_at - 60 <= resumed_at <= crashed_at  # at most 2 s lost
+            taken = [r.getMessage() for r in caplog.records if "night taken up" in r.message]
+            if checkpoint == "kept":
+                assert len(taken) == 1 and taken[0].startswith(
+                    f"room {joined['code']}: night taken up at tick {resumed_at}, "
+                    f"{resumed_at - 150} ticks re-simulated from the checkpoint of tick 150 "
+                ), taken
+            else:
+                assert f"{resumed_at} ticks re-simulated from the start" in taken[0], taken
+                assert sum("checkpoint of tick 150 is not used" in r.message
+                           for r in caplog.records) == 1
             assert room.paused  # nobody back yet: nothing runs
             back = await Remote.connect(f"ws://127.0.0.1:{host.port}", "Jade")
             again = await back.join_room(joined["code"], token=joined["token"])
@@ -105,13 +128,13 @@ def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
             assert start_again["dreamer"] == dreamer
             member = room.members[joined["player"]]
             assert member.connected and member.dreamer == dreamer
-            await play(back, resumed_at + 90)
+            await play(back, resumed_at + 100)
             await back.close()
         finally:
             await host.shutdown("test over")
 
     try:
-        asyncio.run(asyncio.wait_for(go(), 60))
+        asyncio.run(asyncio.wait_for(go(), 90))
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -119,7 +142,7 @@ def test_a_night_survives_the_kill_of_its_host(tmp_path: Path) -> None:
     [replay] = replays.glob("*.dlreplay")
     v = verify(replay)
     assert v.match, v
-    assert v.ticks > 100  # verified beyond the crash
+    assert v.ticks >= 270  # verified beyond the crash, at a checkpoint after it
 
 
 def test_a_replay_a_room_on_a_card_is_writing_is_never_pruned(tmp_path: Path) -> None:
@@ -138,14 +161,17 @@ def test_a_replay_a_room_on_a_card_is_writing_is_never_pruned(tmp_path: Path) ->
 
 
 def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path) -> None:
-    host = HostProcess(tmp_path, '[server]\nworkers = 2\n[rooms]\nstory_seconds = 0\n')
+    host = HostProcess(tmp_path, '[server]\nworkers = 2\n[rooms]\nstory_seconds = 0\n'
+                                 '[replays]\ncheckpoint_seconds = 5\n')
 
     async def go() -> None:
         first = await Remote.connect(host.url, "Jade")
         joined = await first.create_room(level="first-retreat", max_dreamers=2)
         await first.send(Kind.START)
         dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
-        crashed_at = await play(first, 100)
+        crashed_at = await play(first, 160)
+        frozen = tmp_path / "replays" / "rooms" / f"{joined['code']}.frozen"
+        await until(frozen.exists, 10, "the checkpoint of tick 150 is kept")
         slot = slot_of(joined["code"], 2)
         assert slot is not None
         victim = (await host.pids())[slot]
@@ -163,7 +189,7 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
         assert (await back.expect(Kind.MATCH_START))["dreamer"] == dreamer
         tick = await play(back, 1)
         assert crashed_at - 60 <= tick  # at most two seconds of the night lost
-        await play(back, tick + 120)  # past the next checkpoint (every 90 ticks)
+        await play(back, max(tick + 120, 280))  # past the next checkpoint (every 90 ticks)
         await back.close()
 
     try:
@@ -172,7 +198,8 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
         assert host.stop() == 0, host.log.read_text()[-3000:]
     log = host.log.read_text()
     assert log.count("taken up after its process stopped") == 1, log[-3000:]
+    assert "ticks re-simulated from the checkpoint of tick 150" in log, log[-3000:]
     [replay] = (tmp_path / "replays").glob("*.dlreplay")
     v = verify(replay)
     assert v.match, v
-    assert v.ticks >= 180  # verified beyond the crash, at a checkpoint after it
+    assert v.ticks >= 270  # verified beyond the crash, at a checkpoint after it
