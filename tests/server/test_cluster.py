@@ -104,6 +104,9 @@ def test_a_node_that_stops_posting_leaves_the_list_and_its_codes_are_refused_cle
                        loop.create_task(heartbeat(b, []))]
             await until(lambda: b.listing(), 10, "a's room listed on b")
             beating[0].cancel()  # a stops posting abruptly (its process hangs or dies)
+            with redis_server.client() as r:  # (b's list also empties when b's own reading
+                # is late, so wait for a's heartbeat to lapse first: that is the event)
+                await until(lambda: not r.exists("dreamlayer:node:a"), 10, "a's key lapsed")
             await until(lambda: not b.listing(), 10, "a's room gone from b's list")
             assert await b.locate("GHOST") is None
             assert await b.why_gone("GHOST") == ("room GHOST was on a server that is no "
