@@ -121,7 +121,7 @@ class Tuning:
     """chance per nightmare neighbour per pass that an unformed cell turns, at hazard 1"""
     spread_dream: float = 0.006
     """the same for a dream cell; mosaic never turns by spreading"""
-    spread_hazard_step: float = 0.3
+    spread_hazard_step: float = 0.25
     """spread chances grow by this fraction per hazard level above 1"""
     rift_seal_fraction: float = 0.85
     rift_seal_ticks: int = 30 * TICK_RATE
