@@ -296,6 +296,11 @@ def _host(args: argparse.Namespace) -> int:
     except ConfigError as e:
         print(f"dreamlayer host: {e}", file=sys.stderr)
         return 2
+    try:
+        campaign(config.levels_folder())  # every map must load before anyone is let in
+    except (UnknownLevel, LevelError, OSError) as e:
+        print(f"dreamlayer host: server.levels: {e}", file=sys.stderr)
+        return 2
     workers = config.worker_count()
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s "
                         f"{'supervisor ' if workers > 1 else ''}%(name)s: %(message)s")

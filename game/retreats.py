@@ -41,8 +41,13 @@ def load_retreat(name: str, folder: Path | None = None) -> Level:
 
 
 def campaign(folder: Path | None = None) -> list[Level]:
-    """Every shipped level, in story order (the `order` property, then the name)."""
-    levels = [load_retreat(n, folder) for n in level_names(folder)]
+    """Every level in `folder` (default: the shipped ones), in story order (the `order`
+    property, then the name). Raises LevelError for a broken map (naming it) or a folder
+    that holds none."""
+    names = level_names(folder)
+    if not names:
+        raise LevelError(f"{folder or levels_dir()}: no Tiled maps (.tmx) in this folder")
+    levels = [load_retreat(n, folder) for n in names]
     return sorted(levels, key=lambda lv: (lv.order, lv.name))
 
 

@@ -14,6 +14,9 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
     [server]     workers              workers                      integer 1..64, or "auto"
                                                                            (one per core the host
                                                                            may run on, at most 64)
+                 levels               levels_dir                   string  0..4096 characters
+                                                                           ("": the retreats
+                                                                           shipped with the game)
     [rooms]      max                  max_rooms                    integer 1..1024
                  max_players          max_players_per_room         integer 1..8
                  spectators           spectator_slots              integer 0..32
@@ -59,6 +62,12 @@ from a file key to a field is fixed and one-to-one (`TOML_KEYS` holds it):
                                                                            URL, <= 512 characters
                  public_url           public_url                   string  "" or a ws:// or wss://
                                                                            URL, <= 512 characters
+
+`server.levels` is a folder of Tiled maps (`.tmx`, made as the README's "Making a level"
+says) that this host serves instead of the shipped retreats: their order properties make its
+campaign. Every map in it must load, or the host does not start (the error names the file).
+Every host of a cluster should serve the same maps: a room is taken up after a crash only by
+a host that has its retreat.
 
 `replays.checkpoint_seconds` is how often a room under way freezes its whole night beside its
 card (`server.spool`), so a room taken up after a crash re-simulates only the ticks after that
@@ -181,6 +190,8 @@ class ServerConfig:
     """the Redis holding the directory of rooms shared by a cluster; "" for none"""
     public_url: str = ""
     """this host's address for players sent here by the others; "" for ws://HOST:PORT"""
+    levels_dir: str = ""
+    """a folder of maps this host serves instead of the shipped retreats; "" for those"""
     workers: int | str = "auto"
     """worker processes (1: one process, no supervisor); "auto": `cores()`, at most 64"""
 
@@ -188,6 +199,10 @@ class ServerConfig:
         """Every setting by field name (`ServerConfig(**fields)` makes the same config: a
         supervisor sends its workers theirs this way)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def levels_folder(self) -> Path | None:
+        """The folder of maps this host serves (`server.levels`); None for the shipped ones."""
+        return Path(self.levels_dir).expanduser() if self.levels_dir else None
 
     def worker_count(self) -> int:
         """How many worker processes `workers` asks for (1 is a single process)."""
@@ -295,6 +310,7 @@ _SPECS: dict[str, _Spec] = {
     "replays_keep": _Spec("replays.keep", int, 1, 100_000),
     "replays_max_mb": _Spec("replays.max_mb", float, 1, 1_000_000),
     "replays_dir": _Spec("replays.dir", str, 0, 4096),
+    "levels_dir": _Spec("server.levels", str, 0, 4096),
     "checkpoint_seconds": _Spec("replays.checkpoint_seconds", float, 0, 3600),
     "admin_token": _Spec("admin.token", str, 0, 256, rule=_token_rule),
     "redis_url": _Spec("cluster.redis_url", str, 0, 512,

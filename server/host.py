@@ -150,7 +150,7 @@ class Host:
         self._trimmed_at = -_TRIM_EVERY
         self.started = self.now()
         self.stopping = False
-        self.levels = campaign()
+        self.levels = campaign(config.levels_folder())
         for lv in self.levels:
             lv.district_labels  # noqa: B018  (worked out now, not when a room starts)
         self.replays = Replays(config)

@@ -262,7 +262,7 @@ class Supervisor:
     @functools.cached_property
     def levels(self) -> list[Level]:
         """The campaign's levels, loaded once (the web page draws with their geometry)."""
-        return campaign()
+        return campaign(self.config.levels_folder())
 
     @property
     def port(self) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -75,6 +77,7 @@ redis_url = "redis://10.0.0.9:6379/2"
 public_url = "ws://203.0.113.7:9001"
 [server]
 workers = 3
+levels = "/srv/dreamlayer/retreats"
 """
 
 
@@ -116,7 +119,7 @@ def test_a_full_file(tmp_path: Path) -> None:
         ping_interval_seconds=1.5, ping_timeout_seconds=6.0,
         tick_rate=60, snapshot_every=3, replays_enabled=False, replays_keep=7,
         replays_max_mb=12.0, replays_dir="/srv/dreamlayer/replays", checkpoint_seconds=12.0,
-        workers=3,
+        workers=3, levels_dir="/srv/dreamlayer/retreats",
         admin_token="a-long-admin-token-0123456789",
         redis_url="redis://10.0.0.9:6379/2", public_url="ws://203.0.113.7:9001",
     )
@@ -393,3 +396,22 @@ def test_a_cluster_host_on_every_interface_must_say_where_players_reach_it(
         ServerConfig(host="::", redis_url="redis://r:6379")
     assert load_config(path, public_url="ws://203.0.113.7:8765").public_url
     assert load_config(None, host="0.0.0.0").redis_url == ""  # no cluster: nothing needed
+
+
+def test_a_host_serving_a_folder_of_maps_refuses_to_start_on_a_broken_one(
+        tmp_path: Path) -> None:
+    """`server.levels`: a folder without maps, or with one that does not load, stops the
+    host before it listens, naming the folder or the file."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "mine.tmx").write_text("<map>not a level</map>", encoding="utf-8")
+    for folder, said in ((empty, f"{empty}: no Tiled maps (.tmx) in this folder"),
+                         (broken, str(broken / "mine.tmx"))):
+        cfg = write(tmp_path, f'[server]\nlevels = "{folder}"\n')
+        done = subprocess.run([sys.executable, "-m", "server", "--port", "0", "--config",
+                               str(cfg)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert "dreamlayer host: server.levels: " in done.stderr and said in done.stderr
+        assert "Traceback" not in done.stderr and "listening" not in done.stderr

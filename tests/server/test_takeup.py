@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
+import shutil
 import signal
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 
 from game.net.records import input_values
 from game.net.schema import Kind
+from game.paths import levels_dir
 from game.remote import Remote, RemoteError, Seat, rejoin
 from game.replay.verify import verify
 from game.sim.intent import Intent
@@ -29,10 +32,13 @@ from tests.server.test_workers import HostProcess
 
 
 async def play(remote: Remote, upto: int) -> int:
-    """Send inputs (walk east, paint) until a snapshot of tick `upto`; the last tick."""
+    """Send inputs (walk east, paint) until a snapshot of tick `upto`; the last tick, or -1
+    when the match ended first (MATCH_END)."""
     seq, tick = 0, 0
     while tick < upto:
         msg = await remote.recv()
+        if msg.kind is Kind.MATCH_END:
+            return -1
         if msg.kind is Kind.SNAPSHOT:
             tick = msg["tick"]
             seq += 1
@@ -160,8 +166,24 @@ def test_a_replay_a_room_on_a_card_is_writing_is_never_pruned(tmp_path: Path) ->
     assert (tmp_path / "20260101-000000-first-retreat-aaaaaa.dlreplay").exists()
 
 
+def short_retreats(folder: Path, seconds: int) -> Path:
+    """A folder holding the First Retreat with a night of `seconds` (what a host's
+    `server.levels` serves, in every worker)."""
+    folder.mkdir()
+    tmx = (levels_dir() / "first-retreat.tmx").read_text(encoding="utf-8")
+    short = re.sub(r'(name="night_seconds" type="int" value=")\d+"', rf'\g<1>{seconds}"', tmx)
+    assert short != tmx
+    (folder / "first-retreat.tmx").write_text(short, encoding="utf-8")
+    shutil.copy(levels_dir() / "dreamlayer.tsx", folder)  # its tileset, beside it
+    return folder
+
+
 def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path) -> None:
-    host = HostProcess(tmp_path, '[server]\nworkers = 2\n[rooms]\nstory_seconds = 0\n'
+    """The player comes back with its token after the worker running its room was killed,
+    plays the night to its end, and the night's replay verifies from start to END."""
+    retreats = short_retreats(tmp_path / "retreats", 20)
+    host = HostProcess(tmp_path, f'[server]\nworkers = 2\nlevels = "{retreats}"\n'
+                                 '[rooms]\nstory_seconds = 0\n'
                                  '[replays]\ncheckpoint_seconds = 5\n')
 
     async def go() -> None:
@@ -189,7 +211,8 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
         assert (await back.expect(Kind.MATCH_START))["dreamer"] == dreamer
         tick = await play(back, 1)
         assert crashed_at - 60 <= tick  # at most two seconds of the night lost
-        await play(back, max(tick + 120, 280))  # past the next checkpoint (every 90 ticks)
+        ended = await play(back, 10**9)  # to the night's end (20 s: 600 ticks)
+        assert ended == -1
         await back.close()
 
     try:
@@ -200,6 +223,7 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
     assert log.count("taken up after its process stopped") == 1, log[-3000:]
     assert "ticks re-simulated from the checkpoint of tick 150" in log, log[-3000:]
     [replay] = (tmp_path / "replays").glob("*.dlreplay")
-    v = verify(replay)
-    assert v.match, v
-    assert v.ticks >= 270  # verified beyond the crash, at a checkpoint after it
+    # the whole night, the killed worker's ticks then its replacement's, on the map it used
+    v = verify(replay, retreats / "first-retreat.tmx")
+    assert v.match and not v.note, v
+    assert v.ticks > 160, v  # to its END (no note), past the crash
