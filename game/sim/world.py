@@ -450,7 +450,7 @@ class World:
         t, tick = self.tuning, self.tick
         px, py = d.position
         if d.asleep:
-            d.body.velocity = (0.0, 0.0)
+            motion.set_velocity(d.body, (0.0, 0.0))
             return
         if it.ping:
             events.append(Event(EventKind.PING, d.id, px + it.aim[0], py + it.aim[1],
@@ -480,7 +480,7 @@ class World:
         if d.distorted(tick):
             move = motion.scramble(*move, t.distort_scramble_degrees)
             speed *= t.distort_slow
-        d.body.velocity = motion.steer(d.velocity, move, speed, t.dreamer_accel, DT)
+        motion.set_velocity(d.body, motion.steer(d.velocity, move, speed, t.dreamer_accel, DT))
         regen = t.inspiration_regen * DT
         cx, cy = self.grid.cell_of(px, py)
         if self.grid.state[cy, cx] == MOSAIC:
@@ -576,7 +576,8 @@ class World:
         speed = t.ethan_speed if c.is_ethan else t.cadre_speed
         if c.slowed:
             speed *= t.beacon_slow
-        c.body.velocity = motion.steer(c.velocity, it.move, speed, t.dreamer_accel, DT)
+        motion.set_velocity(c.body, motion.steer(c.velocity, it.move, speed, t.dreamer_accel,
+                                                 DT))
 
     def _distort(self, c: Cadre, events: list[Event]) -> None:
         t, tick = self.tuning, self.tick
