@@ -114,8 +114,11 @@ class TokenBucket:
         nothing, when there are not enough."""
         if self.tokens < 0:
             self.tokens, self.last = self.burst, now
-        top = max(self.cap, self.burst)
-        self.tokens = min(top, self.tokens + max(now - self.last, 0.0) * self.rate)
+        # (comparisons rather than min/max: this runs for every message a host receives)
+        top = self.cap if self.cap > self.burst else self.burst
+        gap = now - self.last
+        tokens = self.tokens + gap * self.rate if gap > 0.0 else self.tokens
+        self.tokens = tokens if tokens < top else top
         self.last = now
         if self.tokens < cost:
             return False

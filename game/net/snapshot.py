@@ -54,9 +54,9 @@ NEW, ABS, DELTA, STATUS = 1, 2, 4, 8
 _CELLS = CHUNK * CHUNK
 
 _Parts = tuple[bytes, list[int], list[int] | None, list[list[int]], list[int], bytes | None,
-               npt.NDArray[np.intp]]
-"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint, and the chunks
-again as an index array"""
+               npt.NDArray[np.intp], npt.NDArray[np.uint8] | None]
+"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint, the chunks
+again as an index array, and their codes now (None when no chunk changed)"""
 
 BROADCAST_EVENTS = frozenset(EventKind) - {EventKind.PAINTED}
 """events that reach the clients (a brush stroke's own event would only repeat the paint)"""
@@ -261,7 +261,7 @@ class Observer:
         else:
             self._catch_up(world, parts)
         self.synced = world.tick
-        blob, removed, meters_out, rifts_out, chunks, paint, _ = parts
+        blob, removed, meters_out, rifts_out, chunks, paint, _, _ = parts
         return {
             "tick": world.tick,
             "ack": ack,
@@ -279,9 +279,9 @@ class Observer:
         """Take on the knowledge another client's identical snapshot just gave."""
         now, rifts, meters = self.clock.seen(world)
         self.entities, self.rifts, self.meters = now, rifts, meters
-        index = parts[6]
-        if len(index):
-            self._know(index, self.clock.chunks(index))
+        index, codes = parts[6], parts[7]
+        if codes is not None:
+            self._know(index, codes)
 
     def _differences(self, world: World) -> _Parts:
         now, rifts, meters = self.clock.seen(world)
@@ -317,6 +317,7 @@ class Observer:
 
         changed = np.flatnonzero(self.clock.version != self.seen)
         paint: bytes | None = None
+        cur: npt.NDArray[np.uint8] | None = None
         if len(changed):
             # every changed chunk at once: the XOR of its codes with what the client has,
             # chunk after chunk, each row-major
@@ -324,7 +325,7 @@ class Observer:
             cy, cx = np.divmod(changed, self.clock.chunks_x)
             paint = _deflate((cur ^ _blocks(self.known)[cy, cx]).tobytes())
             self._know(changed, cur)
-        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint, changed
+        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint, changed, cur
 
     def _know(self, index: npt.NDArray[np.intp], codes: npt.NDArray[np.uint8]) -> None:
         """The client now has `codes` (n, CHUNK, CHUNK) for the chunks at `index`."""
