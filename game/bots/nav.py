@@ -179,7 +179,7 @@ class NavGrid:
             ks = np.arange(n + 1, dtype=np.float64)
             xs = ((a[0] + dx * ks / n) // cell).astype(np.intp)
             ys = ((a[1] + dy * ks / n) // cell).astype(np.intp)
-            return not blocked[ys, xs].any()
+            return not np.count_nonzero(blocked[ys, xs])
         for k in range(n + 1):
             if blocked[int((a[1] + dy * k / n) // cell), int((a[0] + dx * k / n) // cell)]:
                 return False

@@ -4,6 +4,9 @@ A cell is UNFORMED, DREAM (carrying the painter's realm), MOSAIC (dream paint of
 realms touching), NIGHTMARE, or WALL. Everything here works on whole numpy arrays or on
 small windows of them; there is no Python loop over cells.
 
+Hot paths test "any cell?" with `np.count_nonzero` (one C call) rather than `.any()`,
+which goes through Python in numpy: on these small windows, the call is the cost.
+
 The arrays are padded with walls up to a whole number of chunks (`CHUNK` cells square), so
 that per-chunk reductions are plain reshapes. `dirty` marks the chunks changed since the
 last `take_dirty()`: renderers redraw only those and the server sends only those.
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -76,8 +80,7 @@ def ring(inner: int, outer: int) -> Mask:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class PaintResult:
+class PaintResult(NamedTuple):
     """What one paint operation did: cells changed, and nightmare cells cleansed per
     `DistrictKind` (index 1..3; index 0 is unused)."""
 
@@ -228,7 +231,7 @@ class PaintGrid:
         new = np.where(hit, _PAINT_LUT[realm][code], code)
         cleansed = (0, 0, 0, 0)
         was_nightmare = hit & (state == NIGHTMARE)
-        if was_nightmare.any():
+        if np.count_nonzero(was_nightmare):
             kinds = self.district_kind[self.district[win][was_nightmare]]
             b = np.bincount(kinds, minlength=4)
             cleansed = (0, int(b[1]), int(b[2]), int(b[3]))
@@ -283,6 +286,9 @@ class PaintGrid:
         Centres are cells inside the map. Returns how many cells turned (0 unless `count`:
         overlapping stencils make counting cost more than the work).
         """
+        r = stencil.shape[0] // 2
+        if all(r <= x < self.width - r and r <= y < self.height - r for x, y in centres):
+            return self._corrupt_inside(centres, stencil, count)
         oy, ox = _offsets(stencil)
         c = np.asarray(centres, dtype=np.int64)
         ys = (c[:, 1:2] + oy).ravel()
@@ -291,7 +297,7 @@ class PaintGrid:
         ys, xs = ys[keep], xs[keep]
         cells = self.state[ys, xs]
         hit = cells <= DREAM  # unformed or dream
-        if not hit.any():
+        if not np.count_nonzero(hit):
             return 0
         ys, xs = ys[hit], xs[hit]
         self.state[ys, xs] = NIGHTMARE
@@ -300,6 +306,26 @@ class PaintGrid:
         if not count:
             return 0
         return len(np.unique(ys * self.state.shape[1] + xs))  # stencils may overlap
+
+    def _corrupt_inside(self, centres: list[tuple[int, int]], stencil: Mask,
+                        count: bool) -> int:
+        """`corrupt_many()` where every stencil lies wholly inside the map: the same cells
+        turn, found with flat indices and no bounds to check (the common case)."""
+        w = self.state.shape[1]
+        c = np.asarray(centres, dtype=np.int64)
+        cells = (c[:, 1:2] * w + c[:, 0:1] + _flat_offsets(stencil, w)).ravel()
+        state = self.state.ravel()
+        hit = state[cells] <= DREAM  # unformed or dream
+        if not np.count_nonzero(hit):
+            return 0
+        cells = cells[hit]
+        state[cells] = NIGHTMARE
+        self.realm.ravel()[cells] = 0
+        ys, xs = np.divmod(cells, w)
+        self.dirty[ys // CHUNK, xs // CHUNK] = True
+        if not count:
+            return 0
+        return len(np.unique(cells))  # stencils may overlap
 
     def seal(self, cx: int, cy: int, stencil: Mask) -> int:
         """Turn every floor cell under the stencil to mosaic (a sealed rift's scar)."""
@@ -327,7 +353,7 @@ class PaintGrid:
             return 0
         c0, c1 = max(y0 - 1, 0), min(y1 + 1, self.state.shape[0])
         nm = (self.state[c0:c1] == NIGHTMARE).view(np.uint8)
-        if not nm.any():
+        if not np.count_nonzero(nm):
             return 0
         around = np.zeros_like(nm)
         around[1:, :] += nm[:-1, :]
@@ -345,7 +371,9 @@ class PaintGrid:
                        np.uint32(min(int(p_unformed * 65536), 65536)),
                        np.uint32(min(int(p_dream * 65536), 65536)))
         chance = per * flat_nb[cand]
-        roll = rng.integers(0, 65536, size=len(cand), dtype=np.uint32)
+        # (the size as a tuple: the same draws, without numpy working out the product of
+        # a plain int in Python on every call)
+        roll = rng.integers(0, 65536, size=(len(cand),), dtype=np.uint32)
         hits = cand[roll < chance]
         count = len(hits)
         if count:
@@ -388,10 +416,10 @@ class PaintGrid:
         cx0, cx1 = max(x0 - 1, 0), min(x1 + 1, self.width)
         code = self.state[cy0:cy1, cx0:cx1] * 4 + self.realm[cy0:cy1, cx0:cx1]
         a = code == _SANCTUARY_DREAM
-        if not a.any():
+        if not np.count_nonzero(a):
             return 0
         b = code == _REST_DREAM
-        if not b.any():
+        if not np.count_nonzero(b):
             return 0
         # only cells inside the grown window may turn
         turn = ((a & _touches(b)) | (b & _touches(a)))[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
@@ -439,6 +467,23 @@ def _offsets(stencil: Mask) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]
     if not stencil.flags.writeable and len(_OFFSETS) < 64:
         _OFFSETS[id(stencil)] = (stencil, oy, ox)
     return oy, ox
+
+
+_FLAT_OFFSETS: dict[tuple[int, int], tuple[Mask, npt.NDArray[np.intp]]] = {}
+"""(id of a stencil, row length) -> (the stencil, its cells' offsets in a flat grid)"""
+
+
+def _flat_offsets(stencil: Mask, width: int) -> npt.NDArray[np.intp]:
+    """The offsets from the centre of a read-only stencil's cells in a row-major grid
+    `width` cells wide (worked out once per stencil and width, like `_offsets`)."""
+    hit = _FLAT_OFFSETS.get((id(stencil), width))
+    if hit is not None and hit[0] is stencil:
+        return hit[1]
+    oy, ox = _offsets(stencil)
+    flat: npt.NDArray[np.intp] = oy * width + ox
+    if not stencil.flags.writeable and len(_FLAT_OFFSETS) < 64:
+        _FLAT_OFFSETS[(id(stencil), width)] = (stencil, flat)
+    return flat
 
 
 def _touches(mask: Mask) -> Mask:
