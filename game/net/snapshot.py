@@ -174,6 +174,11 @@ class ChunkClock:
         g = world.grid
         self.chunks_x, self.chunks_y = g.chunks_x, g.chunks_y
         self.codes: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
+        self._code_blocks = _blocks(self.codes)
+        """`codes` seen chunk by chunk (a view, made once: `note` and `chunks` use it every
+        tick)"""
+        self._layers = (g.state, g.realm, _blocks(g.state), _blocks(g.realm))
+        """the grid's layers, and the same seen chunk by chunk (views, made once)"""
         self.version = np.zeros(self.chunks_x * self.chunks_y, dtype=np.int64)
         self._seen_at = -1
         self._shared_at = -1
@@ -195,8 +200,12 @@ class ChunkClock:
         g = world.grid
         index = g.take_dirty_index()
         if len(index):
+            state, realm, state_blocks, realm_blocks = self._layers
+            if state is not g.state or realm is not g.realm:
+                state_blocks, realm_blocks = _blocks(g.state), _blocks(g.realm)
+                self._layers = (g.state, g.realm, state_blocks, realm_blocks)
             cy, cx = np.divmod(index, self.chunks_x)
-            _blocks(self.codes)[cy, cx] = _blocks(g.state)[cy, cx] * 4 + _blocks(g.realm)[cy, cx]
+            self._code_blocks[cy, cx] = state_blocks[cy, cx] * 4 + realm_blocks[cy, cx]
             self.version[index] = world.tick
 
     def shared_for(self, tick: int) -> dict[int, _Parts]:
@@ -213,7 +222,7 @@ class ChunkClock:
     def chunks(self, index: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
         """Copies of the chunks at these indices, (n, CHUNK, CHUNK), in that order."""
         cy, cx = np.divmod(index, self.chunks_x)
-        out: npt.NDArray[np.uint8] = _blocks(self.codes)[cy, cx]
+        out: npt.NDArray[np.uint8] = self._code_blocks[cy, cx]
         return out
 
 

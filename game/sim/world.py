@@ -366,7 +366,7 @@ class World:
         pymunk.batch.get_space_bodies(self.space, _READ_FIELDS, buf)
         ids = np.frombuffer(buf.int_buf(), dtype=np.int64).tolist()
         raw = np.frombuffer(buf.float_buf(), dtype=np.float64).reshape(-1, 4)
-        q = np.round(raw * _SCALES) / _SCALES
+        q = np.rint(raw * _SCALES) / _SCALES  # (np.round's own steps, without its Python)
         raw[:] = q  # written back from the same buffer: no new native arrays a tick
         pymunk.batch.set_space_bodies(self.space, _WRITE_FIELDS, buf)
         by_body = self._by_body
