@@ -52,6 +52,36 @@ class _Tally(Counter):
         return super()._samples()
 
 
+class _Timings(Histogram):
+    """An unlabelled Histogram that keeps its observations in a plain list and sorts them
+    into the library's buckets when the registry is read (or every `_SETTLE_AFTER`, so an
+    unread registry holds few): `observe()` runs for every room tick, and the library's
+    own (a lock and a bucket search in Python) costs a loaded host a few tenths of 1%."""
+
+    _SETTLE_AFTER = 4096
+    _waiting: list[float]
+
+    def _metric_init(self) -> None:
+        super()._metric_init()
+        self._waiting = []
+
+    def observe(self, amount: float, exemplar: dict[str, str] | None = None) -> None:
+        """Observe `amount` (an exemplar is not kept)."""
+        waiting = self._waiting
+        waiting.append(amount)
+        if len(waiting) >= self._SETTLE_AFTER:
+            self._settle()
+
+    def _settle(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for amount in waiting:
+            super().observe(amount)
+
+    def _samples(self) -> Iterable[Sample]:
+        self._settle()
+        return super()._samples()
+
+
 class ServerMetrics:
     """The host's metrics.
 
@@ -72,7 +102,7 @@ class ServerMetrics:
                                 registry=r)
         self.connections = Gauge("dreamlayer_connections", "Open client connections.",
                                  registry=r)
-        self.tick_seconds = Histogram(
+        self.tick_seconds = _Timings(
             "dreamlayer_tick_seconds", "Wall time of one room's tick, in seconds: the "
             "simulation, the bots, and the snapshots built and sent for it.",
             buckets=TICK_BUCKETS, registry=r)
