@@ -186,12 +186,13 @@ class PaintGrid:
         """Fraction of the floor cells under `stencil` (centred on a cell) that are dream or
         mosaic (only mosaic with `mosaic_only`)."""
         win, st = self._window(cx, cy, stencil)
-        cells = self.state[win][st]
-        floor = int(np.count_nonzero(cells != WALL))
+        # every state's count in one call (WALL is the largest state)
+        counts: list[int] = np.bincount(self.state[win][st], minlength=WALL + 1).tolist()
+        floor = sum(counts) - counts[WALL]
         if not floor:
             return 0.0
-        good = cells == MOSAIC if mosaic_only else (cells == DREAM) | (cells == MOSAIC)
-        return int(np.count_nonzero(good)) / floor
+        good = counts[MOSAIC] if mosaic_only else counts[DREAM] + counts[MOSAIC]
+        return good / floor
 
     def take_dirty(self) -> list[tuple[int, int]]:
         """The chunks (cx, cy) changed since the last call, in row-major order; clears them."""
@@ -364,7 +365,8 @@ class PaintGrid:
         state = self.state[y0:y1]
         flat_nb = nb.ravel()
         flat_state = state.ravel()
-        cand = np.flatnonzero((flat_nb > 0) & (flat_state <= DREAM))  # unformed or dream, touched
+        # touched, and unformed or dream
+        cand = np.flatnonzero(np.logical_and(flat_nb, flat_state <= DREAM))
         if not len(cand):
             return 0
         per = np.where(flat_state[cand] == UNFORMED,
@@ -389,6 +391,8 @@ class PaintGrid:
     ) -> tuple[tuple[slice, slice], Mask]:
         """The grid slice under a stencil centred on (cx, cy), and the stencil clipped to it."""
         r = stencil.shape[0] // 2
+        if r <= cx < self.width - r and r <= cy < self.height - r:
+            return (slice(cy - r, cy + r + 1), slice(cx - r, cx + r + 1)), stencil
         gy0, gx0 = cy - r, cx - r
         y0, x0 = max(gy0, 0), max(gx0, 0)
         y1 = min(cy + r + 1, self.height)
