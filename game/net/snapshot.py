@@ -53,10 +53,12 @@ __all__ = [
 NEW, ABS, DELTA, STATUS = 1, 2, 4, 8
 _CELLS = CHUNK * CHUNK
 
+_Where = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+"""chunks as flat indices, and the same as chunk rows and columns"""
 _Parts = tuple[bytes, list[int], list[int] | None, list[list[int]], list[int], bytes | None,
-               npt.NDArray[np.intp], npt.NDArray[np.uint8] | None]
+               _Where, npt.NDArray[np.uint8] | None]
 """a snapshot's shared part: entities, removed, meters, rifts, chunks, paint, the chunks
-again as an index array, and their codes now (None when no chunk changed)"""
+again as indices (`_Where`), and their codes now (None when no chunk changed)"""
 
 BROADCAST_EVENTS = frozenset(EventKind) - {EventKind.PAINTED}
 """events that reach the clients (a brush stroke's own event would only repeat the paint)"""
@@ -239,6 +241,8 @@ class Observer:
     synced: int = -1
     """the tick this client's knowledge is from (its last snapshot, or the full state)"""
     known: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
+    _blocks_of: tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def full_state(self, world: World) -> bytes:
         """The compressed full state (MATCH_START's `state`); afterwards deltas follow."""
@@ -288,9 +292,9 @@ class Observer:
         """Take on the knowledge another client's identical snapshot just gave."""
         now, rifts, meters = self.clock.seen(world)
         self.entities, self.rifts, self.meters = now, rifts, meters
-        index, codes = parts[6], parts[7]
+        where, codes = parts[6], parts[7]
         if codes is not None:
-            self._know(index, codes)
+            self._know(where, codes)
 
     def _differences(self, world: World) -> _Parts:
         now, rifts, meters = self.clock.seen(world)
@@ -325,22 +329,31 @@ class Observer:
         self.rifts = rifts
 
         changed = np.flatnonzero(self.clock.version != self.seen)
-        paint: bytes | None = None
-        cur: npt.NDArray[np.uint8] | None = None
         if len(changed):
             # every changed chunk at once: the XOR of its codes with what the client has,
             # chunk after chunk, each row-major
             cur = self.clock.chunks(changed)
             cy, cx = np.divmod(changed, self.clock.chunks_x)
-            paint = _deflate((cur ^ _blocks(self.known)[cy, cx]).tobytes())
-            self._know(changed, cur)
-        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint, changed, cur
+            paint = _deflate((cur ^ self._known_blocks()[cy, cx]).tobytes())
+            self._know((changed, cy, cx), cur)
+            return (bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint,
+                    (changed, cy, cx), cur)
+        return (bytes(blob), removed, meters_out, rifts_out, [], None, (changed, changed, changed),
+                None)
 
-    def _know(self, index: npt.NDArray[np.intp], codes: npt.NDArray[np.uint8]) -> None:
-        """The client now has `codes` (n, CHUNK, CHUNK) for the chunks at `index`."""
-        cy, cx = np.divmod(index, self.clock.chunks_x)
-        _blocks(self.known)[cy, cx] = codes
+    def _know(self, where: _Where, codes: npt.NDArray[np.uint8]) -> None:
+        """The client now has `codes` (n, CHUNK, CHUNK) for the chunks `where`."""
+        index, cy, cx = where
+        self._known_blocks()[cy, cx] = codes
         self.seen[index] = self.clock.version[index]
+
+    def _known_blocks(self) -> npt.NDArray[np.uint8]:
+        """`known` seen chunk by chunk (a view, remade only when `known` is replaced)."""
+        known = self.known
+        cached = self._blocks_of
+        if cached is None or cached[0] is not known:
+            cached = self._blocks_of = (known, _blocks(known))
+        return cached[1]
 
 
 def _deflate(data: bytes) -> bytes:
