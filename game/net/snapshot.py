@@ -328,7 +328,7 @@ class Observer:
         rifts_out = [[k, fl, p] for k, (fl, p) in rifts.items() if self.rifts.get(k) != (fl, p)]
         self.rifts = rifts
 
-        changed = np.flatnonzero(self.clock.version != self.seen)
+        changed = (self.clock.version != self.seen).nonzero()[0]
         if len(changed):
             # every changed chunk at once: the XOR of its codes with what the client has,
             # chunk after chunk, each row-major

@@ -100,7 +100,7 @@ class Census:
     def __post_init__(self) -> None:
         # plain Python numbers: the meters read a few of them every tick
         by_kind = self.by_kind.copy()
-        by_kind[0] = by_kind[1:].sum(axis=0)  # row 0: all kinds
+        by_kind[0] = np.add.reduce(by_kind[1:], axis=0)  # row 0: all kinds
         object.__setattr__(self, "_table", by_kind.tolist())
 
     def floor(self, kind: DistrictKind | None = None) -> int:
@@ -202,7 +202,7 @@ class PaintGrid:
 
     def take_dirty_index(self) -> npt.NDArray[np.intp]:
         """Like `take_dirty`, as flat chunk indices (cy * chunks_x + cx) in row-major order."""
-        index = np.flatnonzero(self.dirty)
+        index: npt.NDArray[np.intp] = self.dirty.ravel().nonzero()[0]
         self.dirty[:] = False
         return index
 
@@ -356,7 +356,7 @@ class PaintGrid:
         nm = (self.state[c0:c1] == NIGHTMARE).view(np.uint8)
         if not np.count_nonzero(nm):
             return 0
-        around = np.zeros_like(nm)
+        around = np.zeros(nm.shape, dtype=nm.dtype)
         around[1:, :] += nm[:-1, :]
         around[:-1, :] += nm[1:, :]
         around[:, 1:] += nm[:, :-1]
@@ -366,7 +366,7 @@ class PaintGrid:
         flat_nb = nb.ravel()
         flat_state = state.ravel()
         # touched, and unformed or dream
-        cand = np.flatnonzero(np.logical_and(flat_nb, flat_state <= DREAM))
+        cand = np.logical_and(flat_nb, flat_state <= DREAM).nonzero()[0]
         if not len(cand):
             return 0
         per = np.where(flat_state[cand] == UNFORMED,
@@ -492,7 +492,7 @@ def _flat_offsets(stencil: Mask, width: int) -> npt.NDArray[np.intp]:
 
 def _touches(mask: Mask) -> Mask:
     """Cells with a 4-neighbour in `mask`."""
-    out = np.zeros_like(mask)
+    out = np.zeros(mask.shape, dtype=bool)
     out[1:, :] |= mask[:-1, :]
     out[:-1, :] |= mask[1:, :]
     out[:, 1:] |= mask[:, :-1]
