@@ -192,18 +192,19 @@ class WorldView:
             tuning=world.tuning,
             state=state,
             realm=realm,
-            dreamers=tuple(
-                DreamerSeen(d.id, *d.position, d.realm, d.role, d.asleep, d.distorted(tick))
+            # (tuples of list comprehensions: a generator costs a call per item)
+            dreamers=tuple([
+                DreamerSeen(d.id, *d.pos, d.realm, d.role, d.asleep, d.distorted(tick))
                 for d in world.dreamers.values()
-            ),
-            cadre=tuple(CadreSeen(c.id, *c.position, c.is_ethan) for c in world.cadre.values()),
-            rifts=tuple(
+            ]),
+            cadre=tuple([CadreSeen(c.id, *c.pos, c.is_ethan) for c in world.cadre.values()]),
+            rifts=tuple([
                 RiftSeen(r.index, r.x, r.y, r.cx, r.cy, r.sealed, r.open(tick), r.core_radius,
                          r.seal_radius)
                 for r in world.rifts
-            ),
-            beacons=tuple(BeaconSeen(b.owner, b.x, b.y) for b in world.beacons),
-            pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
+            ]),
+            beacons=tuple([BeaconSeen(b.owner, b.x, b.y) for b in world.beacons]),
+            pings=tuple([p for p in pings if tick - p.tick < _PING_MEMORY]),
             meters={r: m.value for r, m in world.meters.items()},
             selves=_Selves(world),
             kind_map=g.kind_map,
