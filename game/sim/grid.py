@@ -373,9 +373,7 @@ class PaintGrid:
                        np.uint32(min(int(p_unformed * 65536), 65536)),
                        np.uint32(min(int(p_dream * 65536), 65536)))
         chance = per * flat_nb[cand]
-        # (the size as a tuple: the same draws, without numpy working out the product of
-        # a plain int in Python on every call)
-        roll = rng.integers(0, 65536, size=(len(cand),), dtype=np.uint32)
+        roll = rng.integers(0, 65536, size=len(cand), dtype=np.uint32)
         hits = cand[roll < chance]
         count = len(hits)
         if count:
