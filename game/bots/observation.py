@@ -133,35 +133,25 @@ class WorldView:
         return tuple(d for d in self.dreamers if not d.asleep)
 
     @functools.cached_property
-    def _cells_per_chunk(self) -> npt.NDArray[np.int64]:
-        """Cells of each state per chunk: (chunk rows, chunk columns, state), all states in
-        one count over the grid, worked out when a bot first asks this tick (most ticks of
-        a small crew none does: plans are made every few ticks)."""
-        h, w = self.state.shape
-        key = _chunk_keys(h, w)
-        counts = np.bincount((key + self.state).ravel(), minlength=key.size // (CHUNK * CHUNK)
-                             * _STATES)
-        out: npt.NDArray[np.int64] = counts.reshape(h // CHUNK, w // CHUNK, _STATES)
-        return out
-
-    @functools.cached_property
     def nightmare_per_chunk(self) -> npt.NDArray[np.int64]:
-        """Nightmare cells per chunk (rows, columns of chunks)."""
+        """Nightmare cells per chunk (rows, columns of chunks), worked out when a bot first
+        asks this tick (most ticks of a small crew none does: plans are made every few
+        ticks)."""
         if self.chunk_nightmare is not None:
             return self.chunk_nightmare
-        return self._cells_per_chunk[:, :, Cell.NIGHTMARE]
+        return _per_chunk(self.state == Cell.NIGHTMARE)
 
     @functools.cached_property
     def dream_per_chunk(self) -> npt.NDArray[np.int64]:
         """Plain dream cells (either realm) per chunk."""
         if self.chunk_dream is not None:
             return self.chunk_dream
-        return self._cells_per_chunk[:, :, Cell.DREAM]
+        return _per_chunk(self.state == Cell.DREAM)
 
-    @property
+    @functools.cached_property
     def mosaic_per_chunk(self) -> npt.NDArray[np.int64]:
         """Mosaic cells per chunk."""
-        return self._cells_per_chunk[:, :, Cell.MOSAIC]
+        return _per_chunk(self.state == Cell.MOSAIC)
 
     @property
     def chunk_centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -215,20 +205,6 @@ class WorldView:
         return Observation(self, self.selves[entity])
 
 
-_STATES = 8
-"""room for every cell state value (Cell has 5) in the per-chunk count"""
-
-
-@functools.lru_cache(maxsize=8)
-def _chunk_keys(h: int, w: int) -> npt.NDArray[np.int32]:
-    """For a grid of h x w cells: each cell's chunk index times `_STATES` (read-only)."""
-    rows = np.arange(h, dtype=np.int32)[:, None] // CHUNK
-    cols = np.arange(w, dtype=np.int32)[None, :] // CHUNK
-    out = (rows * (w // CHUNK) + cols) * _STATES
-    out.flags.writeable = False
-    return out
-
-
 @functools.lru_cache(maxsize=8)
 def _chunk_centres(rows: int, cols: int, span: int) -> tuple[npt.NDArray[np.float64],
                                                             npt.NDArray[np.float64]]:
@@ -241,10 +217,13 @@ def _chunk_centres(rows: int, cols: int, span: int) -> tuple[npt.NDArray[np.floa
 
 
 def _per_chunk(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    """How many cells of `mask` are set in each chunk (rows, columns of chunks)."""
+    """How many cells of `mask` are set in each chunk (rows, columns of chunks): the rows
+    of each chunk added first (small counts), then its columns, each one ufunc call, a
+    few times faster than a bincount over the grid or a sum over two axes at once."""
     h, w = mask.shape
-    out: npt.NDArray[np.int64] = mask.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).sum(
-        axis=(1, 3))
+    cells = mask.view(np.uint8).reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK)
+    columns = np.add.reduce(cells, axis=1, dtype=np.int16)
+    out: npt.NDArray[np.int64] = np.add.reduce(columns, axis=2, dtype=np.int64)
     return out
 
 
