@@ -288,9 +288,13 @@ class Connection:
     async def handle(self, msg: Message) -> None:
         """Act on one checked message. Raises ProtocolError to close the connection."""
         k = msg.kind
-        host = self.host
         if self.replaced:
             return
+        room, member = self.room, self.member
+        if k is Kind.INPUT and room is not None and member is not None:
+            self._input(msg, room, member)  # the most common message by far: first
+            return
+        host = self.host
         if k is Kind.HELLO:
             self.name = clean_text(msg["name"], host.config.max_name_length) or self.name
             self.post(Kind.WELCOME, {"version": msg["version"], "player": self.id,
@@ -308,13 +312,17 @@ class Connection:
         else:
             self._in_room(msg, self.room, self.member)
 
+    def _input(self, msg: Message, room: Room, member: Member) -> None:
+        v = msg.values
+        if room.state is RoomState.PLAYING and not member.spectator and not room.take_input(
+                member, Pending(v["seq"], v["seen_tick"], (v["move_x"], v["move_y"]),
+                                (v["aim_x"], v["aim_y"]), v["buttons"], v["ping"])):
+            self.host.metrics.messages_rejected.labels(reason="stale_input").inc()
+
     def _in_room(self, msg: Message, room: Room, member: Member) -> None:
         k = msg.kind
         if k is Kind.INPUT:
-            if room.state is RoomState.PLAYING and not member.spectator and not room.take_input(
-                    member, Pending(msg["seq"], msg["seen_tick"], (msg["move_x"], msg["move_y"]),
-                                    (msg["aim_x"], msg["aim_y"]), msg["buttons"], msg["ping"])):
-                self.host.metrics.messages_rejected.labels(reason="stale_input").inc()
+            self._input(msg, room, member)
         elif k is Kind.CHOOSE:
             room.choose(member, msg["realm"], msg["role"])
         elif k is Kind.READY:

@@ -11,7 +11,7 @@ families on /metrics and tell nothing a host's uptime does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -21,6 +21,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.samples import Sample
 
 __all__ = ["CONTENT_TYPE", "TICK_BUCKETS", "ServerMetrics"]
 
@@ -29,6 +30,56 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 TICK_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 """Upper bounds (seconds) of `dreamlayer_tick_seconds`' buckets; `+Inf` is implied."""
+
+
+class _Tally(Counter):
+    """An unlabelled Counter that adds up in a plain int and hands the sum to the library
+    when the registry is read: `inc()` runs for every message a host sends and receives,
+    and the library's own (a check and a lock) costs a loaded host about 1% of a core."""
+
+    _pending: float = 0
+
+    def inc(self, amount: float = 1, exemplar: dict[str, str] | None = None) -> None:
+        """Add `amount` (non-negative; an exemplar is not kept)."""
+        if amount < 0:
+            raise ValueError("Counters can only be incremented by non-negative amounts.")
+        self._pending += amount
+
+    def _samples(self) -> Iterable[Sample]:
+        pending, self._pending = self._pending, 0
+        if pending:
+            super().inc(pending)
+        return super()._samples()
+
+
+class _Timings(Histogram):
+    """An unlabelled Histogram that keeps its observations in a plain list and sorts them
+    into the library's buckets when the registry is read (or every `_SETTLE_AFTER`, so an
+    unread registry holds few): `observe()` runs for every room tick, and the library's
+    own (a lock and a bucket search in Python) costs a loaded host a few tenths of 1%."""
+
+    _SETTLE_AFTER = 4096
+    _waiting: list[float]
+
+    def _metric_init(self) -> None:
+        super()._metric_init()
+        self._waiting = []
+
+    def observe(self, amount: float, exemplar: dict[str, str] | None = None) -> None:
+        """Observe `amount` (an exemplar is not kept)."""
+        waiting = self._waiting
+        waiting.append(amount)
+        if len(waiting) >= self._SETTLE_AFTER:
+            self._settle()
+
+    def _settle(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for amount in waiting:
+            super().observe(amount)
+
+    def _samples(self) -> Iterable[Sample]:
+        self._settle()
+        return super()._samples()
 
 
 class ServerMetrics:
@@ -51,14 +102,14 @@ class ServerMetrics:
                                 registry=r)
         self.connections = Gauge("dreamlayer_connections", "Open client connections.",
                                  registry=r)
-        self.tick_seconds = Histogram(
+        self.tick_seconds = _Timings(
             "dreamlayer_tick_seconds", "Wall time of one room's tick, in seconds: the "
             "simulation, the bots, and the snapshots built and sent for it.",
             buckets=TICK_BUCKETS, registry=r)
-        self.bytes_sent = Counter("dreamlayer_bytes_sent_total", "Bytes sent to clients.",
-                                  registry=r)
-        self.bytes_received = Counter("dreamlayer_bytes_received_total",
-                                      "Bytes received from clients.", registry=r)
+        self.bytes_sent = _Tally("dreamlayer_bytes_sent_total", "Bytes sent to clients.",
+                                 registry=r)
+        self.bytes_received = _Tally("dreamlayer_bytes_received_total",
+                                     "Bytes received from clients.", registry=r)
         self.disconnects = Counter("dreamlayer_disconnects_total",
                                    "Client disconnects, by reason.", ["reason"], registry=r)
         self.messages_rejected = Counter("dreamlayer_messages_rejected_total",

@@ -9,9 +9,9 @@ goal is steered straight.
 A field depends on nothing but the level's walls, so every match of a level in one process
 shares one `NavGrid` (`NavGrid.of(level)`), and `bake()` works out every anchor's field
 once per process, the way a level is loaded once: a whole level takes a fraction of a
-second (the largest retreat's ~500 fields about 0.2 s), and no tick of any match pays for
-a field after that. Which fields happen to be kept never changes a bot's move, only what
-it costs.
+second (the largest retreat's ~600 fields, those of goals just off the map included, about
+0.3 s), and no tick of any match pays for a field after that. Which fields happen to be
+kept never changes a bot's move, only what it costs.
 
 Imports numpy and game.sim.level only.
 """
@@ -37,6 +37,10 @@ ANCHOR = 4
 _STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 _LOOP_SAMPLES = 12
 """a line of more samples than this is checked with numpy, a shorter one in a loop"""
+OFF_MAP_PX = 160.0
+"""how far off the map a bot's goal may lie: a cadre member flees to a point 160 px from
+where it stands, which near an edge is outside. `bake()` works out the fields of the
+anchors such goals have too, or a tick pays for one when a bot first flees there"""
 _SHARED_LEVELS = 8
 """how many levels' grids `NavGrid.of` keeps (one per retreat a process plays)"""
 
@@ -79,9 +83,11 @@ class NavGrid:
         self._fields: dict[tuple[int, int], Field] = {}
         self._bits = _Bitboard(self.open)
         self._baked = False
-        blocks = (-(-nw // ANCHOR)) * (-(-nh // ANCHOR))
+        margin = self._margin()
+        blocks = (-(-nw // ANCHOR) + 2 * margin) * (-(-nh // ANCHOR) + 2 * margin)
         self._keep = 2 * blocks + 64
-        """the most fields kept: every anchor's, and as many again for goals off the map"""
+        """the most fields kept: every anchor's (those of goals off the map included), and
+        as many again"""
 
     @classmethod
     def of(cls, level: Level) -> NavGrid:
@@ -142,15 +148,21 @@ class NavGrid:
             f = self._fields[target] = self._bits.distances(target)
         return f
 
+    def _margin(self) -> int:
+        """Blocks off the map a goal may lie in (see OFF_MAP_PX)."""
+        return math.ceil(OFF_MAP_PX / (ANCHOR * self.node_px))
+
     def bake(self) -> None:
-        """Work out the field of every anchor on the map now (once per grid; later calls
-        return at once), so steering never pays for one in the middle of a tick."""
+        """Work out the field of every anchor now, those of goals up to OFF_MAP_PX off the
+        map included (once per grid; later calls return at once), so steering never pays
+        for one in the middle of a tick."""
         if self._baked:
             return
         self._baked = True
         a = ANCHOR * self.node_px
-        for by in range(-(-self.rows // ANCHOR)):
-            for bx in range(-(-self.cols // ANCHOR)):
+        m = self._margin()
+        for by in range(-m, -(-self.rows // ANCHOR) + m):
+            for bx in range(-m, -(-self.cols // ANCHOR) + m):
                 self.field(self.anchor_of((bx + 0.5) * a, (by + 0.5) * a))
 
     # ------------------------------------------------------------------ steering
@@ -179,7 +191,7 @@ class NavGrid:
             ks = np.arange(n + 1, dtype=np.float64)
             xs = ((a[0] + dx * ks / n) // cell).astype(np.intp)
             ys = ((a[1] + dy * ks / n) // cell).astype(np.intp)
-            return not blocked[ys, xs].any()
+            return not np.count_nonzero(blocked[ys, xs])
         for k in range(n + 1):
             if blocked[int((a[1] + dy * k / n) // cell), int((a[0] + dx * k / n) // cell)]:
                 return False

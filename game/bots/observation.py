@@ -6,6 +6,10 @@ cooldowns. Never the world's RNG, the director's plans, or another entity's hidd
 counters (awakening progress, strikes, cooldowns). Policies get an `Observation` and
 nothing else, so a bot cannot cheat, and the same policy could run on a network client.
 
+The records a view holds (`DreamerSeen`, `Me`, `Observation`...) are mostly NamedTuples:
+read-only, and several times cheaper to make than frozen dataclasses, which counts at a
+few dozen a tick in every room of a host.
+
 Imports game.sim only.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +35,7 @@ __all__ = ["CadreSeen", "DreamerSeen", "Observation", "PingSeen", "RiftSeen", "W
 _PING_MEMORY = 10 * TICK_RATE
 
 
-@dataclass(frozen=True, slots=True)
-class DreamerSeen:
+class DreamerSeen(NamedTuple):
     id: int
     x: float
     y: float
@@ -41,8 +45,7 @@ class DreamerSeen:
     distorted: bool
 
 
-@dataclass(frozen=True, slots=True)
-class CadreSeen:
+class CadreSeen(NamedTuple):
     id: int
     x: float
     y: float
@@ -50,7 +53,7 @@ class CadreSeen:
 
 
 @dataclass(frozen=True, slots=True)
-class RiftSeen:
+class RiftSeen:  # (not a NamedTuple: its `index` would hide tuple.index)
     index: int
     x: float
     y: float
@@ -62,8 +65,7 @@ class RiftSeen:
     seal_radius: int
 
 
-@dataclass(frozen=True, slots=True)
-class PingSeen:
+class PingSeen(NamedTuple):
     by: int
     x: float
     y: float
@@ -71,15 +73,13 @@ class PingSeen:
     tick: int
 
 
-@dataclass(frozen=True, slots=True)
-class BeaconSeen:
+class BeaconSeen(NamedTuple):
     owner: int
     x: float
     y: float
 
 
-@dataclass(frozen=True, slots=True)
-class Me:
+class Me(NamedTuple):
     """The observer's own state, which its player sees on the HUD."""
 
     id: int
@@ -133,35 +133,25 @@ class WorldView:
         return tuple(d for d in self.dreamers if not d.asleep)
 
     @functools.cached_property
-    def _cells_per_chunk(self) -> npt.NDArray[np.int64]:
-        """Cells of each state per chunk: (chunk rows, chunk columns, state), all states in
-        one count over the grid, worked out when a bot first asks this tick (most ticks of
-        a small crew none does: plans are made every few ticks)."""
-        h, w = self.state.shape
-        key = _chunk_keys(h, w)
-        counts = np.bincount((key + self.state).ravel(), minlength=key.size // (CHUNK * CHUNK)
-                             * _STATES)
-        out: npt.NDArray[np.int64] = counts.reshape(h // CHUNK, w // CHUNK, _STATES)
-        return out
-
-    @functools.cached_property
     def nightmare_per_chunk(self) -> npt.NDArray[np.int64]:
-        """Nightmare cells per chunk (rows, columns of chunks)."""
+        """Nightmare cells per chunk (rows, columns of chunks), worked out when a bot first
+        asks this tick (most ticks of a small crew none does: plans are made every few
+        ticks)."""
         if self.chunk_nightmare is not None:
             return self.chunk_nightmare
-        return self._cells_per_chunk[:, :, Cell.NIGHTMARE]
+        return _per_chunk(self.state == Cell.NIGHTMARE)
 
     @functools.cached_property
     def dream_per_chunk(self) -> npt.NDArray[np.int64]:
         """Plain dream cells (either realm) per chunk."""
         if self.chunk_dream is not None:
             return self.chunk_dream
-        return self._cells_per_chunk[:, :, Cell.DREAM]
+        return _per_chunk(self.state == Cell.DREAM)
 
-    @property
+    @functools.cached_property
     def mosaic_per_chunk(self) -> npt.NDArray[np.int64]:
         """Mosaic cells per chunk."""
-        return self._cells_per_chunk[:, :, Cell.MOSAIC]
+        return _per_chunk(self.state == Cell.MOSAIC)
 
     @property
     def chunk_centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -192,18 +182,19 @@ class WorldView:
             tuning=world.tuning,
             state=state,
             realm=realm,
-            dreamers=tuple(
-                DreamerSeen(d.id, *d.position, d.realm, d.role, d.asleep, d.distorted(tick))
+            # (tuples of list comprehensions: a generator costs a call per item)
+            dreamers=tuple([
+                DreamerSeen(d.id, *d.pos, d.realm, d.role, d.asleep, d.distorted(tick))
                 for d in world.dreamers.values()
-            ),
-            cadre=tuple(CadreSeen(c.id, *c.position, c.is_ethan) for c in world.cadre.values()),
-            rifts=tuple(
+            ]),
+            cadre=tuple([CadreSeen(c.id, *c.pos, c.is_ethan) for c in world.cadre.values()]),
+            rifts=tuple([
                 RiftSeen(r.index, r.x, r.y, r.cx, r.cy, r.sealed, r.open(tick), r.core_radius,
                          r.seal_radius)
                 for r in world.rifts
-            ),
-            beacons=tuple(BeaconSeen(b.owner, b.x, b.y) for b in world.beacons),
-            pings=tuple(p for p in pings if tick - p.tick < _PING_MEMORY),
+            ]),
+            beacons=tuple([BeaconSeen(b.owner, b.x, b.y) for b in world.beacons]),
+            pings=tuple([p for p in pings if tick - p.tick < _PING_MEMORY]),
             meters={r: m.value for r, m in world.meters.items()},
             selves=_Selves(world),
             kind_map=g.kind_map,
@@ -212,20 +203,6 @@ class WorldView:
     def observe(self, entity: int) -> Observation:
         """The view from one dreamer or cadre member (KeyError if it is not in the world)."""
         return Observation(self, self.selves[entity])
-
-
-_STATES = 8
-"""room for every cell state value (Cell has 5) in the per-chunk count"""
-
-
-@functools.lru_cache(maxsize=8)
-def _chunk_keys(h: int, w: int) -> npt.NDArray[np.int32]:
-    """For a grid of h x w cells: each cell's chunk index times `_STATES` (read-only)."""
-    rows = np.arange(h, dtype=np.int32)[:, None] // CHUNK
-    cols = np.arange(w, dtype=np.int32)[None, :] // CHUNK
-    out = (rows * (w // CHUNK) + cols) * _STATES
-    out.flags.writeable = False
-    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -240,10 +217,13 @@ def _chunk_centres(rows: int, cols: int, span: int) -> tuple[npt.NDArray[np.floa
 
 
 def _per_chunk(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    """How many cells of `mask` are set in each chunk (rows, columns of chunks)."""
+    """How many cells of `mask` are set in each chunk (rows, columns of chunks): the rows
+    of each chunk added first (small counts), then its columns, each one ufunc call, a
+    few times faster than a bincount over the grid or a sum over two axes at once."""
     h, w = mask.shape
-    out: npt.NDArray[np.int64] = mask.reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK).sum(
-        axis=(1, 3))
+    cells = mask.view(np.uint8).reshape(h // CHUNK, CHUNK, w // CHUNK, CHUNK)
+    columns = np.add.reduce(cells, axis=1, dtype=np.int16)
+    out: npt.NDArray[np.int64] = np.add.reduce(columns, axis=2, dtype=np.int64)
     return out
 
 
@@ -292,8 +272,7 @@ def pings_from(events: Iterable[Event], tick: int) -> list[PingSeen]:
             for e in events if e.kind is EventKind.PING]
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(NamedTuple):
     """What one entity knows this tick: the public view and itself."""
 
     view: WorldView

@@ -336,6 +336,27 @@ _SPECS: tuple[Spec, ...] = (
 
 _BY_CODE: dict[int, Spec] = {sp.kind.value: sp for sp in _SPECS}
 
+_Flat = tuple[tuple[str, ...], tuple[tuple[type, float, float, bool], ...]]
+
+
+def _flat(sp: Spec) -> _Flat | None:
+    """A spec whose fields are all plain numbers (finite bounds) or bools, as `(names,
+    (type, lo, hi, nullable) per field)` for `decode`'s quick check; None for any other."""
+    rules: list[tuple[type, float, float, bool]] = []
+    for fd in sp.fields:
+        if fd.kind == "bool":
+            rules.append((bool, 0.0, 0.0, fd.nullable))
+        elif fd.kind in ("int", "float") and math.isfinite(fd.lo) and math.isfinite(fd.hi):
+            rules.append((int if fd.kind == "int" else float, fd.lo, fd.hi, fd.nullable))
+        else:
+            return None
+    return tuple(fd.name for fd in sp.fields), tuple(rules)
+
+
+_FLAT: dict[int, _Flat] = {code: flat for code, sp in _BY_CODE.items()
+                           if (flat := _flat(sp)) is not None}
+"""the specs `decode` checks the quick way (INPUT, the most common message, among them)"""
+
 
 def _check_records() -> None:
     """Every declared record's NamedTuple names its fields as the table does."""
@@ -396,6 +417,9 @@ def decode(data: bytes, max_size: int = 1 << 21) -> Message:
         raise ProtocolError(CloseCode.MALFORMED, f"not msgpack ({type(e).__name__})") from None
     if type(obj) is not list or not obj:
         raise ProtocolError(CloseCode.MALFORMED, "a message is a non-empty array")
+    quick = _quick(obj)
+    if quick is not None:
+        return quick
     if _depth(obj, 0) > MAX_DEPTH:
         raise ProtocolError(CloseCode.MALFORMED, "nested too deep")
     code = obj[0]
@@ -408,6 +432,35 @@ def decode(data: bytes, max_size: int = 1 << 21) -> Message:
                             f"{name}: expected {len(sp.fields)} fields, got {len(obj) - 1}")
     values = {fd.name: fd.check(v, name) for fd, v in zip(sp.fields, obj[1:], strict=True)}
     return Message(sp.kind, values)
+
+
+def _quick(obj: list[Any]) -> Message | None:
+    """The message `obj` is, if it is a message of plain numbers and bools (`_FLAT`) whose
+    values all fit; None otherwise, and `decode` then checks it the long way (which finds
+    the same values, and for a message that does not fit raises what it raises). A list
+    anywhere fails the quick check, so nothing nested is walked here."""
+    code = obj[0]
+    flat = _FLAT.get(code) if type(code) is int else None
+    if flat is None:
+        return None
+    names, rules = flat
+    if len(obj) != len(rules) + 1:
+        return None
+    values: dict[str, Any] = {}
+    for name, (t, lo, hi, nullable), v in zip(names, rules, obj[1:], strict=True):
+        tv = type(v)
+        if t is float and tv is int:
+            v = float(v)
+            tv = float
+        if tv is not t:
+            if v is None and nullable:
+                values[name] = None
+                continue
+            return None
+        if t is not bool and not lo <= v <= hi:  # NaN fails this too
+            return None
+        values[name] = v
+    return Message(_BY_CODE[code].kind, values)
 
 
 def _depth(obj: Any, level: int) -> int:

@@ -82,6 +82,7 @@ _CROSSED_LEAVE = frozenset({Kind.LOBBY, Kind.CHAT_MSG, Kind.EMOTE_MSG, Kind.MATC
                             Kind.SNAPSHOT, Kind.MATCH_END})
 """the room's messages the server may have sent before it read a client's LEAVE: the client
 takes them in the lobby phase (they move nothing) instead of closing over them"""
+_FROM_CLIENT = frozenset(k for k in Kind if k.from_client)
 _MOVES: dict[Kind, dict[Phase, Phase]] = {
     Kind.WELCOME: {Phase.HELLO: Phase.LOBBY},
     Kind.JOINED: {Phase.LOBBY: Phase.ROOM},
@@ -113,8 +114,11 @@ class TokenBucket:
         nothing, when there are not enough."""
         if self.tokens < 0:
             self.tokens, self.last = self.burst, now
-        top = max(self.cap, self.burst)
-        self.tokens = min(top, self.tokens + max(now - self.last, 0.0) * self.rate)
+        # (comparisons rather than min/max: this runs for every message a host receives)
+        top = self.cap if self.cap > self.burst else self.burst
+        gap = now - self.last
+        tokens = self.tokens + gap * self.rate if gap > 0.0 else self.tokens
+        self.tokens = tokens if tokens < top else top
         self.last = now
         if self.tokens < cost:
             return False
@@ -148,6 +152,9 @@ class Session:
         self.bytes_in = 0
         self.bytes_out = 0
         self.messages_in = 0
+        self._tables_at: Phase | None = None
+        self._receivable: frozenset[Kind] = frozenset()
+        self._sendable: frozenset[Kind] = frozenset()
 
     # ------------------------------------------------------------------ in
     def receive(self, data: bytes | str, now: float = 0.0) -> Message:
@@ -167,12 +174,11 @@ class Session:
         if self.side is Side.SERVER and not self.bucket.take(now):
             raise ProtocolError(CloseCode.FLOOD, "too many messages")
         msg = decode(data, self.max_size)
-        if msg.kind.from_client != (self.side is Side.SERVER):
+        if (msg.kind in _FROM_CLIENT) != (self.side is Side.SERVER):
             raise ProtocolError(CloseCode.WRONG_PHASE, f"{msg.kind.name} is not for this side")
-        allowed = (_CLIENT_MAY_SEND if self.side is Side.SERVER else _SERVER_MAY_SEND)
         if self.left and self.phase is Phase.LOBBY and msg.kind in _CROSSED_LEAVE:
             return msg  # it crossed our LEAVE on the wire: from a room we are no longer in
-        if msg.kind not in allowed[self.phase]:
+        if msg.kind not in self._may_receive():
             raise ProtocolError(CloseCode.WRONG_PHASE,
                                 f"{msg.kind.name} is not allowed in phase {self.phase.value}")
         if msg.kind is Kind.HELLO and msg["version"] != PROTOCOL_VERSION:
@@ -191,10 +197,9 @@ class Session:
              trusted: bool = False) -> bytes:
         """The bytes of one outgoing message; moves the phase on if the message does.
         `trusted` skips the schema check of the values (see `encode`)."""
-        if kind.from_client != (self.side is Side.CLIENT):
+        if (kind in _FROM_CLIENT) != (self.side is Side.CLIENT):
             raise ValueError(f"a {self.side.value} does not send {kind.name}")
-        allowed = (_CLIENT_MAY_SEND if self.side is Side.CLIENT else _SERVER_MAY_SEND)
-        if kind not in allowed[self.phase]:
+        if kind not in self._may_send():
             raise ValueError(f"{kind.name} is not allowed in phase {self.phase.value}")
         data = encode(kind, values, check=not trusted)
         if kind is Kind.LEAVE:
@@ -214,7 +219,24 @@ class Session:
         self.phase = Phase.CLOSED
 
     def _move(self, kind: Kind) -> None:
-        self.phase = _MOVES.get(kind, {}).get(self.phase, self.phase)
+        moves = _MOVES.get(kind)
+        if moves is not None:
+            self.phase = moves.get(self.phase, self.phase)
+
+    def _may_receive(self) -> frozenset[Kind]:
+        """What the other side may send in the current phase (looked up once per phase:
+        hashing an Enum member runs Python code, and this is asked for every message)."""
+        if self._tables_at is not self.phase:
+            self._tables_at = phase = self.phase
+            server = self.side is Side.SERVER
+            self._receivable = (_CLIENT_MAY_SEND if server else _SERVER_MAY_SEND)[phase]
+            self._sendable = (_SERVER_MAY_SEND if server else _CLIENT_MAY_SEND)[phase]
+        return self._receivable
+
+    def _may_send(self) -> frozenset[Kind]:
+        """What this side may send in the current phase (see `_may_receive`)."""
+        self._may_receive()
+        return self._sendable
 
 
 def hello(name: str) -> dict[str, Any]:

@@ -53,10 +53,12 @@ __all__ = [
 NEW, ABS, DELTA, STATUS = 1, 2, 4, 8
 _CELLS = CHUNK * CHUNK
 
+_Where = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+"""chunks as flat indices, and the same as chunk rows and columns"""
 _Parts = tuple[bytes, list[int], list[int] | None, list[list[int]], list[int], bytes | None,
-               npt.NDArray[np.intp]]
-"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint, and the chunks
-again as an index array"""
+               _Where, npt.NDArray[np.uint8] | None]
+"""a snapshot's shared part: entities, removed, meters, rifts, chunks, paint, the chunks
+again as indices (`_Where`), and their codes now (None when no chunk changed)"""
 
 BROADCAST_EVENTS = frozenset(EventKind) - {EventKind.PAINTED}
 """events that reach the clients (a brush stroke's own event would only repeat the paint)"""
@@ -174,6 +176,11 @@ class ChunkClock:
         g = world.grid
         self.chunks_x, self.chunks_y = g.chunks_x, g.chunks_y
         self.codes: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
+        self._code_blocks = _blocks(self.codes)
+        """`codes` seen chunk by chunk (a view, made once: `note` and `chunks` use it every
+        tick)"""
+        self._layers = (g.state, g.realm, _blocks(g.state), _blocks(g.realm))
+        """the grid's layers, and the same seen chunk by chunk (views, made once)"""
         self.version = np.zeros(self.chunks_x * self.chunks_y, dtype=np.int64)
         self._seen_at = -1
         self._shared_at = -1
@@ -195,8 +202,12 @@ class ChunkClock:
         g = world.grid
         index = g.take_dirty_index()
         if len(index):
+            state, realm, state_blocks, realm_blocks = self._layers
+            if state is not g.state or realm is not g.realm:
+                state_blocks, realm_blocks = _blocks(g.state), _blocks(g.realm)
+                self._layers = (g.state, g.realm, state_blocks, realm_blocks)
             cy, cx = np.divmod(index, self.chunks_x)
-            _blocks(self.codes)[cy, cx] = _blocks(g.state)[cy, cx] * 4 + _blocks(g.realm)[cy, cx]
+            self._code_blocks[cy, cx] = state_blocks[cy, cx] * 4 + realm_blocks[cy, cx]
             self.version[index] = world.tick
 
     def shared_for(self, tick: int) -> dict[int, _Parts]:
@@ -213,7 +224,7 @@ class ChunkClock:
     def chunks(self, index: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
         """Copies of the chunks at these indices, (n, CHUNK, CHUNK), in that order."""
         cy, cx = np.divmod(index, self.chunks_x)
-        out: npt.NDArray[np.uint8] = _blocks(self.codes)[cy, cx]
+        out: npt.NDArray[np.uint8] = self._code_blocks[cy, cx]
         return out
 
 
@@ -230,6 +241,8 @@ class Observer:
     synced: int = -1
     """the tick this client's knowledge is from (its last snapshot, or the full state)"""
     known: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
+    _blocks_of: tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def full_state(self, world: World) -> bytes:
         """The compressed full state (MATCH_START's `state`); afterwards deltas follow."""
@@ -261,7 +274,7 @@ class Observer:
         else:
             self._catch_up(world, parts)
         self.synced = world.tick
-        blob, removed, meters_out, rifts_out, chunks, paint, _ = parts
+        blob, removed, meters_out, rifts_out, chunks, paint, _, _ = parts
         return {
             "tick": world.tick,
             "ack": ack,
@@ -279,9 +292,9 @@ class Observer:
         """Take on the knowledge another client's identical snapshot just gave."""
         now, rifts, meters = self.clock.seen(world)
         self.entities, self.rifts, self.meters = now, rifts, meters
-        index = parts[6]
-        if len(index):
-            self._know(index, self.clock.chunks(index))
+        where, codes = parts[6], parts[7]
+        if codes is not None:
+            self._know(where, codes)
 
     def _differences(self, world: World) -> _Parts:
         now, rifts, meters = self.clock.seen(world)
@@ -315,22 +328,32 @@ class Observer:
         rifts_out = [[k, fl, p] for k, (fl, p) in rifts.items() if self.rifts.get(k) != (fl, p)]
         self.rifts = rifts
 
-        changed = np.flatnonzero(self.clock.version != self.seen)
-        paint: bytes | None = None
+        changed = (self.clock.version != self.seen).nonzero()[0]
         if len(changed):
             # every changed chunk at once: the XOR of its codes with what the client has,
             # chunk after chunk, each row-major
             cur = self.clock.chunks(changed)
             cy, cx = np.divmod(changed, self.clock.chunks_x)
-            paint = _deflate((cur ^ _blocks(self.known)[cy, cx]).tobytes())
-            self._know(changed, cur)
-        return bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint, changed
+            paint = _deflate((cur ^ self._known_blocks()[cy, cx]).tobytes())
+            self._know((changed, cy, cx), cur)
+            return (bytes(blob), removed, meters_out, rifts_out, changed.tolist(), paint,
+                    (changed, cy, cx), cur)
+        return (bytes(blob), removed, meters_out, rifts_out, [], None, (changed, changed, changed),
+                None)
 
-    def _know(self, index: npt.NDArray[np.intp], codes: npt.NDArray[np.uint8]) -> None:
-        """The client now has `codes` (n, CHUNK, CHUNK) for the chunks at `index`."""
-        cy, cx = np.divmod(index, self.clock.chunks_x)
-        _blocks(self.known)[cy, cx] = codes
+    def _know(self, where: _Where, codes: npt.NDArray[np.uint8]) -> None:
+        """The client now has `codes` (n, CHUNK, CHUNK) for the chunks `where`."""
+        index, cy, cx = where
+        self._known_blocks()[cy, cx] = codes
         self.seen[index] = self.clock.version[index]
+
+    def _known_blocks(self) -> npt.NDArray[np.uint8]:
+        """`known` seen chunk by chunk (a view, remade only when `known` is replaced)."""
+        known = self.known
+        cached = self._blocks_of
+        if cached is None or cached[0] is not known:
+            cached = self._blocks_of = (known, _blocks(known))
+        return cached[1]
 
 
 def _deflate(data: bytes) -> bytes:

@@ -4,6 +4,9 @@ A cell is UNFORMED, DREAM (carrying the painter's realm), MOSAIC (dream paint of
 realms touching), NIGHTMARE, or WALL. Everything here works on whole numpy arrays or on
 small windows of them; there is no Python loop over cells.
 
+Hot paths test "any cell?" with `np.count_nonzero` (one C call) rather than `.any()`,
+which goes through Python in numpy: on these small windows, the call is the cost.
+
 The arrays are padded with walls up to a whole number of chunks (`CHUNK` cells square), so
 that per-chunk reductions are plain reshapes. `dirty` marks the chunks changed since the
 last `take_dirty()`: renderers redraw only those and the server sends only those.
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -76,8 +80,7 @@ def ring(inner: int, outer: int) -> Mask:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class PaintResult:
+class PaintResult(NamedTuple):
     """What one paint operation did: cells changed, and nightmare cells cleansed per
     `DistrictKind` (index 1..3; index 0 is unused)."""
 
@@ -97,7 +100,7 @@ class Census:
     def __post_init__(self) -> None:
         # plain Python numbers: the meters read a few of them every tick
         by_kind = self.by_kind.copy()
-        by_kind[0] = by_kind[1:].sum(axis=0)  # row 0: all kinds
+        by_kind[0] = np.add.reduce(by_kind[1:], axis=0)  # row 0: all kinds
         object.__setattr__(self, "_table", by_kind.tolist())
 
     def floor(self, kind: DistrictKind | None = None) -> int:
@@ -183,12 +186,13 @@ class PaintGrid:
         """Fraction of the floor cells under `stencil` (centred on a cell) that are dream or
         mosaic (only mosaic with `mosaic_only`)."""
         win, st = self._window(cx, cy, stencil)
-        cells = self.state[win][st]
-        floor = int(np.count_nonzero(cells != WALL))
+        # every state's count in one call (WALL is the largest state)
+        counts: list[int] = np.bincount(self.state[win][st], minlength=WALL + 1).tolist()
+        floor = sum(counts) - counts[WALL]
         if not floor:
             return 0.0
-        good = cells == MOSAIC if mosaic_only else (cells == DREAM) | (cells == MOSAIC)
-        return int(np.count_nonzero(good)) / floor
+        good = counts[MOSAIC] if mosaic_only else counts[DREAM] + counts[MOSAIC]
+        return good / floor
 
     def take_dirty(self) -> list[tuple[int, int]]:
         """The chunks (cx, cy) changed since the last call, in row-major order; clears them."""
@@ -198,7 +202,7 @@ class PaintGrid:
 
     def take_dirty_index(self) -> npt.NDArray[np.intp]:
         """Like `take_dirty`, as flat chunk indices (cy * chunks_x + cx) in row-major order."""
-        index = np.flatnonzero(self.dirty)
+        index: npt.NDArray[np.intp] = self.dirty.ravel().nonzero()[0]
         self.dirty[:] = False
         return index
 
@@ -228,7 +232,7 @@ class PaintGrid:
         new = np.where(hit, _PAINT_LUT[realm][code], code)
         cleansed = (0, 0, 0, 0)
         was_nightmare = hit & (state == NIGHTMARE)
-        if was_nightmare.any():
+        if np.count_nonzero(was_nightmare):
             kinds = self.district_kind[self.district[win][was_nightmare]]
             b = np.bincount(kinds, minlength=4)
             cleansed = (0, int(b[1]), int(b[2]), int(b[3]))
@@ -283,6 +287,9 @@ class PaintGrid:
         Centres are cells inside the map. Returns how many cells turned (0 unless `count`:
         overlapping stencils make counting cost more than the work).
         """
+        r = stencil.shape[0] // 2
+        if all(r <= x < self.width - r and r <= y < self.height - r for x, y in centres):
+            return self._corrupt_inside(centres, stencil, count)
         oy, ox = _offsets(stencil)
         c = np.asarray(centres, dtype=np.int64)
         ys = (c[:, 1:2] + oy).ravel()
@@ -291,7 +298,7 @@ class PaintGrid:
         ys, xs = ys[keep], xs[keep]
         cells = self.state[ys, xs]
         hit = cells <= DREAM  # unformed or dream
-        if not hit.any():
+        if not np.count_nonzero(hit):
             return 0
         ys, xs = ys[hit], xs[hit]
         self.state[ys, xs] = NIGHTMARE
@@ -300,6 +307,26 @@ class PaintGrid:
         if not count:
             return 0
         return len(np.unique(ys * self.state.shape[1] + xs))  # stencils may overlap
+
+    def _corrupt_inside(self, centres: list[tuple[int, int]], stencil: Mask,
+                        count: bool) -> int:
+        """`corrupt_many()` where every stencil lies wholly inside the map: the same cells
+        turn, found with flat indices and no bounds to check (the common case)."""
+        w = self.state.shape[1]
+        c = np.asarray(centres, dtype=np.int64)
+        cells = (c[:, 1:2] * w + c[:, 0:1] + _flat_offsets(stencil, w)).ravel()
+        state = self.state.ravel()
+        hit = state[cells] <= DREAM  # unformed or dream
+        if not np.count_nonzero(hit):
+            return 0
+        cells = cells[hit]
+        state[cells] = NIGHTMARE
+        self.realm.ravel()[cells] = 0
+        ys, xs = np.divmod(cells, w)
+        self.dirty[ys // CHUNK, xs // CHUNK] = True
+        if not count:
+            return 0
+        return len(np.unique(cells))  # stencils may overlap
 
     def seal(self, cx: int, cy: int, stencil: Mask) -> int:
         """Turn every floor cell under the stencil to mosaic (a sealed rift's scar)."""
@@ -327,9 +354,9 @@ class PaintGrid:
             return 0
         c0, c1 = max(y0 - 1, 0), min(y1 + 1, self.state.shape[0])
         nm = (self.state[c0:c1] == NIGHTMARE).view(np.uint8)
-        if not nm.any():
+        if not np.count_nonzero(nm):
             return 0
-        around = np.zeros_like(nm)
+        around = np.zeros(nm.shape, dtype=nm.dtype)
         around[1:, :] += nm[:-1, :]
         around[:-1, :] += nm[1:, :]
         around[:, 1:] += nm[:, :-1]
@@ -338,7 +365,8 @@ class PaintGrid:
         state = self.state[y0:y1]
         flat_nb = nb.ravel()
         flat_state = state.ravel()
-        cand = np.flatnonzero((flat_nb > 0) & (flat_state <= DREAM))  # unformed or dream, touched
+        # touched, and unformed or dream
+        cand = np.logical_and(flat_nb, flat_state <= DREAM).nonzero()[0]
         if not len(cand):
             return 0
         per = np.where(flat_state[cand] == UNFORMED,
@@ -361,6 +389,8 @@ class PaintGrid:
     ) -> tuple[tuple[slice, slice], Mask]:
         """The grid slice under a stencil centred on (cx, cy), and the stencil clipped to it."""
         r = stencil.shape[0] // 2
+        if r <= cx < self.width - r and r <= cy < self.height - r:
+            return (slice(cy - r, cy + r + 1), slice(cx - r, cx + r + 1)), stencil
         gy0, gx0 = cy - r, cx - r
         y0, x0 = max(gy0, 0), max(gx0, 0)
         y1 = min(cy + r + 1, self.height)
@@ -388,10 +418,10 @@ class PaintGrid:
         cx0, cx1 = max(x0 - 1, 0), min(x1 + 1, self.width)
         code = self.state[cy0:cy1, cx0:cx1] * 4 + self.realm[cy0:cy1, cx0:cx1]
         a = code == _SANCTUARY_DREAM
-        if not a.any():
+        if not np.count_nonzero(a):
             return 0
         b = code == _REST_DREAM
-        if not b.any():
+        if not np.count_nonzero(b):
             return 0
         # only cells inside the grown window may turn
         turn = ((a & _touches(b)) | (b & _touches(a)))[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
@@ -441,9 +471,26 @@ def _offsets(stencil: Mask) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]
     return oy, ox
 
 
+_FLAT_OFFSETS: dict[tuple[int, int], tuple[Mask, npt.NDArray[np.intp]]] = {}
+"""(id of a stencil, row length) -> (the stencil, its cells' offsets in a flat grid)"""
+
+
+def _flat_offsets(stencil: Mask, width: int) -> npt.NDArray[np.intp]:
+    """The offsets from the centre of a read-only stencil's cells in a row-major grid
+    `width` cells wide (worked out once per stencil and width, like `_offsets`)."""
+    hit = _FLAT_OFFSETS.get((id(stencil), width))
+    if hit is not None and hit[0] is stencil:
+        return hit[1]
+    oy, ox = _offsets(stencil)
+    flat: npt.NDArray[np.intp] = oy * width + ox
+    if not stencil.flags.writeable and len(_FLAT_OFFSETS) < 64:
+        _FLAT_OFFSETS[(id(stencil), width)] = (stencil, flat)
+    return flat
+
+
 def _touches(mask: Mask) -> Mask:
     """Cells with a 4-neighbour in `mask`."""
-    out = np.zeros_like(mask)
+    out = np.zeros(mask.shape, dtype=bool)
     out[1:, :] |= mask[:-1, :]
     out[:-1, :] |= mask[1:, :]
     out[:, 1:] |= mask[:, :-1]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pymunk
 import pymunk.batch
@@ -32,6 +32,7 @@ __all__ = [
     "quantise",
     "rebased",
     "scramble",
+    "set_velocity",
     "steer",
     "wall_boxes",
 ]
@@ -203,9 +204,24 @@ def new_space() -> pymunk.Space:
 
 
 def advance(space: pymunk.Space, dt: float) -> None:
-    """Step the physics of one tick (in SUBSTEPS equal steps)."""
+    """Step the physics of one tick (in SUBSTEPS equal steps).
+
+    Chipmunk's own step is called straight when `Space.step` would do nothing else: no
+    body added since the last step (whose mass it checks), no shape removed (whose Python
+    objects it lets go), nothing queued by a callback (this game sets none). The physics
+    is the same either way; the Python around it costs a room about 1% of its tick."""
+    handle = space._space
     for _ in range(SUBSTEPS):
-        space.step(dt / SUBSTEPS)
+        if space._bodies_to_check or space._removed_shapes or space._add_later \
+                or space._remove_later:
+            space.step(dt / SUBSTEPS)
+        else:
+            _chipmunk.cpSpaceStep(handle, dt / SUBSTEPS)
+
+
+set_velocity: Callable[[pymunk.Body, Vec], None] = vars(pymunk.Body)["velocity"].fset
+"""`set_velocity(body, (vx, vy))`: what `body.velocity = ...` does, without the Python
+`__setattr__` pymunk's bodies have (for mypy), which costs three times the setting itself."""
 
 
 def body_buffer() -> pymunk.batch.Buffer:

@@ -361,16 +361,14 @@ class World:
         """Quantise every body's position and velocity to the wire's steps and cache them on
         their entities: one batched read and write through pymunk.batch instead of four
         attribute accesses per body."""
-        fields = pymunk.batch.BodyFields
         buf = self._batch
         buf.clear()
-        pymunk.batch.get_space_bodies(self.space, fields.BODY_ID | fields.POSITION
-                                      | fields.VELOCITY, buf)
+        pymunk.batch.get_space_bodies(self.space, _READ_FIELDS, buf)
         ids = np.frombuffer(buf.int_buf(), dtype=np.int64).tolist()
         raw = np.frombuffer(buf.float_buf(), dtype=np.float64).reshape(-1, 4)
-        q = np.round(raw * _SCALES) / _SCALES
+        q = np.rint(raw * _SCALES) / _SCALES  # (np.round's own steps, without its Python)
         raw[:] = q  # written back from the same buffer: no new native arrays a tick
-        pymunk.batch.set_space_bodies(self.space, fields.POSITION | fields.VELOCITY, buf)
+        pymunk.batch.set_space_bodies(self.space, _WRITE_FIELDS, buf)
         by_body = self._by_body
         for bid, (px, py, vx, vy) in zip(ids, q.tolist(), strict=True):
             m = by_body.get(bid)
@@ -450,7 +448,7 @@ class World:
         t, tick = self.tuning, self.tick
         px, py = d.position
         if d.asleep:
-            d.body.velocity = (0.0, 0.0)
+            motion.set_velocity(d.body, (0.0, 0.0))
             return
         if it.ping:
             events.append(Event(EventKind.PING, d.id, px + it.aim[0], py + it.aim[1],
@@ -480,7 +478,7 @@ class World:
         if d.distorted(tick):
             move = motion.scramble(*move, t.distort_scramble_degrees)
             speed *= t.distort_slow
-        d.body.velocity = motion.steer(d.velocity, move, speed, t.dreamer_accel, DT)
+        motion.set_velocity(d.body, motion.steer(d.velocity, move, speed, t.dreamer_accel, DT))
         regen = t.inspiration_regen * DT
         cx, cy = self.grid.cell_of(px, py)
         if self.grid.state[cy, cx] == MOSAIC:
@@ -576,7 +574,8 @@ class World:
         speed = t.ethan_speed if c.is_ethan else t.cadre_speed
         if c.slowed:
             speed *= t.beacon_slow
-        c.body.velocity = motion.steer(c.velocity, it.move, speed, t.dreamer_accel, DT)
+        motion.set_velocity(c.body, motion.steer(c.velocity, it.move, speed, t.dreamer_accel,
+                                                 DT))
 
     def _distort(self, c: Cadre, events: list[Event]) -> None:
         t, tick = self.tuning, self.tick
@@ -661,19 +660,27 @@ class World:
             return
         awake = [d for d in self.dreamers.values() if not d.asleep]
         cadre = list(self.cadre.values())
-        # who is near whom, for every cadre member at once (one small distance matrix)
-        cpos = np.array([c.pos for c in cadre], dtype=np.float64).reshape(-1, 2)
-        if awake:
-            dpos = np.array([d.pos for d in awake], dtype=np.float64)
-            sanct = np.array([d.realm is Realm.SANCTUARY for d in awake])
-            d2 = ((cpos[:, None, :] - dpos[None, :, :]) ** 2).sum(axis=2)
-            radius = np.array([t.ethan_drive_radius if c.is_ethan else t.awaken_radius
-                               for c in cadre])
-            close = d2 <= (radius * radius)[:, None]
-            both_rows = ((close & sanct).any(axis=1) & (close & ~sanct).any(axis=1)).tolist()
-        else:
-            close = np.zeros((len(cadre), 0), dtype=bool)
-            both_rows = [False] * len(cadre)
+        # who is near whom, for every cadre member (a handful each side: plain floats cost
+        # a fraction of numpy's calls on such small arrays, and give the same numbers)
+        dreamers = [(d.pos[0], d.pos[1], d.realm is Realm.SANCTUARY) for d in awake]
+        close: list[list[int]] = []
+        both_rows: list[bool] = []
+        for c in cadre:
+            cx0, cy0 = c.pos
+            r = t.ethan_drive_radius if c.is_ethan else t.awaken_radius
+            r2 = r * r
+            near: list[int] = []
+            sanct = other = False
+            for k, (dx, dy, is_sanct) in enumerate(dreamers):
+                ex, ey = cx0 - dx, cy0 - dy
+                if ex * ex + ey * ey <= r2:
+                    near.append(k)
+                    if is_sanct:
+                        sanct = True
+                    else:
+                        other = True
+            close.append(near)
+            both_rows.append(sanct and other)
         for row, c in enumerate(cadre):
             pos = c.pos
             both = both_rows[row]
@@ -691,7 +698,7 @@ class World:
             c.awaken = c.awaken + 1 if held else max(c.awaken - 1, 0)
             if c.awaken >= limit:
                 gone.append(c)
-                for k in np.flatnonzero(close[row]).tolist():
+                for k in close[row]:
                     awake[k].awakenings += 1
                 lift = t.meter_drive_out_lift if c.is_ethan else t.meter_awaken_lift
                 for m in self.meters.values():
@@ -773,6 +780,9 @@ def rift_radii(strength: float, tuning: Tuning) -> tuple[int, int]:
     return core, core + tuning.rift_seal_band
 
 
+_WRITE_FIELDS = pymunk.batch.BodyFields.POSITION | pymunk.batch.BodyFields.VELOCITY
+_READ_FIELDS = pymunk.batch.BodyFields.BODY_ID | _WRITE_FIELDS
+"""what `_sync_bodies` reads and writes back (an enum flag's `|` runs Python: once, here)"""
 _SCALES = np.array([motion.POSITION_SCALE, motion.POSITION_SCALE, motion.VELOCITY_SCALE,
                     motion.VELOCITY_SCALE], dtype=np.float64)
 _KIND_OF = {Realm.SANCTUARY: DistrictKind.SANCTUARY, Realm.REST: DistrictKind.REST}

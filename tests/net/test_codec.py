@@ -155,3 +155,33 @@ def test_an_input_round_trips_through_its_codec() -> None:
     back = intent_of((msg["move_x"], msg["move_y"]), (msg["aim_x"], msg["aim_y"]),
                      msg["buttons"], msg["ping"])
     assert back == intent
+
+
+_FLAT_KINDS = [k for k in Kind if all(f.kind in ("int", "float", "bool")
+                                      for f in spec_of(k).fields)]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.sampled_from(_FLAT_KINDS), st.data())
+def test_the_quick_check_agrees_with_the_long_one(kind: Kind, data: st.DataObject) -> None:
+    """`decode` checks messages of plain numbers (INPUT above all) the quick way: whatever
+    it takes that way must be exactly what the field-by-field check takes, and whatever it
+    leaves must still be refused (or taken) the long way."""
+    from game.net.schema import _quick
+
+    fields = spec_of(kind).fields
+    near = st.one_of(json_like, *(value_for(f) for f in fields))
+    rest = data.draw(st.lists(near, min_size=len(fields) - 1, max_size=len(fields) + 1)
+                     if fields else st.lists(near, max_size=1))
+    obj = [kind.value, *rest]
+    quick = _quick(obj)
+    try:
+        long = {f.name: f.check(v, kind.name.lower())
+                for f, v in zip(fields, rest, strict=True)}
+    except (ProtocolError, ValueError):
+        assert quick is None
+        return
+    if quick is not None:
+        assert quick.kind is kind
+        assert dict(quick.values) == long
+        assert [type(v) for v in quick.values.values()] == [type(v) for v in long.values()]

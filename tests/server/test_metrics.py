@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.metrics import TICK_BUCKETS, ServerMetrics
@@ -78,3 +79,25 @@ def test_the_readme_lists_exactly_these_metrics() -> None:
     exposed = {f"{fam.name}_total" if fam.type == "counter" else fam.name
                for fam in text_string_to_metric_families(text)}
     assert listed == exposed
+
+
+def test_counts_kept_aside_are_all_there_at_every_read() -> None:
+    """The byte counters and the tick histogram add up outside prometheus_client and hand
+    over when read: every read sees every count, however many and however often read."""
+    m = ServerMetrics()
+    for n in range(10_000):  # past the histogram's own hand-over point
+        m.tick_seconds.observe(0.0015 if n % 4 else 0.03)
+        m.bytes_sent.inc(3)
+        if n == 5000:
+            assert m.value("dreamlayer_tick_seconds_count") == 5001
+            assert m.value("dreamlayer_bytes_sent_total") == 3 * 5001
+    ticks = families(m)["dreamlayer_tick_seconds:histogram"]
+    assert ticks[("dreamlayer_tick_seconds_count", ())] == 10_000
+    assert ticks[("dreamlayer_tick_seconds_bucket", (("le", "0.002"),))] == 7500
+    assert ticks[("dreamlayer_tick_seconds_bucket", (("le", "0.05"),))] == 10_000
+    assert m.value("dreamlayer_tick_seconds_sum") == pytest.approx(7500 * 0.0015 + 2500 * 0.03)
+    assert m.value("dreamlayer_bytes_sent_total") == 30_000
+    m.bytes_received.inc(0)
+    assert m.value("dreamlayer_bytes_received_total") == 0
+    with pytest.raises(ValueError):
+        m.bytes_received.inc(-1)
