@@ -133,7 +133,7 @@ def test_a_solo_night_plays_through_story_match_and_results(
     from game.retreats import campaign
 
     short = [dataclasses.replace(lv, night_seconds=6) for lv in campaign()]
-    monkeypatch.setattr(server.host, "campaign", lambda: short)
+    monkeypatch.setattr(server.host, "campaign", lambda folder=None: short)
     history = paint_history
     app.autopilot = True
     run_until(app, start_solo(app, "first-retreat", 2, 1),
