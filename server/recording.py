@@ -93,6 +93,8 @@ class Recording:
         self.seats: dict[int, Seat] = dict(seats)
         """every dreamer's seat as last recorded (a checkpoint's night is seated so)"""
         every = replays.checkpoint_ticks
+        self._every = every
+        """ticks between two checkpoints of this room's night (0: none)"""
         self._freeze_at = (zlib.crc32(room.encode()) % (every // REBASE_TICKS)) \
             * REBASE_TICKS if every else 0
         """the tick within each checkpoint period at which this room freezes its night"""
@@ -121,7 +123,7 @@ class Recording:
         except (ValueError, OSError) as e:
             self._fail("people", e)
             return
-        every = self._replays.checkpoint_ticks
+        every = self._every
         if crew is not None and every and tick % every == self._freeze_at and tick:
             self._freeze(world, crew, events or [])
 
@@ -134,8 +136,9 @@ class Recording:
                 self._freezer = Freezer(night)
             raw = self._freezer.dump(night)
         except (ValueError, TypeError, AttributeError) as e:  # (a bug: never the match's end)
-            log.error("room %s: its night cannot be frozen (%s); no checkpoints", self.room, e)
-            self._replays.checkpoint_ticks = 0
+            log.error("room %s: its night cannot be frozen (%s); no more checkpoints of it",
+                      self.room, e)
+            self._every = 0  # this room's only: the others' nights freeze on
             return
         tick = world.tick
         digest = self._hash[1] if self._hash[0] == tick else world.state_hash()
