@@ -5,11 +5,15 @@ a file cut short plays to its cut; a changed input is seen where it first shows.
 
 from __future__ import annotations
 
+import math
+import zlib
 from pathlib import Path
 
 import numpy as np
+import pymunk
 import pytest
 
+import game.replay.freeze as freeze_module
 from game.replay.format import ReplayError, ReplayReader
 from game.replay.freeze import Freezer
 from game.replay.playback import Playback, open_level
@@ -220,6 +224,26 @@ def test_a_frozen_night_thaws_into_the_same_night(recorded: tuple[Path, Path]) -
         freezer.thaw(b"nonsense")
     with pytest.raises(ValueError, match=f"tick {R + 60} is not a multiple of {R}"):
         freezer.freeze(s.night)
+
+
+def test_a_frozen_night_holds_its_bodies_not_the_physics_space(
+        recorded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    replay, level_path = recorded
+    s, _ = scrubber(replay, level_path)
+    s.seek(R)
+    freezer = Freezer(s.night)
+    raw = zlib.decompress(freezer.freeze(s.night))
+    assert b"pymunk" not in raw  # no space, shape or body of pymunk's is pickled
+    copy = freezer.thaw(freezer.freeze(s.night))
+    bodies = {m.body for m in [*copy.world.dreamers.values(), *copy.world.cadre.values()]}
+    assert set(copy.world.space.bodies) - bodies == {
+        b for b in copy.world.space.bodies if b.body_type == pymunk.Body.STATIC}
+    # a forged body (bytes that came over the network) is refused, not built
+    real = freeze_module._body_record
+    monkeypatch.setattr(freeze_module, "_body_record",
+                        lambda body, n: (*real(body, n)[:2], math.nan, *real(body, n)[3:]))
+    with pytest.raises(ValueError, match=r"not a frozen night.*six finite numbers"):
+        freezer.thaw(freezer.freeze(s.night))
 
 
 def test_a_night_missing_an_input_is_refused_with_its_tick(
