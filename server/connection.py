@@ -1,6 +1,8 @@
 """One client's connection: its `Session`, what it asked for, and its writer.
 
-The reader (`Host.handler`) passes each incoming message to `Connection.handle()`. Every
+The reader (`Host.handler`) passes each incoming message to `Connection.handle()`, except
+the INPUTs and PINGs the gate hands to `quick()` as they arrive (see server.gate), which
+are checked and acted on there, with the same code and in the same order. Every
 outgoing message goes through `post()` into the outbox, which one writer task drains in
 order; snapshots are not queued but built when one is due, from the member's `Observer`,
 so they always carry everything the client has not seen yet. A due snapshot is built and
@@ -31,7 +33,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from game.net.schema import CloseCode, Kind, Message, ProtocolError
+from game.net.schema import CloseCode, Kind, Message, ProtocolError, kind_of
 from game.net.session import Phase, Session, Side, TokenBucket
 from game.net.snapshot import Observer
 from game.sim.events import Event
@@ -46,6 +48,8 @@ __all__ = ["Connection", "clean_text"]
 log = logging.getLogger("dreamlayer.connection")
 
 _OUTBOX_LIMIT = 256
+_QUICK = frozenset({Kind.INPUT, Kind.PING})
+"""what `quick()` takes: the messages of every tick and every second, acted on at once"""
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -95,6 +99,8 @@ class Connection:
         """when the client last sent anything but a PING (the host's clock)"""
         self.rooms_created: list[str] = []
         """codes of the rooms this connection created (open or closed since)"""
+        self._clock = asyncio.get_running_loop().time
+        """the event loop's clock, which the session's token bucket runs on"""
 
     @property
     def latency(self) -> float:
@@ -285,15 +291,64 @@ class Connection:
         self.post(Kind.MATCH_END, values)
 
     # ------------------------------------------------------------------ reading
+    def arrived(self, data: bytes | str) -> bool:
+        """Count one incoming message's bytes; whether to read it (not while closing: the
+        reader keeps reading then only so that the close handshake completes)."""
+        if not self.relayed:
+            self.host.metrics.bytes_received.inc(len(data) + 6)
+        return not self.closing
+
+    def check(self, data: bytes | str) -> Message | None:
+        """One incoming message checked by the session (a text frame is refused there);
+        None if it was refused (the close with its code is then under way)."""
+        try:
+            msg = self.session.receive(data, self._clock())
+        except ProtocolError as e:
+            self.refuse(e)
+            return None
+        if msg.kind is not Kind.PING:
+            self.heard_at = self.host.now()
+        return msg
+
+    def refuse(self, e: ProtocolError) -> None:
+        """Close for a message that broke the protocol (counted by its code)."""
+        self.host.metrics.messages_rejected.labels(reason=e.code.name.lower()).inc()
+        self.host.spawn(self.close(e.code, e.reason))
+
+    def quick(self, data: bytes) -> bool:
+        """The gate's quick reader: an INPUT or a PING, handled on arrival as the reader
+        would handle it; False (declined, for the reader) for anything else, and for
+        everything while the client is piped to a sibling worker."""
+        if self.relay is not None or kind_of(data) not in _QUICK:
+            return False
+        if self.arrived(data):
+            msg = self.check(data)
+            if msg is not None:
+                try:
+                    self.handle_now(msg)
+                except ProtocolError as e:
+                    self.refuse(e)
+        return True
+
     async def handle(self, msg: Message) -> None:
         """Act on one checked message. Raises ProtocolError to close the connection."""
+        if self.handle_now(msg):
+            return
+        if msg.kind is Kind.CREATE_ROOM:
+            await self.host.seating.create_room(self, msg)
+        else:
+            await self.host.seating.join_room(self, msg)
+
+    def handle_now(self, msg: Message) -> bool:
+        """Act on one checked message, unless it needs waiting for (CREATE_ROOM and
+        JOIN_ROOM: False, for `handle`). Raises ProtocolError to close the connection."""
         k = msg.kind
         if self.replaced:
-            return
+            return True
         room, member = self.room, self.member
         if k is Kind.INPUT and room is not None and member is not None:
             self._input(msg, room, member)  # the most common message by far: first
-            return
+            return True
         host = self.host
         if k is Kind.HELLO:
             self.name = clean_text(msg["name"], host.config.max_name_length) or self.name
@@ -303,14 +358,13 @@ class Connection:
             self.post(Kind.PONG, {"t": msg["t"]})
         elif k is Kind.LIST_ROOMS:
             self.post(Kind.ROOM_LIST, {"rooms": host.room_list()})
-        elif k is Kind.CREATE_ROOM:
-            await host.seating.create_room(self, msg)
-        elif k is Kind.JOIN_ROOM:
-            await host.seating.join_room(self, msg)
+        elif k is Kind.CREATE_ROOM or k is Kind.JOIN_ROOM:
+            return False
         elif self.room is None or self.member is None:
             raise ProtocolError(CloseCode.WRONG_PHASE, f"{k.name} outside a room")
         else:
             self._in_room(msg, self.room, self.member)
+        return True
 
     def _input(self, msg: Message, room: Room, member: Member) -> None:
         v = msg.values

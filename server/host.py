@@ -66,7 +66,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from game.net.records import RoomEntry
-from game.net.schema import CloseCode, Kind, ProtocolError
+from game.net.schema import CloseCode, ProtocolError
 from game.net.session import Phase
 from game.replay.format import ReplayError
 from game.retreats import UnknownLevel, campaign
@@ -78,7 +78,7 @@ from server.codes import CodeSpace
 from server.config import ServerConfig
 from server.connection import Connection
 from server.directory import Directory
-from server.gate import Gate, HandedConnection, HandOver
+from server.gate import Gate, GateConnection, HandedConnection, HandOver
 from server.health import Health
 from server.ids import IdsExhausted
 from server.lifetimes import TIMED_OUT, overdue, room_expired
@@ -368,24 +368,21 @@ class Host:
         if not relayed:
             self.per_ip[ip] += 1
         conn.start_writer()
-        loop = asyncio.get_running_loop()
+        assert isinstance(ws, GateConnection), "every connection comes through the gate"
+        ws.quick = conn.quick
         try:
-            async for data in ws:
-                if not relayed:
-                    self.metrics.bytes_received.inc(len(data) + 6)
-                if conn.closing:
+            while (data := await ws.read()) is not None:
+                if not conn.arrived(data):
                     continue  # keep reading while closing, so the close handshake completes
                 if conn.relay is not None:
                     await conn.relay.send(data)
                     continue
-                try:
-                    msg = conn.session.receive(data, loop.time())
-                    if msg.kind is not Kind.PING:
-                        conn.heard_at = self.now()
-                    await conn.handle(msg)
-                except ProtocolError as e:
-                    self.metrics.messages_rejected.labels(reason=e.code.name.lower()).inc()
-                    self.spawn(conn.close(e.code, e.reason))
+                msg = conn.check(data)
+                if msg is not None:
+                    try:
+                        await conn.handle(msg)
+                    except ProtocolError as e:
+                        conn.refuse(e)
         except ConnectionClosed as e:
             if not conn.closing and conn.relay is None:
                 rcvd = e.rcvd

@@ -434,6 +434,17 @@ def decode(data: bytes, max_size: int = 1 << 21) -> Message:
     return Message(sp.kind, values)
 
 
+def kind_of(data: bytes) -> Kind | None:
+    """The kind a message says it is, read from its first two bytes without unpacking it
+    (an array of up to 15 items whose first is a known code, as `encode` writes every
+    message); None when it does not say so plainly. A hint for routing only: `decode`
+    still checks the whole message, and may refuse it."""
+    if len(data) < 2 or data[0] & 0xF0 != 0x90:
+        return None
+    sp = _BY_CODE.get(data[1])
+    return None if sp is None else sp.kind
+
+
 def _quick(obj: list[Any]) -> Message | None:
     """The message `obj` is, if it is a message of plain numbers and bools (`_FLAT`) whose
     values all fit; None otherwise, and `decode` then checks it the long way (which finds
