@@ -50,7 +50,8 @@ from websockets.typing import Data
 
 from server.config import ServerConfig
 
-__all__ = ["Gate", "GateConnection", "HandOver", "HandedConnection", "SocketOptions"]
+__all__ = ["READ_SIZE", "Gate", "GateConnection", "HandOver", "HandedConnection",
+           "SocketOptions", "read_at_most"]
 
 Handler = Callable[[ServerConnection], Awaitable[None]]
 RequestHook = Callable[[ServerConnection, Request], Awaitable[Response | None]]
@@ -92,6 +93,12 @@ class SocketOptions:
 
 
 _DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
+READ_SIZE = 64 * 1024
+"""bytes asked of the socket per read. asyncio's own transport asks for 256 KiB, and a
+buffer that large is above glibc's mmap threshold (128 KiB): every read mapped and unmapped
+fresh memory for a 40-byte INPUT, which on this machine cost ~16 us a message, more than
+reading and checking it (`dreamlayer bench net`, and the note of issue 9). Any read size
+works: a larger message takes more reads."""
 
 
 class GateConnection(ServerConnection):
@@ -107,6 +114,10 @@ class GateConnection(ServerConnection):
         """the handler waits in `read()`: it holds no message of its own"""
         self._queued = 0
         """whole messages in websockets' queue that `read()` has not returned yet"""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        read_at_most(transport)
 
     async def read(self) -> Data | None:
         """The next message `quick` did not take; None once the connection closed normally
@@ -144,6 +155,13 @@ class HandOver:
     relayed: bool = False
     """the socket is another worker's line to this one, piping a client whose room is here
     (`server.relay`); `peer` is still the client's"""
+
+
+def read_at_most(transport: asyncio.BaseTransport, size: int = READ_SIZE) -> None:
+    """Make an asyncio socket transport read `size` bytes at a time (see `READ_SIZE`);
+    other event loops' transports are left as they are."""
+    if isinstance(getattr(transport, "max_size", None), int):
+        transport.max_size = size  # type: ignore[attr-defined]
 
 
 class HandedConnection(GateConnection):

@@ -1,7 +1,7 @@
 """The relay: a client of this worker whose room runs in a sibling worker, piped there.
 
-Imports websockets (its client) and game.net.schema; never the host (it sees the client's
-connection as a `Piped`, the supervisor's channel as `Siblings`).
+Imports websockets (its client), game.net.schema and the gate's read size; never the host
+(it sees the client's connection as a `Piped`, the supervisor's channel as `Siblings`).
 
 Our clients name the room they are joining when they connect (`ws://HOST:PORT/?room=CODE`),
 and the supervisor hands such a connection straight to the worker that runs the room. A
@@ -42,10 +42,19 @@ from typing import Protocol
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from game.net.schema import PROTOCOL_VERSION, Kind, Message, ProtocolError, decode, encode
+from game.net.schema import (
+    PROTOCOL_VERSION,
+    Kind,
+    Message,
+    ProtocolError,
+    decode,
+    encode,
+    kind_of,
+)
+from server.gate import read_at_most
 
 __all__ = ["REROUTE", "SIBLING_LOST", "SIBLING_RESTARTING", "Piped", "Relay", "RelayFailed",
-           "Siblings", "kind_of", "open_relay"]
+           "Siblings", "open_relay"]
 
 log = logging.getLogger("dreamlayer.relay")
 
@@ -89,16 +98,6 @@ class Piped(Protocol):
     async def end(self, code: int, reason: str) -> None:
         """Close the client's connection with `code` and `reason` (counted where the room
         runs, not here)."""
-
-
-def kind_of(data: bytes) -> int | None:
-    """The message code of one wire message without decoding it (None if it is not an
-    array starting with a small integer)."""
-    if len(data) >= 2 and 0x90 <= data[0] <= 0x9F:
-        return data[1] if data[1] < 0x80 else None
-    if len(data) >= 4 and data[0] == 0xDC:
-        return data[3] if data[3] < 0x80 else None
-    return None
 
 
 class Relay:
@@ -165,6 +164,7 @@ async def open_relay(line: socket.socket, client: Piped, join: Message) -> Relay
     except (OSError, TimeoutError, InvalidHandshake) as e:
         line.close()
         raise RelayFailed(f"room {code}'s server process cannot be reached ({e})") from None
+    read_at_most(link.transport)
     try:
         async with asyncio.timeout(_OPEN_SECONDS):
             await link.send(encode(Kind.HELLO, {"version": PROTOCOL_VERSION,

@@ -435,13 +435,16 @@ def decode(data: bytes, max_size: int = 1 << 21) -> Message:
 
 
 def kind_of(data: bytes) -> Kind | None:
-    """The kind a message says it is, read from its first two bytes without unpacking it
-    (an array of up to 15 items whose first is a known code, as `encode` writes every
-    message); None when it does not say so plainly. A hint for routing only: `decode`
-    still checks the whole message, and may refuse it."""
-    if len(data) < 2 or data[0] & 0xF0 != 0x90:
+    """The kind a message says it is, read from its first bytes without unpacking it (an
+    array whose first item is a known code, as `encode` writes every message); None when
+    it does not say so plainly. A hint for routing only: `decode` still checks the whole
+    message, and may refuse it."""
+    if len(data) >= 2 and data[0] & 0xF0 == 0x90:  # up to 15 items
+        sp = _BY_CODE.get(data[1])
+    elif len(data) >= 4 and data[0] == 0xDC:  # up to 65535
+        sp = _BY_CODE.get(data[3])
+    else:
         return None
-    sp = _BY_CODE.get(data[1])
     return None if sp is None else sp.kind
 
 

@@ -13,7 +13,7 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 
 from server.config import ServerConfig
-from server.gate import Gate, GateConnection
+from server.gate import READ_SIZE, Gate, GateConnection
 from tests.server.conftest import until
 
 
@@ -46,8 +46,9 @@ async def _no_page(ws: ServerConnection, request: Request) -> Response | None:
     return None
 
 
-async def _serve(handler: _Handler) -> tuple[Gate, str]:
-    gate = Gate(ServerConfig(host="127.0.0.1", port=0), handler, _no_page)
+async def _serve(handler: _Handler, max_message_bytes: int = 4096) -> tuple[Gate, str]:
+    gate = Gate(ServerConfig(host="127.0.0.1", port=0, max_message_bytes=max_message_bytes),
+                handler, _no_page)
     server = await gate.listen("127.0.0.1", 0)
     port = next(iter(server.sockets)).getsockname()[1]
     return gate, f"ws://127.0.0.1:{port}"
@@ -105,6 +106,28 @@ def test_a_message_behind_a_queued_one_waits_for_it() -> None:
                 await ws.send(b"q4")
                 await until(lambda: len(h.seen) == 5, "q4")
                 assert h.seen[3:] == [("read", b"q3"), ("quick", b"q4")]
+        finally:
+            assert gate.server is not None
+            gate.server.close()
+            await gate.server.wait_closed()
+
+    asyncio.run(main())
+
+
+def test_the_socket_is_read_in_small_pieces_and_large_messages_arrive_whole() -> None:
+    async def main() -> None:
+        h = _Handler()
+        gate, url = await _serve(h, max_message_bytes=4 * READ_SIZE)
+        try:
+            async with connect(url, max_size=None) as ws:
+                await until(lambda: h.conn is not None, "the handler")
+                assert h.conn is not None
+                assert getattr(h.conn.transport, "max_size", None) == READ_SIZE
+                big = b"n" + bytes(range(256)) * (3 * READ_SIZE // 256)
+                await ws.send(big)
+                await ws.send(b"q" * (READ_SIZE + 1))  # more than one read, still quick
+                await until(lambda: len(h.seen) == 2, "both messages")
+                assert h.seen == [("read", big), ("quick", b"q" * (READ_SIZE + 1))]
         finally:
             assert gate.server is not None
             gate.server.close()

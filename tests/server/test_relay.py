@@ -8,11 +8,10 @@ import pytest
 from websockets.asyncio.client import connect
 
 from game.net.records import input_values
-from game.net.schema import CloseCode, Kind, encode
+from game.net.schema import CloseCode, Kind, encode, kind_of
 from game.remote import Remote, with_room
 from game.sim.intent import Intent
 from server.host import Host
-from server.relay import kind_of
 from tests.server.conftest import Hosts, serve_and, until
 from tests.server.test_host import closed_with, hello
 
