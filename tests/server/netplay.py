@@ -4,7 +4,6 @@ a condition with a deadline."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from game.net.schema import Kind, Message
@@ -13,18 +12,7 @@ from game.swarm import PlayerStats, play
 from server.host import Host
 from server.room import Member
 
-__all__ = ["BotPlayer", "bot_playing", "until"]
-
-
-async def until(condition: Callable[[], object], within: float, what: str,
-                every: float = 0.05) -> None:
-    """Wait until `condition()` holds, failing with `what` after `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while not condition():
-                await asyncio.sleep(every)
-    except TimeoutError:
-        raise AssertionError(f"not within {within} s: {what}") from None
+__all__ = ["BotPlayer", "bot_playing"]
 
 
 @dataclass

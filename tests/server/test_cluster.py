@@ -35,8 +35,8 @@ from server.cluster import RedisBoard
 from server.codes import CodeSpace
 from server.config import ServerConfig
 from server.host import Host
-from tests.server.conftest import serve_and
-from tests.server.netplay import bot_playing, until
+from tests.server.conftest import serve_and, until
+from tests.server.netplay import bot_playing
 from tests.server.redis_server import RedisServer
 from tests.tools import free_port
 
@@ -73,8 +73,8 @@ def test_the_board_claims_posts_lists_and_locates(redis_server: RedisServer) -> 
             assert await a.claim("ABCDE") and await a.claim("PRIV8")
             assert not await b.claim("ABCDE") and not await a.claim("ABCDE")
             a.post([BoardEntry(entry("ABCDE"), True, ""), BoardEntry(entry("PRIV8"), False, "")])
-            await until(lambda: [x.entry.code for x in b.listing()] == ["ABCDE"], 10,
-                        "a's public room in b's list")
+            await until(lambda: [x.entry.code for x in b.listing()] == ["ABCDE"],
+                        "a's public room in b's list", 10)
             seen = b.listing()[0]
             assert seen.url == seen.entry.url == "ws://a:8765" and seen.public
             assert seen.entry._replace(url="") == entry("ABCDE")
@@ -86,7 +86,7 @@ def test_the_board_claims_posts_lists_and_locates(redis_server: RedisServer) -> 
             assert await b.locate("NONE1") is None and await b.why_gone("NONE1") is None
             a.release("PRIV8")
             a.post([BoardEntry(entry("ABCDE"), True, "")])
-            await until(lambda: not a._released, 10, "the release written")
+            await until(lambda: not a._released, "the release written", 10)
             assert await b.locate("PRIV8") is None and await b.claim("PRIV8")
             await b.stop()  # withdraws everything it had
             assert await a.locate("PRIV8") is None
@@ -102,19 +102,19 @@ def test_a_node_that_stops_posting_leaves_the_list_and_its_codes_are_refused_cle
             loop = asyncio.get_running_loop()
             beating = [loop.create_task(heartbeat(a, [BoardEntry(entry("GHOST"), True, "")])),
                        loop.create_task(heartbeat(b, []))]
-            await until(lambda: b.listing(), 10, "a's room listed on b")
+            await until(lambda: b.listing(), "a's room listed on b", 10)
             beating[0].cancel()  # a stops posting abruptly (its process hangs or dies)
             with redis_server.client() as r:  # (b's list also empties when b's own reading
                 # is late, so wait for a's heartbeat to lapse first: that is the event)
-                await until(lambda: not r.exists("dreamlayer:node:a"), 10, "a's key lapsed")
-            await until(lambda: not b.listing(), 10, "a's room gone from b's list")
+                await until(lambda: not r.exists("dreamlayer:node:a"), "a's key lapsed", 10)
+            await until(lambda: not b.listing(), "a's room gone from b's list", 10)
             assert await b.locate("GHOST") is None
             assert await b.why_gone("GHOST") == ("room GHOST was on a server that is no "
                                                  "longer running")
             assert not await b.claim("GHOST")  # still reserved: never a new room's
             with redis_server.client() as r:  # and the dead node left the nodes set
-                await until(lambda: r.smembers("dreamlayer:nodes") == {b.node.encode()}, 10,
-                            "the dead node pruned")
+                await until(lambda: r.smembers("dreamlayer:nodes") == {b.node.encode()},
+                            "the dead node pruned", 10)
             beating[1].cancel()
 
     asyncio.run(go())
@@ -145,7 +145,7 @@ def test_junk_in_redis_never_reaches_a_room_list(redis_server: RedisServer) -> N
                     "BAD12": msgpack.packb(["BAD12", "x", "y", 99, 4, False, False]),
                     "NOPE1": b"\xc1not msgpack"})
                 r.set("dreamlayer:code:JUNK1", b"\xc1")
-            await until(lambda: b.listing(), 10, "the readable room listed")
+            await until(lambda: b.listing(), "the readable room listed", 10)
             assert [x.entry.code for x in b.listing()] == ["OK123"]
             assert await b.locate("JUNK1") is None
 
@@ -273,7 +273,7 @@ def test_dreamlayer_bots_follow_a_room_to_the_host_that_runs_it(
             try:
                 await until(lambda: len(room.connected()) == 3 and all(
                     m.last_seq > 10 for m in room.members.values() if m.name != "Mira"),
-                    60, "both bots playing in A's room")
+                    "both bots playing in A's room", 60)
             finally:
                 bots.send_signal(signal.SIGINT)
                 out, _ = await asyncio.wait_for(bots.communicate(), 60)
@@ -314,13 +314,13 @@ def test_the_games_client_asking_one_host_plays_in_the_room_another_runs(
 
             try:
                 link.connect(b.public_url, "Jade", enter)
-                await until(lambda: pump() and online.code == code, 20, "in A's room")
+                await until(lambda: pump() and online.code == code, "in A's room", 20)
                 await mira.send(Kind.START)
                 await until(lambda: pump() and online.match is not None
-                            and online.match.mirror.tick > 30, 20, "playing")
+                            and online.match.mirror.tick > 30, "playing", 20)
                 assert not online.error
                 member = a.rooms[code].members[online.player]
-                await until(lambda: pump() and member.last_seq > 10, 20, "inputs applied")
+                await until(lambda: pump() and member.last_seq > 10, "inputs applied", 20)
                 line = link.line
                 assert line is not None and line.seat is not None
                 assert line.seat.url == a.public_url and line.remote.url == a.public_url
@@ -434,7 +434,7 @@ def test_a_host_killed_leaves_the_list_within_its_ttl_while_the_others_play_on(
                                          "running"
                 assert err.value.code == 410
                 before = kai.stats.snapshots
-                await until(lambda: kai.stats.snapshots > before + 5, 20, "B plays on")
+                await until(lambda: kai.stats.snapshots > before + 5, "B plays on", 20)
                 await kai.stop()
                 with contextlib.suppress(Exception):
                     mira.abort()
@@ -463,16 +463,16 @@ def test_redis_gone_mid_match_leaves_matches_playing_logged_once_and_back_again(
             assert isinstance(board, RedisBoard)
             kai = await bot_playing(b, b.public_url, "Kai")
             code = kai.joined["code"]
-            await until(lambda: kai.stats.snapshots > 10, 20, "playing")
+            await until(lambda: kai.stats.snapshots > 10, "playing", 20)
             redis_server.stop()
-            await until(lambda: board.away, 20, "the loss noticed")
+            await until(lambda: board.away, "the loss noticed", 20)
             lost_at = board.failed_tries
             before = kai.stats.snapshots
             # tries fail (posts every second, list readings, with backoff) while the match
             # plays on ...
             await until(lambda: board.failed_tries >= lost_at + 6
-                        and kai.stats.snapshots > before + 30, 30,
-                        "retries while the match plays on")
+                        and kai.stats.snapshots > before + 30, "retries while the match plays on",
+                        30)
             # ... untouched, and the loss is logged once
             assert not kai.task.done() and not kai.stats.ended
             assert said("lost Redis at") == 1 and said("is back") == 0
@@ -485,12 +485,12 @@ def test_redis_gone_mid_match_leaves_matches_playing_logged_once_and_back_again(
             ada = await Remote.connect(b.public_url, "Ada")
             fresh = (await ada.create_room())["code"]
             redis_server.start()  # the same port, empty: nothing was saved
-            await until(lambda: not board.away, 30, "Redis found again")
+            await until(lambda: not board.away, "Redis found again", 30)
             assert said("is back") == 1 and said("lost Redis at") == 1
             assert b.health_report()["cluster"]["redis_ok"] is True
             with redis_server.client() as r:  # everything this host runs is posted again
-                await until(lambda: r.hexists(f"dreamlayer:rooms:{board.node}", code), 20,
-                            "the rooms re-posted")
+                await until(lambda: r.hexists(f"dreamlayer:rooms:{board.node}", code),
+                            "the rooms re-posted", 20)
                 assert r.hexists(f"dreamlayer:rooms:{board.node}", fresh)
                 for c in (code, fresh):
                     assert msgpack.unpackb(r.get(f"dreamlayer:code:{c}")) == \

@@ -16,8 +16,8 @@ from game.net.schema import CloseCode, Kind
 from game.remote import Backoff, Line, Remote, RemoteError, Seat, rejoin
 from server.host import Host
 from tests.proxy import Proxy
-from tests.server.conftest import serve_and
-from tests.server.netplay import bot_playing, until
+from tests.server.conftest import serve_and, until
+from tests.server.netplay import bot_playing
 
 
 def test_the_wait_between_attempts_doubles_is_jittered_and_never_passes_its_cap() -> None:
@@ -36,19 +36,19 @@ def test_a_cut_link_comes_back_into_the_same_dreamer_on_its_first_try() -> None:
         try:
             bot = await bot_playing(host, proxy.url, "Jade")
             line, member = bot.line, bot.member
-            await until(lambda: member.last_seq > 10, 20, "playing")
+            await until(lambda: member.last_seq > 10, "playing", 20)
             dreamer = member.dreamer
             proxy.cut()
-            await until(lambda: proxy.refused >= 2, 20, "two attempts while the link is down")
+            await until(lambda: proxy.refused >= 2, "two attempts while the link is down", 20)
             assert line.attempt >= 2 and not bot.task.done()
             proxy.restore()
-            await until(lambda: line.reconnects == 1 and len(bot.stats.dreamers) == 2, 20,
-                        "back in the match")
+            await until(lambda: line.reconnects == 1 and len(bot.stats.dreamers) == 2,
+                        "back in the match", 20)
             # the first attempt after the link returned got through: with a wait between
             # attempts capped at 1.5 s (test above), that is within 2 s of its return
             assert proxy.accepted_since_restore == 1
             assert bot.stats.dreamers == [dreamer, dreamer] and line.attempt == 0
-            await until(lambda: member.last_seq > 10, 20, "inputs applied again")
+            await until(lambda: member.last_seq > 10, "inputs applied again", 20)
             assert member.connected and member.dreamer == dreamer
             await bot.stop()
             assert bot.stats.reconnects == 1
@@ -105,8 +105,8 @@ def test_a_token_that_opens_no_seat_is_final_and_says_why() -> None:
         await a.close()
         member = host.rooms[joined["code"]].members[joined["player"]]
         # not back within the hold time (1 s here): the seat expired
-        await until(lambda: joined["player"] not in host.rooms[joined["code"]].members, 20,
-                    "the held seat expires")
+        await until(lambda: joined["player"] not in host.rooms[joined["code"]].members,
+                    "the held seat expires", 20)
         assert not member.connected
         with pytest.raises(RemoteError) as err:
             await rejoin(seat)
@@ -148,13 +148,13 @@ def test_dreamlayer_bots_reports_its_reconnects_in_json() -> None:
             # MATCH_START (a cut before that would lose it on the wire)
             await until(lambda: any(len(r.connected()) == 2 and r.state.name == "PLAYING"
                                     and r.world is not None and r.world.tick > 0
-                                    for r in host.rooms.values()), 30, "both bots playing")
+                                    for r in host.rooms.values()), "both bots playing", 30)
             room = next(iter(host.rooms.values()))
             proxy.cut()
-            await until(lambda: proxy.refused >= 2 and not room.connected(), 20,
-                        "both bots dropped and trying again")
+            await until(lambda: proxy.refused >= 2 and not room.connected(),
+                        "both bots dropped and trying again", 20)
             proxy.restore()
-            await until(lambda: len(room.connected()) == 2, 20, "both bots back")
+            await until(lambda: len(room.connected()) == 2, "both bots back", 20)
             bots.send_signal(signal.SIGINT)  # stop now: the report still comes out
             out, _ = await asyncio.wait_for(bots.communicate(), 60)
             assert bots.returncode == 0

@@ -22,8 +22,8 @@ from game.sim.intent import Intent
 from game.swarm import PlayerStats, play
 from server.host import Host
 from tests.proxy import Proxy
-from tests.server.conftest import serve_and
-from tests.server.netplay import bot_playing, until
+from tests.server.conftest import serve_and, until
+from tests.server.netplay import bot_playing
 
 
 async def http_get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -106,18 +106,18 @@ def test_a_night_played_over_the_network_is_listed_served_and_verifies(
     async def go(host: Host, url: str) -> None:
         jade = await Player.create(url, "Jade", max_dreamers=4, bot_fill=True)
         room = host.rooms[jade.joined["code"]]
-        await until(lambda: room.world is not None and room.world.tick > 30, 30,
-                    "the night under way")
+        await until(lambda: room.world is not None and room.world.tick > 30, "the night under way",
+                    30)
         # a newcomer takes an ally bot's seat mid-night, talks, and leaves again
         liam = await Player.join(url, "Liam", room.code)
-        await until(lambda: liam.stats.inputs > 20, 30, "Liam playing")
+        await until(lambda: liam.stats.inputs > 20, "Liam playing", 30)
         await liam.line.send(Kind.CHAT, {"text": "follow me to the rift"})
         await liam.line.send(Kind.EMOTE)
         await jade.line.send(Kind.CHAT, {"text": "on my way"})
-        await until(lambda: room.world is not None and room.world.tick > 120, 30, "more play")
+        await until(lambda: room.world is not None and room.world.tick > 120, "more play", 30)
         await liam.line.send(Kind.LEAVE)
         await liam.stop()
-        await until(lambda: jade.stats.outcomes, 60, "the night's end")
+        await until(lambda: jade.stats.outcomes, "the night's end", 60)
         await jade.stop()
 
         [entry] = await listed(host)
@@ -142,13 +142,13 @@ def test_a_player_who_drops_and_comes_back_mid_night_still_verifies(tmp_path: Pa
         try:
             bot = await bot_playing(host, proxy.url, "Jade")
             member = bot.member
-            await until(lambda: member.last_seq > 10, 20, "playing")
+            await until(lambda: member.last_seq > 10, "playing", 20)
             proxy.cut()
-            await until(lambda: not member.connected, 20, "the seat held for Jade")
+            await until(lambda: not member.connected, "the seat held for Jade", 20)
             proxy.restore()
-            await until(lambda: bot.line.reconnects == 1 and member.connected, 20,
-                        "Jade back in the night")
-            await until(lambda: bot.stats.outcomes, 60, "the night's end")
+            await until(lambda: bot.line.reconnects == 1 and member.connected,
+                        "Jade back in the night", 20)
+            await until(lambda: bot.stats.outcomes, "the night's end", 60)
             await bot.stop()
         finally:
             await proxy.close()

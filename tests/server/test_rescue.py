@@ -34,7 +34,7 @@ from server.mirror import SpoolMirror
 from server.rescue import Rescue
 from server.room import RoomState
 from server.spool import RoomCard, SeatCard, Spool, card_bytes
-from tests.server.netplay import until
+from tests.server.conftest import until
 from tests.server.redis_server import RedisServer
 from tests.server.test_takeup import play as walk
 from tests.server.test_workers import HostProcess
@@ -155,8 +155,8 @@ def test_a_room_outlives_the_kill_of_its_node(redis_server: RedisServer, tmp_pat
             await mira.send(Kind.START)
             await mira.expect(Kind.MATCH_START)
             crashed_at = await walk(mira, 200)  # past the checkpoint of tick 150
-            await until(lambda: redis.exists(f"dreamlayer:frozen:{code}"), 10,
-                        "the checkpoint is copied to Redis")
+            await until(lambda: redis.exists(f"dreamlayer:frozen:{code}"),
+                        "the checkpoint is copied to Redis", 10)
             numbers["redis_bytes"] = float(sum(
                 redis.memory_usage(f"dreamlayer:{k}:{code}") or 0
                 for k in ("card", "tape", "frozen")))
@@ -164,15 +164,15 @@ def test_a_room_outlives_the_kill_of_its_node(redis_server: RedisServer, tmp_pat
             killed = time.monotonic()
             proc.wait(timeout=10)
             mira.abort()
-            await until(b.taken, 20, "B takes the room up")
+            await until(b.taken, "B takes the room up", 20)
             numbers["take_up_seconds"] = time.monotonic() - killed
             numbers["lost_ticks"] = crashed_at - taken_at(b.taken()[0])
             cluster = (await b.health())["cluster"]
             assert cluster["rooms_taken_up"] == 1
-            await until(lambda: all(ln.reconnects for ln in lines), 30, "the bots are back")
+            await until(lambda: all(ln.reconnects for ln in lines), "the bots are back", 30)
             numbers["back_seconds"] = time.monotonic() - killed
             await until(lambda: all(s.outcomes for s in stats) or any(t.done() for t in tasks),
-                        60, "the night played to its end")
+                        "the night played to its end", 60)
             # the bots came back through B, to B
             assert all(ln.remote.url == b.url for ln in lines)
         finally:
@@ -293,8 +293,8 @@ def test_a_dead_nodes_room_this_node_cannot_run_is_left_or_released(
                 assert not await lacking.rescue("ROOMA", "a-dead-node")
             assert caplog.text.count("which this server lacks") == 1
             assert redis.get("dreamlayer:code:ROOMA") == dead and not ran
-            await until(lambda: ("ROOMA", "a-dead-node") in board.orphans, 5,
-                        "the dead node's rooms are orphans")
+            await until(lambda: ("ROOMA", "a-dead-node") in board.orphans,
+                        "the dead node's rooms are orphans", 5)
             failing = Rescue(board, spool, tmp_path, {"first-retreat"}, run)
             assert not await failing.rescue("ROOMB", "a-dead-node")
             assert ran == ["ROOMB"] and not (tmp_path / "rooms" / "ROOMB.room").exists()

@@ -26,7 +26,7 @@ from server.config import ServerConfig
 from server.host import Host
 from server.relay import SIBLING_RESTARTING
 from server.spool import RoomCard, SeatCard, Spool
-from tests.server.netplay import until
+from tests.server.conftest import until
 from tests.server.test_hosting import start
 from tests.server.test_workers import HostProcess
 
@@ -99,7 +99,7 @@ def test_a_night_survives_the_kill_of_its_host(tmp_path: Path, checkpoint: str,
         await first.send(Kind.START)
         dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
         crashed_at = await play(first, 190)
-        await until(frozen.exists, 10, "the checkpoint of tick 150 is kept")
+        await until(frozen.exists, "the checkpoint of tick 150 is kept", 10)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         first.abort()
@@ -193,7 +193,7 @@ def test_a_room_of_a_killed_worker_is_taken_up_by_its_replacement(tmp_path: Path
         dreamer = (await first.expect(Kind.MATCH_START))["dreamer"]
         crashed_at = await play(first, 160)
         frozen = tmp_path / "replays" / "rooms" / f"{joined['code']}.frozen"
-        await until(frozen.exists, 10, "the checkpoint of tick 150 is kept")
+        await until(frozen.exists, "the checkpoint of tick 150 is kept", 10)
         slot = slot_of(joined["code"], 2)
         assert slot is not None
         victim = (await host.pids())[slot]

@@ -21,8 +21,8 @@ from game.sim.world import World
 from server.host import Host
 from server.room import Member, Pending, Room, RoomState
 from tests.proxy import Proxy
-from tests.server.conftest import Site, serve_and
-from tests.server.netplay import bot_playing, until
+from tests.server.conftest import Site, serve_and, until
+from tests.server.netplay import bot_playing
 
 STALL_SECONDS = 15.0
 
@@ -120,14 +120,14 @@ def test_a_15_second_stall_does_not_cost_a_bot_player_its_seat() -> None:
         try:
             bot = await bot_playing(host, proxy.url, "Wi-Fi", ping=False)
             member = bot.member
-            await until(lambda: member.last_seq > 30, 20, "inputs applied before the stall")
+            await until(lambda: member.last_seq > 30, "inputs applied before the stall", 20)
             conn = member.conn
             proxy.stall()
             await asyncio.sleep(STALL_SECONDS)  # the weather: 15 s of it
             sent_in_stall = bot.stats.inputs
             proxy.resume()
-            await until(lambda: member.last_seq > sent_in_stall, 20,
-                        "an input made after the stall applied")
+            await until(lambda: member.last_seq > sent_in_stall,
+                        "an input made after the stall applied", 20)
             assert member.conn is conn and conn is not None and not conn.closing
             assert bot.line.reconnects == 0 and not bot.task.done()
             assert host.metrics.value(
@@ -176,23 +176,23 @@ def test_a_15_second_stall_shows_the_client_reconnecting_then_the_same_dreamer_p
         try:
             link.connect(proxy.url, "Mira", create)
             await until(lambda: pump() and online.match is not None
-                        and online.match.mirror.tick > 30, 20, "playing")
+                        and online.match.mirror.tick > 30, "playing", 20)
             first = online.match
             assert first is not None
             room = host.rooms[online.code]
             began = time.monotonic()
             proxy.stall()
-            await until(lambda: pump() and online.reconnecting > 0, STALL_SECONDS,
-                        "the client shows it is reconnecting")
+            await until(lambda: pump() and online.reconnecting > 0,
+                        "the client shows it is reconnecting", STALL_SECONDS)
             await until(lambda: pump() and time.monotonic() - began >= STALL_SECONDS,
-                        STALL_SECONDS + 1, "the stall's end")
+                        "the stall's end", STALL_SECONDS + 1)
             proxy.resume()
             await until(lambda: pump() and online.match is not first and online.match
                         is not None and online.reconnecting == 0
-                        and online.match.mirror.tick > 0, 20, "back in the match")
+                        and online.match.mirror.tick > 0, "back in the match", 20)
             assert online.match is not None and online.match.dreamer == first.dreamer
             member = room.members[online.player]
-            await until(lambda: pump() and member.last_seq > 0, 10, "inputs applied again")
+            await until(lambda: pump() and member.last_seq > 0, "inputs applied again", 10)
             assert member.connected and member.dreamer == first.dreamer
             assert seen["errors"] == 0, online.error
             assert seen["reconnecting"] >= 1
@@ -213,7 +213,7 @@ def test_a_slow_link_plays_with_its_inputs_applied() -> None:
         proxy.delay = 0.15
         try:
             bot = await bot_playing(host, proxy.url, "far away")
-            await until(lambda: bot.member.last_seq > 90, 30, "three seconds of inputs applied")
+            await until(lambda: bot.member.last_seq > 90, "three seconds of inputs applied", 30)
             assert host.metrics.value(
                 "dreamlayer_messages_rejected_total", reason="stale_input") == 0
             await bot.stop()

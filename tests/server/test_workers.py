@@ -33,7 +33,7 @@ from game.remote import Remote, RemoteError, Seat, rejoin
 from game.sim.intent import Intent
 from server.codes import slot_of
 from server.relay import SIBLING_LOST
-from tests.server.netplay import until
+from tests.server.conftest import until
 from tests.server.test_host import http_get
 
 CONFIG = """\
@@ -174,7 +174,7 @@ class Snapshots:
 
     async def more(self, n: int, what: str) -> None:
         start = self.count
-        await until(lambda: self.count >= start + n, 15, what)
+        await until(lambda: self.count >= start + n, what, 15)
 
 
 async def closed(r: Remote, within: float = 10.0) -> RemoteError:
