@@ -25,7 +25,7 @@ read, never on the event loop) and sends it in one pipeline. The board's writer 
 after each heartbeat, about twice a second, so Redis is at most about that much behind
 the files (and a replay's file itself at most one block, `server.recording.FLUSH_TICKS`).
 Memory in Redis: about one card (1 KB), one replay so far (tens to a few hundred KB for a
-whole night) and one checkpoint (up to about 45 KB) per room.
+whole night) and one checkpoint (up to about 40 KB) per room.
 
 Imports redis.asyncio (types), the server's spool; never a room, the host or the game.
 """

@@ -47,7 +47,7 @@ log = logging.getLogger("dreamlayer.replays")
 
 _CHECKPOINT_VERSION = 1
 _MAX_CHECKPOINT = 16 << 20
-"""bytes a checkpoint may have (the largest level's is about 45 KB)"""
+"""bytes a checkpoint may have (the largest level's is about 40 KB)"""
 
 
 class CheckpointRefused(ValueError):

@@ -17,7 +17,7 @@ does not match (the replay does not play back as it was recorded).
 Checkpoints can only be taken where the world rebases its physics (every
 `motion.REBASE_TICKS`, 150 ticks: 5 s of night; see game.replay.freeze), so that is their
 spacing by default, and a seek re-simulates at most one spacing of ticks after one thaw.
-The memory bound: each checkpoint takes about 45 KB on the largest level (4 dreamers),
+The memory bound: each checkpoint takes about 40 KB on the largest level (4 dreamers),
 4 MB for its 7-minute night; they are kept within `budget_bytes` (32 MB by default): over
 it, every other one is dropped (tick 0 stays) and the spacing doubles, so a 2-hour night
 still fits at the cost of slower seeks.
