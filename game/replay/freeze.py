@@ -221,14 +221,14 @@ class _Unpickler(pickle.Unpickler):
         held = self._bodies.get(record[1])
         if held is not None:
             return held
-        values = record[2:]
-        if len(values) != 6 or not all(type(x) is float and math.isfinite(x) for x in values):
+        values = record[2:]  # six, by the length checked above
+        if not all(type(x) is float and math.isfinite(x) for x in values):
             raise pickle.UnpicklingError("a body's record is not six finite numbers")
         mass, radius, x, y, vx, vy = values
         if mass <= 0.0 or radius <= 0.0:
             raise pickle.UnpicklingError("a body without mass or size")
         body = motion.make_body(self._the_space(), (x, y), radius, mass)
-        body.velocity = (vx, vy)
+        motion.set_velocity(body, (vx, vy))
         self._bodies[record[1]] = body
         return body
 
