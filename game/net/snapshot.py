@@ -166,19 +166,19 @@ def event_record(e: Event) -> EventRecord:
 
 
 class ChunkClock:
-    """Per room: the paint codes of every cell and the tick each chunk last changed.
+    """Per room: the tick each chunk of the paint grid last changed, and the paint codes
+    (`state * 4 + realm`) of the grid as it is.
 
     Call `note(world)` once after every `World.step()`; it is the only reader of the
-    grid's dirty flags on the server.
+    grid's dirty flags on the server. The codes are read from the grid when a snapshot
+    asks for them (`codes`, `chunks`), not copied every tick: snapshots go out every few
+    ticks, and the grid does not change between a tick's `note` and its snapshots.
     """
 
     def __init__(self, world: World) -> None:
         g = world.grid
+        self._world = world
         self.chunks_x, self.chunks_y = g.chunks_x, g.chunks_y
-        self.codes: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
-        self._code_blocks = _blocks(self.codes)
-        """`codes` seen chunk by chunk (a view, made once: `note` and `chunks` use it every
-        tick)"""
         self._layers = (g.state, g.realm, _blocks(g.state), _blocks(g.realm))
         """the grid's layers, and the same seen chunk by chunk (views, made once)"""
         self.version = np.zeros(self.chunks_x * self.chunks_y, dtype=np.int64)
@@ -188,6 +188,13 @@ class ChunkClock:
         self._seen: tuple[dict[int, EntityState], dict[int, tuple[int, int]], list[int]] = (
             {}, {}, [])
         g.take_dirty()
+
+    @property
+    def codes(self) -> npt.NDArray[np.uint8]:
+        """The paint code of every cell of the padded grid (a new array, rows first)."""
+        g = self._world.grid
+        out: npt.NDArray[np.uint8] = (g.state * 4 + g.realm).astype(np.uint8)
+        return out
 
     def seen(self, world: World) -> tuple[dict[int, EntityState], dict[int, tuple[int, int]],
                                           list[int]]:
@@ -199,15 +206,9 @@ class ChunkClock:
         return self._seen
 
     def note(self, world: World) -> None:
-        g = world.grid
-        index = g.take_dirty_index()
+        """Date the chunks the tick changed (the grid's dirty flags, which this clears)."""
+        index = world.grid.take_dirty_index()
         if len(index):
-            state, realm, state_blocks, realm_blocks = self._layers
-            if state is not g.state or realm is not g.realm:
-                state_blocks, realm_blocks = _blocks(g.state), _blocks(g.realm)
-                self._layers = (g.state, g.realm, state_blocks, realm_blocks)
-            cy, cx = np.divmod(index, self.chunks_x)
-            self._code_blocks[cy, cx] = state_blocks[cy, cx] * 4 + realm_blocks[cy, cx]
             self.version[index] = world.tick
 
     def shared_for(self, tick: int) -> dict[int, _Parts]:
@@ -217,14 +218,16 @@ class ChunkClock:
             self._shared = {}
         return self._shared
 
-    def chunk(self, index: int) -> npt.NDArray[np.uint8]:
-        cy, cx = divmod(index, self.chunks_x)
-        return self.codes[cy * CHUNK:(cy + 1) * CHUNK, cx * CHUNK:(cx + 1) * CHUNK]
-
     def chunks(self, index: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
-        """Copies of the chunks at these indices, (n, CHUNK, CHUNK), in that order."""
+        """The codes of the chunks at these indices, (n, CHUNK, CHUNK), in that order (a new
+        array)."""
+        g = self._world.grid
+        state, realm, state_blocks, realm_blocks = self._layers
+        if state is not g.state or realm is not g.realm:
+            state_blocks, realm_blocks = _blocks(g.state), _blocks(g.realm)
+            self._layers = (g.state, g.realm, state_blocks, realm_blocks)
         cy, cx = np.divmod(index, self.chunks_x)
-        out: npt.NDArray[np.uint8] = self._code_blocks[cy, cx]
+        out: npt.NDArray[np.uint8] = state_blocks[cy, cx] * 4 + realm_blocks[cy, cx]
         return out
 
 
@@ -247,7 +250,7 @@ class Observer:
     def full_state(self, world: World) -> bytes:
         """The compressed full state (MATCH_START's `state`); afterwards deltas follow."""
         clock = self.clock
-        self.known = clock.codes.copy()
+        self.known = clock.codes
         self.seen = clock.version.copy()
         self.synced = world.tick
         self.entities, self.rifts, self.meters = clock.seen(world)
