@@ -162,25 +162,12 @@ class PaintGrid:
 
     def census(self) -> Census:
         """Count every cell by district and state (one bincount over the grid)."""
-        return self.census_of(self.count_rows(0, self.state.shape[0]))
-
-    def count_rows(self, y0: int, y1: int) -> npt.NDArray[np.int64]:
-        """Cell counts per (district, state) over rows y0..y1 only."""
-        key = self._census_key[y0:y1] + self.state[y0:y1]
-        flat = np.bincount(key.ravel(), minlength=len(self.district_kind) * 5)
-        return flat.reshape(len(self.district_kind), 5)
-
-    def census_of(self, counts: npt.NDArray[np.int64]) -> Census:
-        """A Census from per-(district, state) counts."""
+        n = len(self.district_kind)
+        counts = np.bincount((self._census_key + self.state).ravel(),
+                             minlength=n * 5).reshape(n, 5)
         by_kind = self._kind_onehot.T @ counts
         by_kind[0] = 0
         return Census(counts=counts, by_kind=by_kind)
-
-    def bands(self, n: int) -> list[tuple[int, int]]:
-        """The grid's rows split into n chunk-aligned bands (some may be empty)."""
-        per = -(-self.chunks_y // n)
-        return [(min(k * per, self.chunks_y) * CHUNK, min((k + 1) * per, self.chunks_y) * CHUNK)
-                for k in range(n)]
 
     def fraction_in(self, cx: int, cy: int, stencil: Mask, mosaic_only: bool = False) -> float:
         """Fraction of the floor cells under `stencil` (centred on a cell) that are dream or
@@ -340,20 +327,14 @@ class PaintGrid:
             self._mark(win)
         return n
 
-    def spread(self, rng: np.random.Generator, p_unformed: float, p_dream: float,
-               band: tuple[int, int] | None = None) -> int:
-        """One pass of nightmare creeping into neighbouring cells, over a band of rows
-        (chunk-aligned, from `bands()`; the whole grid by default).
+    def spread(self, rng: np.random.Generator, p_unformed: float, p_dream: float) -> int:
+        """One pass of nightmare creeping into neighbouring cells, over the whole grid.
 
         Each unformed (dream) cell turns with chance `p_unformed` (`p_dream`) for each of its
         4-neighbours that is nightmare, capped at 1. Mosaic and walls never turn. One random
         draw per cell that could turn, in row-major order. Returns cells turned.
         """
-        y0, y1 = band if band is not None else (0, self.state.shape[0])
-        if y1 <= y0:
-            return 0
-        c0, c1 = max(y0 - 1, 0), min(y1 + 1, self.state.shape[0])
-        nm = (self.state[c0:c1] == NIGHTMARE).view(np.uint8)
+        nm = (self.state == NIGHTMARE).view(np.uint8)
         if not np.count_nonzero(nm):
             return 0
         around = np.zeros(nm.shape, dtype=nm.dtype)
@@ -361,10 +342,8 @@ class PaintGrid:
         around[:-1, :] += nm[1:, :]
         around[:, 1:] += nm[:, :-1]
         around[:, :-1] += nm[:, 1:]
-        nb = around[y0 - c0 : y0 - c0 + (y1 - y0)]
-        state = self.state[y0:y1]
-        flat_nb = nb.ravel()
-        flat_state = state.ravel()
+        flat_nb = around.ravel()
+        flat_state = self.state.ravel()
         # touched, and unformed or dream
         cand = np.logical_and(flat_nb, flat_state <= DREAM).nonzero()[0]
         if not len(cand):
@@ -377,10 +356,10 @@ class PaintGrid:
         hits = cand[roll < chance]
         count = len(hits)
         if count:
-            flat_state[hits] = NIGHTMARE  # the band is whole rows: its ravel is a view
-            self.realm[y0:y1].ravel()[hits] = 0
-            w = state.shape[1]
-            self.dirty[(hits // w + y0) // CHUNK, (hits % w) // CHUNK] = True
+            flat_state[hits] = NIGHTMARE  # (ravel of the whole grid: a view)
+            self.realm.ravel()[hits] = 0
+            w = self.state.shape[1]
+            self.dirty[(hits // w) // CHUNK, (hits % w) // CHUNK] = True
         return count
 
     # ----------------------------------------------------------------- internals

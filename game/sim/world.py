@@ -135,11 +135,9 @@ class World:
         for rift in self.rifts:
             if rift.opens_tick == 0:
                 self.grid.corrupt(rift.cx, rift.cy, rift.surge)
-        self._bands = self.grid.bands(t.spread_interval)
-        self._band_counts = [self.grid.count_rows(*b) for b in self._bands]
-        self._counts = sum(self._band_counts[1:], self._band_counts[0])
-        """the bands' counts added up (kept as they change: one band a tick)"""
         self.census = self.grid.census()
+        """the cells counted by district and state, as of the last tick whose number is a
+        multiple of `spread_interval` (see `step`)"""
 
     # ------------------------------------------------------------------ setup
     def add_dreamer(self, realm: Realm, role: Role, name: str = "",
@@ -324,20 +322,22 @@ class World:
         self._pulse_beacons(cleansed)
         self.cells_cleansed += int(sum(cleansed))
         self._tend_rifts(events)
-        # the spread and the census each take one band of rows per tick, so that every
-        # row is spread once per spread_interval and no tick carries the whole grid
-        band = tick % self.tuning.spread_interval
-        f = self.director.spread_factor(len(self.dreamers))
-        self.grid.spread(self.rng, self.tuning.spread_unformed * f, self.tuning.spread_dream * f,
-                         self._bands[band])
+        # the nightmare spreads over the whole grid once per spread_interval, and the census
+        # is taken then: on these arrays numpy's cost is mostly per call, so one pass over
+        # the grid costs a room far less than a thin band of rows every tick
+        whole = tick % self.tuning.spread_interval == 0
+        if whole:
+            f = self.director.spread_factor(len(self.dreamers))
+            self.grid.spread(self.rng, self.tuning.spread_unformed * f,
+                             self.tuning.spread_dream * f)
         self._awaken(events)
         self._revive(organizers, events)
-        fresh = self.grid.count_rows(*self._bands[band])
-        self._counts = self._counts - self._band_counts[band] + fresh
-        self._band_counts[band] = fresh
-        self.census = self.grid.census_of(self._counts)
+        if whole:
+            self.census = self.grid.census()
         self._update_meters(cleansed, events)
         self._decide(events)
+        if not self.running:
+            self.census = self.grid.census()  # the night's summary counts its last tick
         if tick % motion.REBASE_TICKS == 0:
             self.rebase_physics()
         return events

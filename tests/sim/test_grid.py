@@ -132,13 +132,6 @@ def test_spread_stops_at_walls_and_mosaic_and_never_without_chance() -> None:
     assert (10, 3) not in nightmare
 
 
-def test_banded_spread_covers_the_grid_like_a_whole_pass() -> None:
-    g = blank(open_rows(64, 80))
-    for b0, b1 in g.bands(3):
-        assert b0 % CHUNK == 0 and b1 % CHUNK == 0
-    assert g.bands(3)[0][0] == 0 and g.bands(3)[-1][1] == g.state.shape[0]
-
-
 def test_census_adds_up() -> None:
     rows = open_rows(40, 20)
     rows = [r[:20] + r[20:].replace(".", "R") for r in rows]
