@@ -5,10 +5,13 @@ nightmare there), distort dreamers who come close, and flee when dreamers of bot
 close in or when they find themselves on mosaic. Ethan seeks the most painted ground,
 hijacks it when his power is ready, and keeps away from groups of both realms.
 
-Ethan, standing on the ground he chose, looks for better ground every `_PARKED` ticks.
-A saboteur on its way works out its steering (the way round walls) every `_STEER` ticks,
-its turn staggered by its id, and keeps its last heading in between: a crew of twenty
-then steers ten a tick. It steers at once whenever its goal changes (a new plan, a flight).
+A saboteur thinks every `THINK` ticks, its turn staggered by its id, and holds its last
+intent in between (`Saboteur.turn`, which `game.bots.crew` asks before it looks at the
+world): a crew of twenty then thinks ten a tick, and its reactions lag a tick at most.
+On its turn it steers (works out the way round walls) or keeps its last heading on the
+way to an unchanged goal; it looks for new ground every `_REPLAN` ticks (Ethan, standing on
+the ground he chose, every `_PARKED`), and steers at once whenever its goal changes (a new
+plan, a flight).
 
 Imports game.sim and the bots' observation and navigation.
 """
@@ -26,58 +29,63 @@ from game.sim.grid import CHUNK, Cell
 from game.sim.intent import Intent
 from game.sim.level import Realm
 
-__all__ = ["CadrePolicy", "EthanPolicy"]
+__all__ = ["THINK", "CadrePolicy", "EthanPolicy", "Saboteur"]
 
+THINK = 2
+"""ticks between two of a saboteur's turns to think (it holds its intent in between)"""
 _REPLAN = 15
-_STEER = 2
-"""ticks between two workings-out of the way to an unchanged goal"""
+"""ticks between two looks for new ground on the way to a goal"""
 _PARKED = 5
 """ticks between two looks for better ground while Ethan stands on his goal"""
+_ETHAN_REPLAN = 45
+"""ticks between two of Ethan's looks for the most painted ground on his way"""
 _MOSAIC = int(Cell.MOSAIC)
 _DREAM = int(Cell.DREAM)
 _BOTH_REALMS = frozenset({Realm.SANCTUARY, Realm.REST})
 
 
-class _Saboteur:
+class Saboteur:
     """What every saboteur's mind holds: who it is, the way round walls, its own dice,
-    and where it is heading."""
+    where it is heading and what it does until its next turn."""
 
     def __init__(self, entity: int, nav: NavGrid, seed: int) -> None:
         self.entity = entity
         self.nav = nav
         self.rng = random.Random(seed)
         self.goal: tuple[float, float] | None = None
+        self.held: Intent | None = None
+        """the intent of its last turn, held until the next (None before its first)"""
         self._phase = entity % _REPLAN
-        self._move: tuple[float, float] | None = None
-        """the heading worked out last (see `_steer`)"""
 
-    def _steer(self, tick: int, pos: tuple[float, float], goal: tuple[float, float],
-               fresh: bool) -> tuple[float, float]:
-        """The heading to `goal`: worked out on this saboteur's turn or when the goal is
-        `fresh`, else the last one."""
-        if fresh or self._move is None or (tick + self.entity) % _STEER == 0:
-            self._move = self.nav.direction(pos, goal)
-        return self._move
-
-
-class CadrePolicy(_Saboteur):
-    """One cadre member's mind."""
+    def turn(self, tick: int) -> bool:
+        """Whether it thinks this tick (`decide`): every `THINK` ticks, staggered by id, and
+        on the first tick it is asked."""
+        return self.held is None or (tick + self.entity) % THINK == 0
 
     def decide(self, obs: Observation) -> Intent:
+        """This turn's intent (kept as `held`)."""
+        self.held = self._think(obs)
+        return self.held
+
+    def _think(self, obs: Observation) -> Intent:
+        raise NotImplementedError
+
+
+class CadrePolicy(Saboteur):
+    """One cadre member's mind."""
+
+    def _think(self, obs: Observation) -> Intent:
         view, me = obs.view, obs.me
         x, y = me.x, me.y
         pos = (x, y)
         threat = _threat(obs, radius=view.tuning.awaken_radius + 56.0)
         cx, cy = obs.cell_of(x, y)
-        fresh = True
         if threat is not None or view.state[cy, cx] == _MOSAIC:
             self.goal = _flee_point(obs, threat)
-        elif self.goal is None or (view.tick + self._phase) % _REPLAN == 0 \
+        elif self.goal is None or (view.tick + self._phase) % _REPLAN < THINK \
                 or _d2(pos, self.goal) < 24.0**2:
             self.goal = self._pick_goal(obs)
-        else:
-            fresh = False
-        move = self._steer(view.tick, pos, self.goal, fresh)
+        move = self.nav.direction(pos, self.goal)
         if not me.ability_ready:
             return Intent(move=move)
         reach = (view.tuning.distort_radius * 0.85) ** 2
@@ -104,25 +112,24 @@ class CadrePolicy(_Saboteur):
             (float(best_r) + self.rng.uniform(0.2, 0.8)) * span
 
 
-class EthanPolicy(_Saboteur):
+class EthanPolicy(Saboteur):
     """Ethan Lynx: hijacks the most painted ground and avoids being surrounded."""
 
-    def decide(self, obs: Observation) -> Intent:
+    def _think(self, obs: Observation) -> Intent:
         view, me = obs.view, obs.me
         pos = (me.x, me.y)
         threat = _threat(obs, radius=view.tuning.ethan_drive_radius + 64.0)
-        old = self.goal
         if threat is not None:
             self.goal = _flee_point(obs, threat)
-        elif self.goal is None or view.tick % 45 == 0 or (
-                _d2(pos, self.goal) < 24.0**2 and view.tick % _PARKED == 0):
+        elif self.goal is None or view.tick % _ETHAN_REPLAN < THINK or (
+                _d2(pos, self.goal) < 24.0**2 and view.tick % _PARKED < THINK):
             span = CHUNK * view.cell_size
             paint = view.dream_per_chunk + view.mosaic_per_chunk
             xs, ys = view.chunk_centres
             dist = np.hypot(xs - me.x, ys - me.y)
             gr, gc = np.unravel_index(int(np.argmax(paint - dist * 0.15)), paint.shape)
             self.goal = ((float(gc) + 0.5) * span, (float(gr) + 0.5) * span)
-        move = self._steer(view.tick, pos, self.goal, self.goal != old)
+        move = self.nav.direction(pos, self.goal)
         if not me.ability_ready:
             return Intent(move=move)
         cx, cy = obs.cell_of(me.x, me.y)

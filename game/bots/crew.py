@@ -1,7 +1,9 @@
 """The bot crew of one world: every ally bot, cadre member and Ethan, each with its policy.
 
 `BotCrew.decide(world, events)` looks at the world once (a `WorldView`), asks every
-bot-controlled entity's policy for its intent, and returns them for `World.step()`. Cadre
+bot-controlled entity's policy whose turn it is for its intent (ally bots every tick, the
+cadre every `cadre.THINK` ticks, holding their intent in between), and returns them all for
+`World.step()`. Cadre
 members get a policy when they appear and lose it when they leave; ally bots are named
 with `add_ally()`: a full ally for a dropped player's dreamer (it plays as they would), a
 companion (`companion=True`) for a seat no player took (it supports the players).
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from game.bots.ally import AllyPolicy, CompanionPolicy
-from game.bots.cadre import CadrePolicy, EthanPolicy
+from game.bots.cadre import CadrePolicy, EthanPolicy, Saboteur
 from game.bots.nav import NavGrid
 from game.bots.observation import Observation, PingSeen, WorldView, pings_from
 from game.sim.events import Event
@@ -39,7 +41,7 @@ class BotCrew:
         self.allies: dict[int, Policy] = {}
         self.companions: set[int] = set()
         """the allies that play as companions (the rest stand in for players)"""
-        self.cadre: dict[int, Policy] = {}
+        self.cadre: dict[int, Saboteur] = {}
         self.pings: list[PingSeen] = []
 
     def _seed_for(self, entity: int) -> int:
@@ -76,13 +78,17 @@ class BotCrew:
                 self.cadre[cid] = kind(cid, self.nav, self._seed_for(cid))
         for cid in [c for c in self.cadre if c not in world.cadre]:
             del self.cadre[cid]
-        if not self.cadre and not self.allies:
-            return {}  # nobody to think for: no need to look at the world
-        view = WorldView.capture(world, self.pings)
+        tick = world.tick
+        thinking = [(cid, s) for cid, s in self.cadre.items() if s.turn(tick)]
         out: dict[int, Intent] = {}
-        for did, policy in self.allies.items():
-            if did in world.dreamers:
-                out[did] = policy.decide(view.observe(did))
-        for cid, policy in self.cadre.items():
-            out[cid] = policy.decide(view.observe(cid))
+        if thinking or self.allies:  # else nobody thinks this tick: no need to look
+            view = WorldView.capture(world, self.pings)
+            for did, policy in self.allies.items():
+                if did in world.dreamers:
+                    out[did] = policy.decide(view.observe(did))
+            for cid, saboteur in thinking:
+                saboteur.decide(view.observe(cid))
+        for cid, saboteur in self.cadre.items():
+            if saboteur.held is not None:  # (always: each thinks on its first tick)
+                out[cid] = saboteur.held
         return out
