@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from game.bots import BotCrew, NavGrid, WorldView
-from game.bots.cadre import CadrePolicy
+from game.bots.cadre import THINK, CadrePolicy
 from game.match import bot_match
 from game.retreats import campaign
 from game.sim import EventKind, Outcome, Realm, Role, World
@@ -101,3 +101,23 @@ def test_a_cadre_member_flees_when_both_realms_close_in() -> None:
     intent = policy.decide(WorldView.capture(w).observe(c))
     assert intent.move[0] > 0.5  # away from the dreamers to its left
     assert intent.ability  # and distorts them on the way if it can
+
+
+def test_a_saboteur_thinks_on_its_turns_and_holds_its_intent_between() -> None:
+    w = World(level_from(open_rows()), seed=1, tuning=QUIET)
+    cadre = [w.spawn_cadre(200.0 + 40 * k, 200.0) for k in range(3)]
+    w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=(120.0, 200.0))
+    crew = BotCrew(w, seed=1)
+    before = crew.decide(w)
+    thought = {c: [w.tick] for c in cadre}  # each thinks on the first tick it is asked
+    for _ in range(8):
+        w.step(before)
+        now = crew.decide(w)
+        for c in cadre:
+            if now[c] is not before[c]:  # a new intent: it thought this tick
+                thought[c].append(w.tick)
+        before = now
+    for c in cadre:
+        turns = [t for t in range(1, w.tick + 1) if (t + c) % THINK == 0]
+        assert thought[c] == [0, *turns]  # on its turns, staggered by its id, and only then
+    assert {tuple(t[1:3]) for t in thought.values()} == {(1, 3), (2, 4)}
