@@ -117,6 +117,10 @@ class Tuning:
     # --- nightmare and rifts
     spread_interval: int = 6
     """ticks between two spread passes"""
+    census_interval: int = 15
+    """ticks between two counts of the grid's cells, which the meters read in between (a
+    count of the whole grid costs about a fifth of a room's tick: twice a second is plenty
+    for meters that drain over minutes; a night's summary counts its last tick)"""
     spread_unformed: float = 0.02
     """chance per nightmare neighbour per pass that an unformed cell turns, at hazard 1"""
     spread_dream: float = 0.006

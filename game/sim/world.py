@@ -137,7 +137,7 @@ class World:
                 self.grid.corrupt(rift.cx, rift.cy, rift.surge)
         self.census = self.grid.census()
         """the cells counted by district and state, as of the last tick whose number is a
-        multiple of `spread_interval` (see `step`)"""
+        multiple of `census_interval` (and the night's last)"""
 
     # ------------------------------------------------------------------ setup
     def add_dreamer(self, realm: Realm, role: Role, name: str = "",
@@ -322,17 +322,16 @@ class World:
         self._pulse_beacons(cleansed)
         self.cells_cleansed += int(sum(cleansed))
         self._tend_rifts(events)
-        # the nightmare spreads over the whole grid once per spread_interval, and the census
-        # is taken then: on these arrays numpy's cost is mostly per call, so one pass over
-        # the grid costs a room far less than a thin band of rows every tick
-        whole = tick % self.tuning.spread_interval == 0
-        if whole:
+        # the nightmare spreads over the whole grid once per spread_interval: on these
+        # arrays numpy's cost is mostly per call, so one pass over the grid costs a room far
+        # less than a thin band of rows every tick
+        if tick % self.tuning.spread_interval == 0:
             f = self.director.spread_factor(len(self.dreamers))
             self.grid.spread(self.rng, self.tuning.spread_unformed * f,
                              self.tuning.spread_dream * f)
         self._awaken(events)
         self._revive(organizers, events)
-        if whole:
+        if tick % self.tuning.census_interval == 0:
             self.census = self.grid.census()
         self._update_meters(cleansed, events)
         self._decide(events)

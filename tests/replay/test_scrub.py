@@ -140,7 +140,7 @@ def marked(tmp_path_factory: pytest.TempPathFactory,
     """A tiny night with marked events (seed and hazard chosen for it: most tiny nights of
     12 seconds have none; if the bots change so that this one has none either, pick another
     seed)."""
-    return tiny_night(tmp_path_factory, tiny_level, seed=1, hazard=5)
+    return tiny_night(tmp_path_factory, tiny_level, seed=5, hazard=5)
 
 
 def test_the_scout_learns_the_whole_night(marked: tuple[Path, Path]) -> None:
