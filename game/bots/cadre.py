@@ -19,7 +19,6 @@ Imports game.sim and the bots' observation and navigation.
 from __future__ import annotations
 
 import math
-import random
 
 import numpy as np
 
@@ -51,7 +50,8 @@ class Saboteur:
     def __init__(self, entity: int, nav: NavGrid, seed: int) -> None:
         self.entity = entity
         self.nav = nav
-        self.rng = random.Random(seed)
+        self.rng = np.random.default_rng(seed)
+        """its own dice (numpy's: a plan draws one number per chunk of the map at once)"""
         self.goal: tuple[float, float] | None = None
         self.held: Intent | None = None
         """the intent of its last turn, held until the next (None before its first)"""
@@ -105,11 +105,10 @@ class CadrePolicy(Saboteur):
         xs, ys = view.chunk_centres
         dist = np.hypot(xs - me.x, ys - me.y)
         score -= dist * 0.12
-        score += np.asarray([self.rng.random() for _ in range(score.size)]).reshape(
-            score.shape) * 25.0
+        score += self.rng.random(score.shape) * 25.0
         best_r, best_c = np.unravel_index(int(np.argmax(score)), score.shape)
-        return (float(best_c) + self.rng.uniform(0.2, 0.8)) * span, \
-            (float(best_r) + self.rng.uniform(0.2, 0.8)) * span
+        off_x, off_y = self.rng.uniform(0.2, 0.8, 2).tolist()
+        return (float(best_c) + off_x) * span, (float(best_r) + off_y) * span
 
 
 class EthanPolicy(Saboteur):
