@@ -8,10 +8,9 @@ hijacks it when his power is ready, and keeps away from groups of both realms.
 A saboteur thinks every `THINK` ticks, its turn staggered by its id, and holds its last
 intent in between (`Saboteur.turn`, which `game.bots.crew` asks before it looks at the
 world): a crew of twenty then thinks ten a tick, and its reactions lag a tick at most.
-On its turn it steers (works out the way round walls) or keeps its last heading on the
-way to an unchanged goal; it looks for new ground every `_REPLAN` ticks (Ethan, standing on
-the ground he chose, every `_PARKED`), and steers at once whenever its goal changes (a new
-plan, a flight).
+On each turn it works out its way round walls to its goal; it looks for new ground every
+`_REPLAN` ticks or once there (Ethan every `_ETHAN_REPLAN`, and, standing on the ground he
+chose, every `_PARKED`).
 
 Imports game.sim and the bots' observation and navigation.
 """

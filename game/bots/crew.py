@@ -2,11 +2,11 @@
 
 `BotCrew.decide(world, events)` looks at the world once (a `WorldView`), asks every
 bot-controlled entity's policy whose turn it is for its intent (ally bots every tick, the
-cadre every `cadre.THINK` ticks, holding their intent in between), and returns them all for
-`World.step()`. Cadre
-members get a policy when they appear and lose it when they leave; ally bots are named
-with `add_ally()`: a full ally for a dropped player's dreamer (it plays as they would), a
-companion (`companion=True`) for a seat no player took (it supports the players).
+cadre every `cadre.THINK` ticks, holding their intent in between), and returns them all
+for `World.step()`. Cadre members get a policy when they appear and lose it when they
+leave; ally bots are named with `add_ally()`: a full ally for a dropped player's dreamer
+(it plays as they would), a companion (`companion=True`) for a seat no player took (it
+supports the players).
 
 Imports game.sim and the bots package.
 """
