@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -142,6 +144,26 @@ def test_dawn_with_both_meters_standing_is_a_victory(field: Level) -> None:
     events = run(w, 30)
     assert w.outcome is Outcome.DAWN
     assert kinds(events, EventKind.VICTORY)[0].value == Outcome.DAWN
+
+
+def test_the_census_is_taken_every_census_interval_and_on_the_nights_last_tick(
+        field: Level) -> None:
+    every = 7
+    rules = dataclasses.replace(QUIET, census_interval=every)
+    w = World(field, seed=1, tuning=rules, night_seconds=1)  # 30 ticks: not a multiple of 7
+    counted = w.census
+    w.grid.paint(20, 20, disc(2), Realm.SANCTUARY)  # between two counts
+    while (w.tick + 1) % every:
+        w.step()
+        assert w.census is counted  # the meters read the last count
+    w.step()
+    assert w.census.count(Cell.DREAM) == w.grid.census().count(Cell.DREAM) > 0
+    run(w, 29 - w.tick)  # past the last count (tick 28)
+    w.grid.paint(30, 20, disc(2), Realm.REST)
+    w.step()
+    assert w.outcome is Outcome.DAWN and w.tick == 30
+    assert w.summary().coverage["rest_dream"] > 0  # painted after the last count
+    assert w.census.count(Cell.DREAM) == w.grid.census().count(Cell.DREAM)
 
 
 # ------------------------------------------------------------------ rifts
