@@ -103,10 +103,12 @@ def test_a_node_that_stops_posting_leaves_the_list_and_its_codes_are_refused_cle
             beating = [loop.create_task(heartbeat(a, [BoardEntry(entry("GHOST"), True, "")])),
                        loop.create_task(heartbeat(b, []))]
             await until(lambda: b.listing(), "a's room listed on b", 10)
-            beating[0].cancel()  # a stops posting abruptly (its process hangs or dies)
+            a_key = f"dreamlayer:node:{a.node}"
             with redis_server.client() as r:  # (b's list also empties when b's own reading
                 # is late, so wait for a's heartbeat to lapse first: that is the event)
-                await until(lambda: not r.exists("dreamlayer:node:a"), "a's key lapsed", 10)
+                assert r.exists(a_key)
+                beating[0].cancel()  # a stops posting abruptly (its process hangs or dies)
+                await until(lambda: not r.exists(a_key), "a's key lapsed", 10)
             await until(lambda: not b.listing(), "a's room gone from b's list", 10)
             assert await b.locate("GHOST") is None
             assert await b.why_gone("GHOST") == ("room GHOST was on a server that is no "
