@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -117,13 +117,36 @@ class Night:
                 "seconds": self.seconds, "players": list(self.players), "bots": self.bots,
                 "replay": f"/replays/{self.replay}" if self.replay and replay_kept else None}
 
+    def fields(self) -> list[Any]:
+        """The night as a plain list (for a worker's channel to its supervisor)."""
+        return [self.ended, self.room, self.private, self.level, self.retreat, self.outcome,
+                self.score, self.seconds, list(self.players), self.bots, self.replay]
+
+    @classmethod
+    def of_fields(cls, raw: object) -> Night:
+        """The night `fields` gave; ValueError for anything else."""
+        if not isinstance(raw, (list, tuple)) or len(raw) != 11 \
+                or not isinstance(raw[8], (list, tuple)):
+            raise ValueError(f"not a night: {raw!r:.80}")
+        f: Sequence[Any] = raw
+        try:
+            return cls(float(f[0]), str(f[1]), bool(f[2]), str(f[3]), str(f[4]), str(f[5]),
+                       int(f[6]), float(f[7]), tuple(str(p) for p in f[8]), int(f[9]),
+                       str(f[10]))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"not a night: {raw!r:.80}") from e
+
 
 class Chronicle:
-    """The last `LAST_NIGHTS` nights played to their end, newest first."""
+    """The last `LAST_NIGHTS` nights played to their end, newest first. `on_night`, when
+    given, hears of each night this chronicle sees end (a worker tells its supervisor,
+    whose chronicle is the host's and outlives the worker)."""
 
-    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+    def __init__(self, wall: Callable[[], float] = time.time,
+                 on_night: Callable[[Night], None] | None = None) -> None:
         self.nights: deque[Night] = deque(maxlen=LAST_NIGHTS)
         self._wall = wall
+        self.on_night = on_night
 
     def night_ended(self, room: Room, recording: Recording | None) -> None:
         """`room`'s night has just ended (its world no longer runs): remember it, with the
@@ -133,11 +156,27 @@ class Chronicle:
             return
         people = tuple(m.name for m in room.dreamer_members)
         replay = recording.path.stem if recording is not None and recording.active else ""
-        self.nights.appendleft(Night(
+        night = Night(
             ended=self._wall(), room=room.code, private=private(room), level=room.level.name,
             retreat=room.level.title, outcome=_OUTCOMES.get(world.outcome, "unfinished"),
             score=world.score(), seconds=round(world.tick / TICK_RATE, 1), players=people,
-            bots=len(room.bot_seats), replay=replay))
+            bots=len(room.bot_seats), replay=replay)
+        self.add(night)
+        if self.on_night is not None:
+            self.on_night(night)
+
+    def add(self, night: Night) -> None:
+        """Remember a night (one another process saw end, too): the newest `LAST_NIGHTS`
+        are kept, newest first."""
+        newest = sorted([night, *self.nights], key=lambda n: -n.ended)[:LAST_NIGHTS]
+        self.nights = deque(newest, maxlen=LAST_NIGHTS)
+
+    def matches(self, with_private: bool, replay_kept: Callable[[str], bool]
+                ) -> list[dict[str, Any]]:
+        """The nights as the status shows them (`replay_kept(id)`: its replay file is
+        still there), private ones only `with_private`."""
+        return [n.as_dict(bool(n.replay) and replay_kept(n.replay)) for n in self.nights
+                if with_private or not n.private]
 
 
 class Rates:
@@ -173,7 +212,6 @@ def report(health: Mapping[str, Any], rooms: Iterable[Room], chronicle: Chronicl
     last nights, newest first, each with its replay's address while `replay_kept(id)`).
     Private rooms and their nights are left out unless `with_private`."""
     shown = [r for r in rooms if not r.closed and (with_private or not private(r))]
-    nights = [n for n in chronicle.nights if with_private or not n.private]
     sent, received = rates
     server = {**health, "version": __version__, "protocol": PROTOCOL_VERSION,
               "bytes_out_per_s": sent, "bytes_in_per_s": received, "admin": admin}
@@ -181,7 +219,7 @@ def report(health: Mapping[str, Any], rooms: Iterable[Room], chronicle: Chronicl
         "server": server,
         "rooms": sorted((room_status(r, spectator_slots) for r in shown),
                         key=lambda r: (r["phase"] == "lobby", r["code"])),
-        "matches": [n.as_dict(bool(n.replay) and replay_kept(n.replay)) for n in nights],
+        "matches": chronicle.matches(with_private, replay_kept),
     }
 
 

@@ -104,7 +104,7 @@ from server.registrar import Refusal, Registrar
 from server.relay import SIBLING_LOST, SIBLING_RESTARTING
 from server.rescue import Rescue
 from server.spool import Spool
-from server.status import Chronicle, merge
+from server.status import Chronicle, Night, merge
 from server.status import report as status_of
 from server.summary import DoorMetrics, Families, Retired, merge_health, render_families
 from server.webpage import WebRoutes
@@ -229,6 +229,8 @@ class Supervisor:
         `cluster.redis_url` is set)"""
         self.registrar = Registrar(config, self.board)
         self.replays = Replays(config)
+        self.chronicle = Chronicle()
+        """the host's last nights, as its workers tell them (a worker's die not with it)"""
         self.spool: Spool | None = Spool(self.replays.directory.folder / "rooms") \
             if config.replays_enabled else None
         """the machine's room cards (the workers write them; with a cluster, copied to
@@ -487,6 +489,11 @@ class Supervisor:
                 self._board_changed()
         elif t == "register":
             return self._register(slot, int(msg.get("own_open", 0)), str(msg.get("address")))
+        elif t == "night":
+            try:
+                self.chronicle.add(Night.of_fields(msg.get("night")))
+            except ValueError as e:
+                log.error("worker %d told of an unreadable night (%s)", slot.index, e)
         elif t == "unregister":
             self.registrar.unregister(str(msg.get("code")))
         elif t == "adopt":
@@ -759,7 +766,8 @@ class Supervisor:
         """The host's /api/status object (`private`: /admin/status's, with the private
         rooms): every worker's status merged, on the host's /healthz (asked in the same
         round). A worker that gives none shows in `workers` as "no answer", its rooms left
-        out."""
+        out. The last nights are the supervisor's own list (`chronicle`), which the workers
+        feed as their nights end: a worker that died leaves its nights listed."""
         order = Order("status", private=private)
         answers = await self._ask_all({"t": "order", "order": order.fields()})
         parts: list[dict[str, Any]] = []
@@ -772,9 +780,13 @@ class Supervisor:
             parts.append(got["body"])
         health = self._health_of(healths)
         if not parts:
-            return status_of(health, [], Chronicle(), rates=(0.0, 0.0), spectator_slots=0,
-                             admin=self.web.admin.enabled)
-        return merge(parts, health=health)
+            status = status_of(health, [], Chronicle(), rates=(0.0, 0.0), spectator_slots=0,
+                               admin=self.web.admin.enabled)
+        else:
+            status = merge(parts, health=health)
+        status["matches"] = self.chronicle.matches(
+            private, lambda rid: self.replays.directory.path_of(rid) is not None)
+        return status
 
     async def _carry_out(self, order: Order) -> AdminAnswer:
         """An order of the web page, for the whole host: the status merged, a drain of every

@@ -28,6 +28,9 @@ ERROR without one). The worker then answers:
   with whether it runs.
 - "stop": drain (1001 and the reason to every client, as `Host.shutdown`) and exit.
 
+It tells the supervisor of each night played to its end ("night": `status.Night`'s fields):
+the host's list of last nights is the supervisor's, so it outlives a worker that dies.
+
 It asks the supervisor's `Registrar` before it opens a room ("register"; the caps hold for
 the whole host) and posts its rooms ("board"); to relay a client to a sibling worker it
 sends one end of a socket pair ("relay", with the code and the client's address).
@@ -150,6 +153,8 @@ class Worker:
                                 siblings=self)
         host.seating.lost = {str(k): str(v) for k, v in begin.get("lost", {}).items()}
         host.on_open = self._note_opened
+        host.chronicle.on_night = lambda night: channel.tell({"t": "night",
+                                                              "night": night.fields()})
         if self.prepare is not None:
             self.prepare(host)
         await host.open(mine=lambda code: slot_of(code, slots) == self.slot)

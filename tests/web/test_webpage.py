@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
+import msgpack
 import pytest
 import websockets
 
@@ -23,7 +25,7 @@ from game.sim.tuning import Tuning
 from game.sim.world import rift_radii
 from server.config import ConfigError, ServerConfig, load_config
 from server.host import Host
-from server.status import Rates, merge
+from server.status import LAST_NIGHTS, Chronicle, Night, Rates, merge
 from server.webpage import CSP, FOLDER, STATIC, answer
 from tests.server.conftest import Hosts, serve_and, until
 from tests.web.conftest import (
@@ -189,6 +191,68 @@ def test_a_night_that_ends_is_listed_with_its_replay(workers: int) -> None:
             await r.close()
 
     serve_and(go, night_seconds=2, workers=workers)
+
+
+def test_the_nights_of_a_worker_that_died_stay_listed() -> None:
+    async def go(host: Host, url: str) -> None:
+        port = port_of(url)
+        held = await on_worker(url, 2, 1)
+        player, code, _ = await bot_match(url)
+        assert slot_in(code, 2) == 1
+        await until_async(lambda: status_has(port, code), "the night listed", 30)
+        await player.close()
+        assert isinstance(host, Hosts)
+        supervisor = host.supervisor
+        doomed = host.launcher.workers[1]
+        doomed.kill()  # the worker that played it dies with its own list of nights
+        await until(lambda: supervisor.restarts == 1 and host.launcher.workers[1] is not doomed
+                    and supervisor.slots[1].ready.is_set(), "a replacement worker", 20)
+        night = [n for n in (await status_of(port))["matches"] if n["room"] == code]
+        assert len(night) == 1 and night[0]["players"] == ["Lucid Heron"]
+        assert night[0]["replay"] is not None  # its replay is the host's: still there
+        for r in held:
+            await r.close()
+
+    serve_and(go, night_seconds=2, workers=2)
+
+
+async def status_has(port: int, code: str) -> bool:
+    return any(n["room"] == code for n in (await status_of(port))["matches"])
+
+
+async def until_async(cond: Callable[[], Awaitable[bool]], what: str, within: float) -> None:
+    """Wait until `await cond()` is true; AssertionError naming `what` after `within`
+    seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await cond():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+def test_a_night_crosses_the_channel_and_the_chronicle_keeps_the_newest_first() -> None:
+    def night(room: str, ended: float, private: bool = False) -> Night:
+        return Night(ended, room, private, "first-retreat", "The First Retreat", "dawn", 1234,
+                     300.0, ("Mira", "Jade"), 2, f"id-{room}")
+
+    sent = night("AAAAA", 5.0)
+    assert Night.of_fields(msgpack.unpackb(msgpack.packb(sent.fields()))) == sent
+    for junk in (None, [1, 2], sent.fields()[:-1], [*sent.fields()[:8], 7, 2, ""],
+                 [*sent.fields()[:6], "many", *sent.fields()[7:]]):
+        with pytest.raises(ValueError, match="not a night"):
+            Night.of_fields(junk)
+    chronicle = Chronicle()
+    for n in (sent, night("CCCCC", 9.0), night("BBBBB", 7.0, private=True)):  # out of order
+        chronicle.add(n)
+    assert [n["room"] for n in chronicle.matches(True, lambda rid: True)] == [
+        "CCCCC", "BBBBB", "AAAAA"]
+    shown = chronicle.matches(False, lambda rid: rid != "id-CCCCC")
+    assert [(n["room"], n["replay"]) for n in shown] == [("CCCCC", None),
+                                                         ("AAAAA", "/replays/id-AAAAA")]
+    for k in range(LAST_NIGHTS):
+        chronicle.add(night(f"N{k:04d}", 100.0 + k))
+    assert len(chronicle.nights) == LAST_NIGHTS
+    assert chronicle.nights[0].room == f"N{LAST_NIGHTS - 1:04d}"
 
 
 def test_rates_and_merge() -> None:
