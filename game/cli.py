@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from game.retreats import LevelError, UnknownLevel, campaign, load_retreat
-from game.sim.tuning import TICK_RATE
+from game.sim.tuning import TICK_RATE, Tuning, tuning_change
 
 __all__ = ["main"]
 
@@ -75,6 +75,16 @@ def _names(raw: str) -> list[str]:
     if not all(items):
         raise argparse.ArgumentTypeError(f"{raw!r} is not a comma-separated list")
     return list(dict.fromkeys(items))
+
+
+def _rule_change(raw: str) -> tuple[str, float]:
+    """--tune NAME=VALUE: one rule number of `Tuning`, checked on its own."""
+    try:
+        name, value = tuning_change(raw)
+        Tuning().changed([(name, value)])
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return name, value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,6 +141,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="seat 0 a full ally bot (the player), the others companion bots")
     seats.add_argument("--idle-player", action="store_true",
                        help="seat 0 a player who sends nothing, the others companion bots")
+    bal.add_argument("--tune", type=_rule_change, action="append", default=[],
+                     metavar="NAME=VALUE",
+                     help="play with a rule number of game/sim/tuning.py changed (repeatable): "
+                          "try a balance change without editing the code")
     bal.add_argument("--jobs", type=_ranged(1, 64), default=2, help="worker processes (2)")
     bal.add_argument("--json", action="store_true", help="print a JSON list, one object per cell")
 
@@ -532,8 +546,14 @@ def _balance(args: argparse.Namespace) -> int:
             print(f"nights played: {done}/{total}", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
+    try:
+        Tuning().changed(args.tune)
+    except ValueError as e:  # each change parsed; together they may still break a rule
+        print(f"dreamlayer balance: {e}", file=sys.stderr)
+        return 2
     rows = balance_table(levels, args.dreamers, args.hazards, args.seeds, lineup=lineup,
-                         night_seconds=args.night_seconds, jobs=args.jobs, on_night=progress)
+                         night_seconds=args.night_seconds, tuning=args.tune, jobs=args.jobs,
+                         on_night=progress)
     wall = time.perf_counter() - t0
     if args.json:
         print(json.dumps(rows))

@@ -91,7 +91,8 @@ def test_bench_sim_reports_every_level(capsys: pytest.CaptureFixture[str]) -> No
 
 
 BALANCE_KEYS = {"level", "dreamers", "hazard", "lineup", "seeds", "wins", "win_rate",
-                "mean_seconds", "mean_score", "mean_rifts_sealed", "outcomes", "cpu_seconds"}
+                "mean_seconds", "mean_score", "mean_rifts_sealed", "outcomes", "cpu_seconds",
+                "tuning"}
 
 
 def test_balance_prints_one_json_object_per_cell(capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,7 +105,7 @@ def test_balance_prints_one_json_object_per_cell(capsys: pytest.CaptureFixture[s
         ("first-retreat", 1, 2), ("first-retreat", 2, 2)]
     for r in rows:
         assert set(r) == BALANCE_KEYS
-        assert r["seeds"] == 2 and r["lineup"] == "allies"
+        assert r["seeds"] == 2 and r["lineup"] == "allies" and r["tuning"] == {}
         assert r["win_rate"] == r["wins"] / 2 and sum(r["outcomes"].values()) == 2
         assert 0 < r["mean_seconds"] <= 8 and r["mean_score"] >= 0
     level = load_retreat("first-retreat")
@@ -115,6 +116,23 @@ def test_balance_prints_one_json_object_per_cell(capsys: pytest.CaptureFixture[s
     assert code == 0
     assert [{k: v for k, v in r.items() if k != "cpu_seconds"} for r in json.loads(pooled)] \
         == [{k: v for k, v in r.items() if k != "cpu_seconds"} for r in rows]
+
+
+def test_balance_plays_with_the_rule_numbers_tune_changes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("balance", "--levels", "first-retreat", "--dreamers", "2", "--hazards", "1",
+            "--seeds", "2", "--night-seconds", "8", "--jobs", "2")
+    code, out, _ = run(capsys, *args, "--json")
+    assert code == 0 and json.loads(out)[0]["outcomes"] == {"dawn": 2}
+    # meters that start empty collapse on the first tick: every night is lost at once,
+    # in the pool's worker processes too
+    code, out, _ = run(capsys, *args, "--tune", "meter_start=0", "--json")
+    assert code == 0
+    row = json.loads(out)[0]
+    assert row["outcomes"] == {"fracture": 2} and row["mean_seconds"] < 1
+    assert row["tuning"] == {"meter_start": 0.0}
+    code, out, _ = run(capsys, *args, "--tune", "meter_start=0", "--tune", "spread_interval=3")
+    assert code == 0 and "rules: meter_start=0.0, spread_interval=3;" in out
 
 
 def test_balance_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,6 +157,12 @@ def test_balance_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     (("--levels", "first-retreat,nowhere"), "no level named 'nowhere'"),
     (("--idle-player", "--companions"), "not allowed with argument"),
     (("--idle-player", "--dreamers", "1,2"), "--idle-player needs --dreamers of 2 or more"),
+    (("--tune", "nope=1"), "argument --tune: no rule number named 'nope'"),
+    (("--tune", "meter_start"), "argument --tune: 'meter_start' is not NAME=VALUE"),
+    (("--tune", "rift_seal_ticks=1.5"), "rift_seal_ticks takes a whole number, not '1.5'"),
+    (("--tune", "spread_dream=-1"), "spread_dream must be a finite number >= 0, not -1.0"),
+    (("--tune", "spread_interval=0"), "spread_interval must be at least 1 (ticks), not 0"),
+    (("--tune", "meter_warnings=3"), "rule number meter_warnings is not a single number"),
 ])
 def test_balance_names_bad_arguments(capsys: pytest.CaptureFixture[str],
                                      argv: tuple[str, ...], problem: str) -> None:

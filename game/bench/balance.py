@@ -29,7 +29,7 @@ from typing import Any
 from game.match import Seat, bot_match
 from game.retreats import load_retreat
 from game.sim.level import Level
-from game.sim.tuning import TICK_RATE
+from game.sim.tuning import TICK_RATE, Tuning
 
 __all__ = ["Lineup", "NightPlan", "NightResult", "balance_table", "play_night", "render",
            "seats_for"]
@@ -61,6 +61,8 @@ class NightPlan:
     hazard: int
     seed: int
     night_seconds: int | None = None
+    tuning: tuple[tuple[str, float], ...] = ()
+    """rule numbers changed from the default `Tuning` (`dreamlayer balance --tune`)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def play_night(plan: NightPlan) -> NightResult:
     """Play one night to its end (in this process) and say how it went."""
     t0 = time.process_time()
     _, s = bot_match(_level(plan.level), plan.seats, plan.seed, plan.hazard,
-                     night_seconds=plan.night_seconds)
+                     night_seconds=plan.night_seconds, tuning=Tuning().changed(plan.tuning))
     return NightResult(plan, s.outcome.won, s.outcome.name.lower(), s.ticks / TICK_RATE,
                        s.score, s.rifts_sealed, time.process_time() - t0)
 
@@ -97,24 +99,29 @@ def balance_table(
     *,
     lineup: Lineup = Lineup.ALLIES,
     night_seconds: int | None = None,
+    tuning: Sequence[tuple[str, float]] = (),
     jobs: int = 2,
     on_night: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Play seeds 0..seeds-1 for every level x dreamers x hazard and return one JSON-ready
     row per cell (in that order): level, dreamers, hazard, lineup, seeds, wins, win_rate,
-    mean_seconds, mean_score, mean_rifts_sealed, outcomes (count per outcome) and
-    cpu_seconds (the CPU time its nights took).
+    mean_seconds, mean_score, mean_rifts_sealed, outcomes (count per outcome),
+    cpu_seconds (the CPU time its nights took) and tuning (the rule numbers `tuning`
+    changed, as a mapping: empty for the game's own rules).
 
     `jobs` worker processes play the nights (1: in this process). `on_night(done, total)`
     is called after every night. Raises UnknownLevel or LevelError for a bad level (before
-    any night is played) and ValueError for a bad count, hazard or night length.
+    any night is played) and ValueError for a bad count, hazard, night length or rule
+    number (before any night too).
     """
     if seeds < 1 or jobs < 1:
         raise ValueError(f"seeds and jobs must be >= 1, got {seeds} and {jobs}")
     if lineup is Lineup.IDLE and min(dreamers) < 2:
         raise ValueError("an idle player needs at least 2 dreamers (the others are companions)")
     names = [_level(name).name for name in levels]  # refuses a bad level before any night
-    plans = [NightPlan(path, seats_for(n, lineup), h, k, night_seconds)
+    changes = tuple(tuning)
+    Tuning().changed(changes)  # and bad rule numbers
+    plans = [NightPlan(path, seats_for(n, lineup), h, k, night_seconds, changes)
              for path in levels for n in dreamers for h in hazards for k in range(seeds)]
     results: list[NightResult] = []
     if jobs == 1:
@@ -134,7 +141,7 @@ def balance_table(
             for h in hazards:
                 cell = [r for r in results if r.plan.level == path
                         and len(r.plan.seats) == n and r.plan.hazard == h]
-                rows.append(_row(name, n, h, lineup, cell))
+                rows.append(_row(name, n, h, lineup, cell) | {"tuning": dict(changes)})
     return rows
 
 
@@ -181,6 +188,8 @@ def render(rows: Sequence[dict[str, Any]]) -> str:
     seeds = sorted({r["seeds"] for r in rows})
     cpu = sum(r["cpu_seconds"] for r in rows)
     lineup = rows[0]["lineup"] if rows else Lineup.ALLIES.value
+    changed = rows[0].get("tuning", {}) if rows else {}
+    rules = ", ".join(f"{k}={v}" for k, v in changed.items()) if changed else "the game's own"
     lines.append(f"seats: {lineup}; {'/'.join(map(str, seeds))} seeds per cell; "
-                 f"{cpu:.0f} CPU seconds of play")
+                 f"rules: {rules}; {cpu:.0f} CPU seconds of play")
     return "\n".join(lines)

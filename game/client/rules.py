@@ -23,7 +23,8 @@ RULES: tuple[tuple[str, str], ...] = (
      "to mosaic, which the nightmare cannot hold: only dreamers of both realms make it."),
     ("Rifts",
      "Rifts pour out nightmare and surge now and then. Hold a ring of dream or mosaic "
-     "around a rift for a few seconds and it seals."),
+     "around a rift for a few seconds and it seals. A team of more than two faces a "
+     "harder night: stubborner rifts, and cadre whose trail breaks even mosaic."),
     ("Ethan's cadre",
      f"The cadre spread nightmare and distort dreamers near them. "
      f"{_WORDS.get(_STRIKES, str(_STRIKES)).capitalize()} distortions put you to sleep; "

@@ -80,12 +80,26 @@ class Director:
         t = self.tuning
         return max(1, round(t.cadre_spawn_gap / (1 + t.spawn_gap_hazard_step * (self.hazard - 1))))
 
-    def trail_mosaic_chance(self, ethan_comes: bool) -> float:
-        """The chance per tick that a cadre member's trail turns mosaic to nightmare too:
-        only on a retreat Ethan does not come to (where he does, his hijack breaks mosaic)."""
-        if ethan_comes:
-            return 0.0
-        return min(1.0, self.tuning.trail_mosaic_hazard_step * (self.hazard - 1))
+    def trail_mosaic_chance(self, ethan_comes: bool, dreamers: int) -> float:
+        """The chance per tick that a cadre member's trail turns mosaic to nightmare too,
+        per hazard level above 1: `trail_mosaic_hazard_step` on a retreat Ethan does not
+        come to (where he does, his hijack breaks mosaic), plus `trail_mosaic_team_step`
+        per dreamer beyond two on every retreat (a bigger team covers the dream in mosaic).
+        Never at hazard 1."""
+        t = self.tuning
+        step = (0.0 if ethan_comes else t.trail_mosaic_hazard_step) \
+            + t.trail_mosaic_team_step * max(dreamers - 2, 0)
+        return min(1.0, step * (self.hazard - 1))
+
+    def rift_pace(self, dreamers: int) -> float:
+        """How much harder than at hazard 1 with two dreamers the rifts are: they take this
+        many times longer to seal and surge this many times as often. Each hazard level
+        above 1 adds `rift_hazard_step`; each dreamer beyond two multiplies by another
+        `rift_team_step` (the nightmare pulls harder against a bigger team, which can hold
+        several seal rings at once)."""
+        t = self.tuning
+        return ((1 + t.rift_hazard_step * (self.hazard - 1))
+                * (1 + t.rift_team_step * max(dreamers - 2, 0)))
 
     def spread_factor(self, dreamers: int) -> float:
         """Multiplier of the nightmare's spread chances."""

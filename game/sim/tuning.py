@@ -9,9 +9,12 @@ Imports nothing from the game: it is data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
-__all__ = ["DT", "TICK_RATE", "Tuning"]
+__all__ = ["DT", "TICK_RATE", "Tuning", "tuning_change"]
 
 TICK_RATE = 30
 """Simulation ticks per second. The world never reads a clock; a tick is always DT long."""
@@ -101,6 +104,9 @@ class Tuning:
     """on a retreat Ethan does not come to: per hazard level above 1, the chance per tick
     that a cadre member's trail breaks through mosaic too (where Ethan comes, his hijack
     does)"""
+    trail_mosaic_team_step: float = 0.05
+    """on every retreat, per hazard level above 1 and per dreamer beyond two, that chance
+    grows by this much too: a bigger team covers the dream in mosaic"""
 
     # --- Ethan
     hijack_cooldown: int = 28 * TICK_RATE
@@ -139,6 +145,9 @@ class Tuning:
     rift_hazard_step: float = 0.3
     """each hazard level above 1 makes rifts take this fraction longer to seal, and surge
     this fraction more often"""
+    rift_team_step: float = 0.3
+    """each dreamer beyond two makes rifts take this fraction longer to seal, and surge
+    this fraction more often (four dreamers can work two seal rings at once)"""
     rift_surge_period: int = 4 * TICK_RATE
     """ticks between two surges of a strength-1 rift: its whole seal ring turns to nightmare,
     except mosaic. Only a ring of mosaic, both realms' paint, holds through surges."""
@@ -201,3 +210,51 @@ class Tuning:
     """per floor's worth of nightmare cells repainted over the night, up to one floor"""
     score_meter: float = 5.0
     """per point left on the two meters, a win only"""
+
+    def __post_init__(self) -> None:
+        """Refuse numbers no rule can work with: ValueError naming the field when a number
+        is negative or not finite, or a cadence the rules divide by is below 1."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            for v in value if isinstance(value, tuple) else (value,):
+                if not math.isfinite(v) or v < 0:
+                    raise ValueError(f"rule number {f.name} must be a finite number >= 0, "
+                                     f"not {v!r}")
+        for name in _CADENCES:
+            if getattr(self, name) < 1:
+                raise ValueError(f"rule number {name} must be at least 1 (ticks), "
+                                 f"not {getattr(self, name)!r}")
+
+    def changed(self, changes: Iterable[tuple[str, float]]) -> Tuning:
+        """This table with the named numbers changed (pairs from `tuning_change`).
+        ValueError as `__post_init__`."""
+        values: dict[str, Any] = dict(changes)
+        return replace(self, **values)
+
+
+_CADENCES = ("spread_interval", "census_interval", "beacon_period", "hijack_ticks")
+"""the tick counts the rules divide by"""
+
+
+def tuning_change(text: str) -> tuple[str, float]:
+    """One rule number to change, as "NAME=VALUE" (`dreamlayer balance --tune`): the name
+    and the value as the field's own type (int or float). ValueError saying what is wrong:
+    no "=", a name that is not a rule number (the pairs are not), a value that is not a
+    number of that type."""
+    name, eq, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not eq or not name or not raw:
+        raise ValueError(f"{text!r} is not NAME=VALUE (for example rift_seal_ticks=1200)")
+    kinds = {f.name: f.type for f in fields(Tuning)}
+    if name not in kinds:
+        raise ValueError(f"no rule number named {name!r} (game/sim/tuning.py lists them)")
+    kind = kinds[name]
+    if kind not in ("int", "float", int, float):
+        raise ValueError(f"rule number {name} is not a single number: change it in "
+                         "game/sim/tuning.py")
+    try:
+        value: float = int(raw) if kind in ("int", int) else float(raw)
+    except ValueError:
+        what = "a whole number" if kind in ("int", int) else "a number"
+        raise ValueError(f"{name} takes {what}, not {raw!r}") from None
+    return name, value

@@ -113,7 +113,6 @@ class World:
         cs = level.cell_size
         core_r = [rift_radii(m.strength, t)[0] for m in level.rifts]
         band = t.rift_seal_band
-        harder = 1 + t.rift_hazard_step * (hazard - 1)
         self.rifts = [
             Rift(
                 index=i,
@@ -126,12 +125,13 @@ class World:
                 core=disc(r),
                 seal_ring=ring(r, r + band),
                 surge=disc(r + band),
-                surge_period=max(1, round(t.rift_surge_period / (m.strength * harder))),
-                seal_ticks=round(t.rift_seal_ticks * m.strength * harder),
+                surge_period=0,
+                seal_ticks=0,
                 opens_tick=round(m.opens * self.night_ticks),
             )
             for i, (m, r) in enumerate(zip(level.rifts, core_r, strict=True))
         ]
+        self._pace_rifts()
         for rift in self.rifts:
             if rift.opens_tick == 0:
                 self.grid.corrupt(rift.cx, rift.cy, rift.surge)
@@ -164,6 +164,7 @@ class World:
         )
         self.dreamers[did].sync()
         self._by_body[body.id] = self.dreamers[did]
+        self._pace_rifts()
         return did
 
     def spawn_cadre(self, x: float, y: float, ethan: bool = False) -> int:
@@ -201,6 +202,17 @@ class World:
             self.space.remove(d.body, *d.body.shapes)
             del self._by_body[d.body.id]
             self.beacons = [b for b in self.beacons if b.owner != did]
+            self._pace_rifts()
+
+    def _pace_rifts(self) -> None:
+        """Set every rift's seal time and surge period for this hazard and the dreamers in
+        the dream now (`Director.rift_pace`): a rift's progress so far is kept, only what
+        it needs changes."""
+        t = self.tuning
+        pace = self.director.rift_pace(len(self.dreamers))
+        for rift, m in zip(self.rifts, self.level.rifts, strict=True):
+            rift.surge_period = max(1, round(t.rift_surge_period / (m.strength * pace)))
+            rift.seal_ticks = round(t.rift_seal_ticks * m.strength * pace)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -600,7 +612,8 @@ class World:
             self.grid.corrupt_many(trail, disc(t.trail_radius), count=False)
             # on a retreat Ethan does not come to, at a higher hazard, the trail now and
             # then breaks through mosaic too: every retreat has a power against mosaic
-            chance = self.director.trail_mosaic_chance(self.level.ethan_entry is not None)
+            chance = self.director.trail_mosaic_chance(self.level.ethan_entry is not None,
+                                                       len(self.dreamers))
             if chance > 0:
                 rolls = self.rng.random(len(trail))
                 for (cx, cy), roll in zip(trail, rolls.tolist(), strict=True):

@@ -189,6 +189,33 @@ def test_a_surge_breaks_a_ring_of_plain_dream(field: Level) -> None:
     assert w.grid.fraction_in(rift.cx, rift.cy, rift.seal_ring) == 0.0
 
 
+def test_a_bigger_team_makes_the_rifts_slower_to_seal_and_quicker_to_surge(
+        field: Level) -> None:
+    rules = dataclasses.replace(QUIET, rift_surge_period=T.rift_surge_period,
+                                rift_team_step=0.5)
+    w = World(field, seed=1, tuning=rules, night_seconds=300)
+    rift = w.rifts[0]
+    base = (rift.seal_ticks, rift.surge_period)
+    assert base == (rules.rift_seal_ticks, rules.rift_surge_period)  # a strength-1 rift
+    corner = [(40.0 + 20 * k, 40.0) for k in range(4)]
+    for at in corner[:2]:  # one or two dreamers: the rifts as they are
+        w.add_dreamer(Realm.SANCTUARY, Role.ARCHITECT, at=at)
+        assert (rift.seal_ticks, rift.surge_period) == base
+    w.add_dreamer(Realm.REST, Role.INNOVATOR, at=corner[2])
+    assert (rift.seal_ticks, rift.surge_period) == (round(base[0] * 1.5),
+                                                    round(base[1] / 1.5))
+    fourth = w.add_dreamer(Realm.REST, Role.INNOVATOR, at=corner[3])
+    assert (rift.seal_ticks, rift.surge_period) == (base[0] * 2, round(base[1] / 2))
+    # a ring of mosaic held for the two-dreamer time does not seal it for four
+    w.grid.seal(rift.cx, rift.cy, disc(rift.seal_radius))
+    events = run(w, base[0])
+    assert not kinds(events, EventKind.RIFT_SEALED) and rift.progress == base[0]
+    # the fourth leaves: the progress is kept and the three-dreamer time is what it needs
+    w.remove_dreamer(fourth)
+    events = run(w, round(base[0] * 1.5) - base[0])
+    assert kinds(events, EventKind.RIFT_SEALED) and rift.sealed
+
+
 def test_a_dormant_rift_opens_on_time(field: Level) -> None:
     from dataclasses import replace
 
@@ -389,16 +416,25 @@ def test_a_wider_retreat_gets_a_slower_nightmare_and_fewer_cadre() -> None:
     assert wide.full_cadre(8) == round(8 * per * 0.25 ** T.cadre_floor_exponent) == 7
 
 
-def test_the_trail_breaks_mosaic_only_at_a_higher_hazard_and_without_ethan() -> None:
+def test_the_trail_breaks_mosaic_at_a_higher_hazard_without_ethan_or_for_a_bigger_team(
+        ) -> None:
     from game.sim.director import Director
 
-    def chance(hazard: int, ethan: bool) -> float:
-        return Director(T, hazard, 9000, 0).trail_mosaic_chance(ethan)
+    def chance(hazard: int, ethan: bool, dreamers: int = 2) -> float:
+        return Director(T, hazard, 9000, 0).trail_mosaic_chance(ethan, dreamers)
 
     assert chance(1, False) == 0.0 and chance(5, True) == 0.0
     assert chance(3, False) == pytest.approx(2 * T.trail_mosaic_hazard_step)
     assert chance(3, False) > 0
     assert chance(5, False) > chance(3, False)
+    assert chance(3, False, 1) == chance(3, False, 2)  # a team of two or fewer: as it was
+    # each dreamer beyond two adds its step per hazard level, where Ethan comes too
+    assert T.trail_mosaic_team_step > 0
+    assert chance(1, True, 4) == 0.0 and chance(1, False, 4) == 0.0
+    assert chance(3, True, 4) == pytest.approx(2 * 2 * T.trail_mosaic_team_step)
+    assert chance(3, False, 3) == pytest.approx(
+        2 * (T.trail_mosaic_hazard_step + T.trail_mosaic_team_step))
+    assert chance(5, True, 8) == 1.0  # a chance, at most
 
 
 def test_the_director_brings_the_cadre_in_at_the_entries(field: Level) -> None:
