@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import os
 import socket
 import time
@@ -42,14 +43,21 @@ class Clock:
         self.t += seconds
 
 
-async def until(cond: Callable[[], object], what: str, within: float = 15.0) -> None:
-    """Wait until `cond()` is true; AssertionError naming `what` after `within` seconds (a
-    deadline for a stuck test, never a measurement)."""
+async def until(cond: Callable[[], object], what: str, within: float = 15.0,
+                every: float = 0.01) -> None:
+    """Wait until `cond()` is true (awaited first when it gives an awaitable), asking every
+    `every` seconds; AssertionError naming `what` after `within` seconds (a deadline for a
+    stuck test, never a measurement)."""
     deadline = time.monotonic() + within
-    while not cond():
+    while True:
+        got = cond()
+        if inspect.isawaitable(got):
+            got = await got
+        if got:
+            return
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting for {what}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(every)
 
 
 def serve_and(fn: Callable[[Host, str], Awaitable[T]], night_seconds: int | None = None,

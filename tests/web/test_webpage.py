@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -199,7 +198,7 @@ def test_the_nights_of_a_worker_that_died_stay_listed() -> None:
         held = await on_worker(url, 2, 1)
         player, code, _ = await bot_match(url)
         assert slot_in(code, 2) == 1
-        await until_async(lambda: status_has(port, code), "the night listed", 30)
+        await until(lambda: status_has(port, code), "the night listed", 30, every=0.2)
         await player.close()
         assert isinstance(host, Hosts)
         supervisor = host.supervisor
@@ -218,16 +217,6 @@ def test_the_nights_of_a_worker_that_died_stay_listed() -> None:
 
 async def status_has(port: int, code: str) -> bool:
     return any(n["room"] == code for n in (await status_of(port))["matches"])
-
-
-async def until_async(cond: Callable[[], Awaitable[bool]], what: str, within: float) -> None:
-    """Wait until `await cond()` is true; AssertionError naming `what` after `within`
-    seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not await cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still waiting for {what}")
-        await asyncio.sleep(0.2)
 
 
 def test_a_night_crosses_the_channel_and_the_chronicle_keeps_the_newest_first() -> None:
