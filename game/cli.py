@@ -546,11 +546,6 @@ def _balance(args: argparse.Namespace) -> int:
             print(f"nights played: {done}/{total}", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    try:
-        Tuning().changed(args.tune)
-    except ValueError as e:  # each change parsed; together they may still break a rule
-        print(f"dreamlayer balance: {e}", file=sys.stderr)
-        return 2
     rows = balance_table(levels, args.dreamers, args.hazards, args.seeds, lineup=lineup,
                          night_seconds=args.night_seconds, tuning=args.tune, jobs=args.jobs,
                          on_night=progress)

@@ -139,8 +139,8 @@ class Night:
 
 class Chronicle:
     """The last `LAST_NIGHTS` nights played to their end, newest first. `on_night`, when
-    given, hears of each night this chronicle sees end (a worker tells its supervisor,
-    whose chronicle is the host's and outlives the worker)."""
+    given, is handed each night this chronicle sees end instead of keeping it (a worker
+    tells its supervisor, whose chronicle is the host's and outlives the worker)."""
 
     def __init__(self, wall: Callable[[], float] = time.time,
                  on_night: Callable[[Night], None] | None = None) -> None:
@@ -161,9 +161,10 @@ class Chronicle:
             retreat=room.level.title, outcome=_OUTCOMES.get(world.outcome, "unfinished"),
             score=world.score(), seconds=round(world.tick / TICK_RATE, 1), players=people,
             bots=len(room.bot_seats), replay=replay)
-        self.add(night)
         if self.on_night is not None:
             self.on_night(night)
+        else:
+            self.add(night)
 
     def add(self, night: Night) -> None:
         """Remember a night (one another process saw end, too): the newest `LAST_NIGHTS`
